@@ -1,0 +1,1 @@
+//! Playbook (in progress).
