@@ -235,6 +235,12 @@ pub trait ContainerPlatform: Send + Sync {
         -> CloudResult<()>;
     /// Deletes the service, scaling it to zero first (`force`).
     async fn delete_service(&self, cluster: &str, service: &str) -> CloudResult<()>;
+
+    /// The task definition as `describe-task-definition` prints its `taskDefinition` member
+    /// (discovery of the old side; the translator turns it into a Fargate one).
+    async fn describe_task_definition(&self, arn: &str) -> CloudResult<Option<serde_json::Value>>;
+    /// Names of the Auto Scaling groups whose instances are the cluster's container instances.
+    async fn container_instance_groups(&self, cluster: &str) -> CloudResult<Vec<String>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,6 +394,7 @@ pub struct TargetHealth {
 #[async_trait]
 pub trait LoadBalancing: Send + Sync {
     async fn find_load_balancer(&self, name: &str) -> CloudResult<Option<LoadBalancer>>;
+    async fn load_balancer_by_arn(&self, arn: &str) -> CloudResult<Option<LoadBalancer>>;
     async fn create_load_balancer(&self, spec: &LoadBalancerSpec) -> CloudResult<LoadBalancer>;
     async fn delete_load_balancer(&self, arn: &str) -> CloudResult<()>;
 
@@ -452,6 +459,8 @@ pub enum ChangeStatus {
 
 #[async_trait]
 pub trait Dns: Send + Sync {
+    /// The id of the public hosted zone named `name` (e.g. `example.com`).
+    async fn find_zone(&self, name: &str) -> CloudResult<Option<String>>;
     /// Every record set named `name` (all types, all set identifiers).
     async fn records(&self, zone_id: &str, name: &str) -> CloudResult<Vec<DnsRecord>>;
     /// Applies the changes atomically, as one `ChangeResourceRecordSets` batch; answers the change id.
@@ -530,6 +539,24 @@ pub trait AutoScaling: Send + Sync {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Elastic Beanstalk
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    pub name: String,
+    pub id: String,
+    /// The environment's `*.elasticbeanstalk.com` name, which a CNAME record may point at.
+    pub cname: Option<String>,
+    pub status: String,
+}
+
+#[async_trait]
+pub trait Environments: Send + Sync {
+    async fn find_environment(&self, name: &str) -> CloudResult<Option<Environment>>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP probe
 // ---------------------------------------------------------------------------------------------
 
@@ -561,6 +588,7 @@ pub struct Cloud {
     pub dns: Arc<dyn Dns>,
     pub metrics: Arc<dyn Metrics>,
     pub scaling: Arc<dyn AutoScaling>,
+    pub environments: Arc<dyn Environments>,
     pub probe: Arc<dyn HttpProbe>,
     pub clock: Arc<dyn Clock>,
 }

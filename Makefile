@@ -1,0 +1,48 @@
+# Every chore of the project. `make demo` and `make test` are the two commands the README opens with.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Build products and the moto virtualenv live outside the clone, so that a fresh clone on a machine
+# that has built before does not pay for the AWS SDK crates or the pip install again.
+CACHE_DIR        ?= $(HOME)/.cache/migrate
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target
+VENV             ?= $(CACHE_DIR)/venv
+PYTHON           ?= python3
+export MOTO_SERVER_BIN ?= $(VENV)/bin/moto_server
+CARGO            ?= cargo
+MIGRATE          := $(CARGO_TARGET_DIR)/debug/migrate
+
+.PHONY: help
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
+
+# The virtualenv is rebuilt only when the pinned requirements change.
+$(VENV)/.stamp: requirements-moto.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-moto.txt
+	cp requirements-moto.txt $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp ## Create the Python virtualenv with the pinned moto[server].
+
+.PHONY: build
+build: ## Build the migrate binary (debug).
+	$(CARGO) build --locked -p migrate
+
+.PHONY: test
+test: venv ## Run every test: unit, snapshot, property, simulation seeds, wire tests against moto.
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --locked --workspace --no-fail-fast; \
+	else \
+	  $(CARGO) test --locked --workspace --no-fail-fast; \
+	fi
+	$(CARGO) test --locked --workspace --doc
+
+.PHONY: lint
+lint: ## Format check and clippy with warnings denied.
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+.PHONY: fmt
+fmt: ## Format the code.
+	$(CARGO) fmt --all
