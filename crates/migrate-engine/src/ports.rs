@@ -231,8 +231,12 @@ pub trait ContainerPlatform: Send + Sync {
 
     async fn find_service(&self, cluster: &str, name: &str) -> CloudResult<Option<ServiceStatus>>;
     async fn create_service(&self, spec: &ServiceSpec) -> CloudResult<ServiceStatus>;
-    async fn set_desired_count(&self, cluster: &str, service: &str, desired: u32)
-        -> CloudResult<()>;
+    async fn set_desired_count(
+        &self,
+        cluster: &str,
+        service: &str,
+        desired: u32,
+    ) -> CloudResult<()>;
     /// Deletes the service, scaling it to zero first (`force`).
     async fn delete_service(&self, cluster: &str, service: &str) -> CloudResult<()>;
 

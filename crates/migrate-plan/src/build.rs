@@ -1,0 +1,511 @@
+//! Playbook → ordered steps (the canonical procedure of seed 001, generalised).
+
+use migrate_playbook::{CutoverStrategy, HttpsCertificate, Playbook, SourceKind};
+use serde_json::json;
+
+use crate::names::ResourceNames;
+use crate::step::{Action, Change, ChangeKind, PlannedStep, RetryPolicy};
+
+struct Builder {
+    steps: Vec<PlannedStep>,
+}
+
+impl Builder {
+    fn push(
+        &mut self,
+        id: impl Into<String>,
+        action: Action,
+        depends_on: &[&str],
+        summary: impl Into<String>,
+        changes: Vec<Change>,
+        undo: impl Into<String>,
+        deadline_secs: u64,
+    ) {
+        self.steps.push(PlannedStep {
+            id: id.into(),
+            action,
+            depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+            summary: summary.into(),
+            changes,
+            undo: undo.into(),
+            retry: RetryPolicy::default(),
+            deadline_secs,
+        });
+    }
+}
+
+fn change(kind: ChangeKind, resource: impl Into<String>, detail: impl Into<String>) -> Change {
+    Change {
+        kind,
+        resource: resource.into(),
+        detail: detail.into(),
+    }
+}
+
+const MINUTE: u64 = 60;
+
+pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedStep> {
+    use ChangeKind::*;
+    let mut b = Builder { steps: Vec::new() };
+    let source = &playbook.source;
+    let old_lb = source
+        .load_balancer
+        .clone()
+        .unwrap_or_else(|| "(discovered from the environment)".into());
+
+    let mut reads = vec![change(
+        Read,
+        format!("load balancer {old_lb}"),
+        "listeners, target groups, security groups",
+    )];
+    match source.kind {
+        SourceKind::Asg => reads.push(change(
+            Read,
+            format!(
+                "Auto Scaling group {}",
+                source.auto_scaling_group.as_deref().unwrap_or("?")
+            ),
+            "capacity to restore on rollback",
+        )),
+        SourceKind::EcsEc2 => {
+            for service in &source.ecs_services {
+                reads.push(change(
+                    Read,
+                    format!(
+                        "ECS service {service} in {}",
+                        source.ecs_cluster.as_deref().unwrap_or("?")
+                    ),
+                    "desired count and task definition",
+                ));
+            }
+        }
+        SourceKind::Beanstalk => reads.push(change(
+            Read,
+            format!(
+                "Beanstalk environment {}",
+                source.beanstalk_environment.as_deref().unwrap_or("?")
+            ),
+            "its Auto Scaling group and load balancer",
+        )),
+    }
+    reads.push(change(
+        Read,
+        format!("DNS record {}", playbook.cutover.record),
+        "current value",
+    ));
+    b.push(
+        "discover-source",
+        Action::DiscoverSource,
+        &[],
+        format!(
+            "Discover the {} source and record its current state",
+            source.kind.as_str()
+        ),
+        reads,
+        "nothing to undo (read only)",
+        10 * MINUTE,
+    );
+
+    b.push(
+        "create-cluster",
+        Action::CreateCluster,
+        &["discover-source"],
+        format!("Create the Fargate cluster {}", names.cluster),
+        vec![change(
+            Create,
+            format!("ECS cluster {}", names.cluster),
+            if playbook.target.container_insights {
+                "Container Insights on"
+            } else {
+                "Container Insights off"
+            },
+        )],
+        "delete the cluster (only if this plan created it)",
+        10 * MINUTE,
+    );
+
+    for service in &playbook.target.services {
+        let family = &names.families[&service.name];
+        b.push(
+            format!("register-task-definition:{}", service.name),
+            Action::RegisterTaskDefinition {
+                service: service.name.clone(),
+                definition: crate::fargate_ready(playbook, service, family),
+            },
+            &["discover-source"],
+            format!("Register the Fargate task definition {family}"),
+            vec![change(
+                Create,
+                format!("task definition {family}"),
+                format!(
+                    "FARGATE, awsvpc, cpu {} / memory {} MiB",
+                    service.cpu, service.memory
+                ),
+            )],
+            "deregister the revision this plan registered",
+            10 * MINUTE,
+        );
+    }
+
+    let web = playbook.target.web();
+    let web_port = web.and_then(|w| w.web.as_ref()).map_or(0, |w| w.port);
+    b.push(
+        "create-service-security-group",
+        Action::CreateServiceSecurityGroup,
+        &["discover-source"],
+        format!(
+            "Create the service security group {}",
+            names.service_security_group
+        ),
+        vec![change(
+            Create,
+            format!("security group {}", names.service_security_group),
+            format!("in {}", playbook.network.vpc),
+        )],
+        "delete the security group",
+        10 * MINUTE,
+    );
+    b.push(
+        "allow-load-balancer-to-service",
+        Action::AllowLoadBalancerToService,
+        &["create-service-security-group"],
+        format!("Admit only the load balancer's security group to the service on port {web_port}"),
+        vec![change(
+            Modify,
+            format!("security group {}", names.service_security_group),
+            format!("ingress tcp/{web_port} from the load balancer's security group"),
+        )],
+        "revoke the rule",
+        10 * MINUTE,
+    );
+    for store in &playbook.network.data_stores {
+        b.push(
+            format!("open-data-store:{}", store.name),
+            Action::OpenDataStore {
+                store: store.name.clone(),
+            },
+            &["create-service-security-group"],
+            format!(
+                "Let the service reach {} ({}) on port {}",
+                store.name, store.security_group, store.port
+            ),
+            vec![change(
+                Modify,
+                format!("security group {}", store.security_group),
+                format!(
+                    "ingress tcp/{} from {}",
+                    store.port, names.service_security_group
+                ),
+            )],
+            "revoke the rule",
+            10 * MINUTE,
+        );
+    }
+
+    if let Some(web_settings) = web.and_then(|w| w.web.as_ref()) {
+        let hc = &web_settings.health_check;
+        b.push(
+            "create-target-group",
+            Action::CreateTargetGroup,
+            &["discover-source"],
+            format!("Create the target group {} (type ip)", names.target_group),
+            vec![change(
+                Create,
+                format!("target group {}", names.target_group),
+                format!(
+                    "ip targets on port {}, health check {} expecting {}",
+                    web_settings.port, hc.path, hc.codes
+                ),
+            )],
+            "delete the target group",
+            10 * MINUTE,
+        );
+        b.push(
+            "create-load-balancer",
+            Action::CreateLoadBalancer,
+            &["discover-source"],
+            format!("Create the load balancer {}", names.load_balancer),
+            vec![change(
+                Create,
+                format!("application load balancer {}", names.load_balancer),
+                if playbook.target.load_balancer.security_groups.is_empty() {
+                    "with the old load balancer's security groups".to_string()
+                } else {
+                    format!(
+                        "with {}",
+                        playbook.target.load_balancer.security_groups.join(", ")
+                    )
+                },
+            )],
+            "delete the load balancer",
+            15 * MINUTE,
+        );
+        b.push(
+            "create-listener:http",
+            Action::CreateListener { https: false },
+            &["create-load-balancer", "create-target-group"],
+            "Create the HTTP listener forwarding to the target group",
+            vec![change(
+                Create,
+                "listener HTTP:80",
+                format!("forward to {}", names.target_group),
+            )],
+            "delete the listener",
+            10 * MINUTE,
+        );
+        if playbook.target.load_balancer.https_certificate != HttpsCertificate::None {
+            let detail = match &playbook.target.load_balancer.https_certificate {
+                HttpsCertificate::Arn(arn) => format!("certificate {arn}"),
+                _ => "the old listener's certificate; skipped when the old load balancer has no HTTPS listener".into(),
+            };
+            b.push(
+                "create-listener:https",
+                Action::CreateListener { https: true },
+                &["create-load-balancer", "create-target-group"],
+                "Create the HTTPS listener forwarding to the target group",
+                vec![change(Create, "listener HTTPS:443", detail)],
+                "delete the listener",
+                10 * MINUTE,
+            );
+        }
+    }
+
+    for service in &playbook.target.services {
+        let id = format!("create-service:{}", service.name);
+        let td = format!("register-task-definition:{}", service.name);
+        let mut deps = vec![
+            td.as_str(),
+            "create-cluster",
+            "create-service-security-group",
+        ];
+        if service.web.is_some() {
+            deps.push("create-listener:http");
+        }
+        b.push(
+            id,
+            Action::CreateService {
+                service: service.name.clone(),
+            },
+            &deps,
+            format!(
+                "Create the ECS service {} ({} task{}{})",
+                names.services[&service.name],
+                service.desired_count,
+                if service.desired_count == 1 { "" } else { "s" },
+                if service.web.is_some() {
+                    ", behind the new target group"
+                } else {
+                    ", no load balancer"
+                }
+            ),
+            vec![change(
+                Create,
+                format!(
+                    "ECS service {} in {}",
+                    names.services[&service.name], names.cluster
+                ),
+                format!(
+                    "FARGATE in {}{}",
+                    playbook.network.subnets.join(", "),
+                    if service.enable_execute_command {
+                        ", ECS Exec on"
+                    } else {
+                        ""
+                    }
+                ),
+            )],
+            "delete the service",
+            15 * MINUTE,
+        );
+    }
+
+    let service_ids: Vec<String> = playbook
+        .target
+        .services
+        .iter()
+        .map(|s| format!("create-service:{}", s.name))
+        .collect();
+    let service_refs: Vec<&str> = service_ids.iter().map(String::as_str).collect();
+    b.push(
+        "verify-health",
+        Action::VerifyHealth,
+        &service_refs,
+        "Verify the new path: services steady, targets healthy, HTTP probe through the new load balancer",
+        vec![change(Wait, "the new services and target group", "steady state, all targets healthy, expected HTTP codes")],
+        "nothing to undo (read only)",
+        20 * MINUTE,
+    );
+
+    let record = &playbook.cutover.record;
+    b.push(
+        "lower-ttl",
+        Action::LowerTtl,
+        &["verify-health"],
+        format!(
+            "Lower the TTL of {record} to {}s if it is not an alias",
+            playbook.cutover.lower_ttl_to
+        ),
+        vec![change(
+            Modify,
+            format!("DNS record {record}"),
+            format!(
+                "TTL to {}s, then wait the old TTL out",
+                playbook.cutover.lower_ttl_to
+            ),
+        )],
+        "restore the previous TTL",
+        3 * 60 * MINUTE,
+    );
+    let mut last = "lower-ttl".to_string();
+    match &playbook.cutover.strategy {
+        CutoverStrategy::Alias => {
+            b.push(
+                "cutover-dns",
+                Action::CutoverDns,
+                &["lower-ttl", "verify-health"],
+                format!("Point {record} at the new load balancer and wait for INSYNC"),
+                vec![change(Modify, format!("DNS record {record}"), format!("alias to {}", names.load_balancer))],
+                "point the record back at its recorded previous value, then wait for the new side to drain",
+                30 * MINUTE,
+            );
+            last = "cutover-dns".into();
+        }
+        CutoverStrategy::Weighted { steps, bake } => {
+            for weight in steps {
+                let id = format!("shift-weight:{weight}");
+                b.push(
+                    id.clone(),
+                    Action::ShiftWeight {
+                        weight: *weight,
+                        bake_secs: bake.as_secs(),
+                    },
+                    &[last.as_str(), "verify-health"],
+                    format!(
+                        "Send {weight}% of {record} to the new load balancer, then bake for {}",
+                        migrate_playbook::render_duration(*bake)
+                    ),
+                    vec![change(
+                        Modify,
+                        format!("DNS record {record}"),
+                        format!("weights old {} / new {weight}", 100 - weight),
+                    )],
+                    "restore the previous weights",
+                    30 * MINUTE + bake.as_secs(),
+                );
+                last = id;
+            }
+        }
+    }
+
+    let drain = &playbook.drain;
+    b.push(
+        "drain",
+        Action::Drain,
+        &[last.as_str()],
+        format!(
+            "Wait at least {} and until the old load balancer has served no request for {}",
+            migrate_playbook::render_duration(drain.min_wait),
+            migrate_playbook::render_duration(drain.zero_traffic_window)
+        ),
+        vec![change(
+            Wait,
+            format!("load balancer {old_lb}"),
+            "RequestCount at zero",
+        )],
+        "nothing to undo (a wait)",
+        drain.timeout.as_secs(),
+    );
+
+    if playbook.scale_down.old_auto_scaling_group
+        && (source.auto_scaling_group.is_some() || source.kind != SourceKind::EcsEc2)
+    {
+        let asg = source
+            .auto_scaling_group
+            .clone()
+            .unwrap_or_else(|| "(discovered)".into());
+        b.push(
+            "scale-down-old-auto-scaling-group",
+            Action::ScaleDownAutoScalingGroup,
+            &["drain"],
+            format!("Scale the old Auto Scaling group {asg} to zero"),
+            vec![change(
+                Modify,
+                format!("Auto Scaling group {asg}"),
+                "min 0, desired 0",
+            )],
+            "restore the recorded min/desired/max and wait for the old targets to be healthy",
+            30 * MINUTE,
+        );
+    }
+    if playbook.scale_down.old_ecs_services {
+        for service in &source.ecs_services {
+            b.push(
+                format!("scale-down-old-service:{service}"),
+                Action::ScaleDownOldService {
+                    service: service.clone(),
+                },
+                &["drain"],
+                format!("Scale the old ECS service {service} to zero tasks"),
+                vec![change(
+                    Modify,
+                    format!("ECS service {service}"),
+                    "desired count 0",
+                )],
+                "restore the recorded desired count and wait for it to run",
+                30 * MINUTE,
+            );
+        }
+    }
+
+    b.push(
+        "create-alarms",
+        Action::CreateAlarms,
+        &["verify-health"],
+        "Create CloudWatch alarms on HealthyHostCount and each service's RunningTaskCount",
+        vec![change(
+            Create,
+            format!("alarms {}-*", names.alarm_prefix),
+            "HealthyHostCount < 1, RunningTaskCount < desired",
+        )],
+        "delete the alarms",
+        10 * MINUTE,
+    );
+    b.steps
+}
+
+/// Makes a task definition Fargate-ready in the ways the plan can decide alone.
+pub(crate) fn fargate_ready_impl(
+    playbook: &Playbook,
+    service: &migrate_playbook::Service,
+    family: &str,
+) -> serde_json::Value {
+    let mut definition = service.task_definition.clone();
+    if let Some(object) = definition.as_object_mut() {
+        // Fields `describe-task-definition` prints but `register-task-definition` refuses.
+        for field in [
+            "taskDefinitionArn",
+            "revision",
+            "status",
+            "requiresAttributes",
+            "compatibilities",
+            "registeredAt",
+            "registeredBy",
+            "deregisteredAt",
+            "placementConstraints",
+        ] {
+            object.remove(field);
+        }
+        object.insert("family".into(), json!(family));
+        object.insert("networkMode".into(), json!("awsvpc"));
+        object.insert("requiresCompatibilities".into(), json!(["FARGATE"]));
+        object.insert("cpu".into(), json!(service.cpu.to_string()));
+        object.insert("memory".into(), json!(service.memory.to_string()));
+        if let Some(role) = &playbook.target.execution_role {
+            object.insert("executionRoleArn".into(), json!(role));
+        }
+        if let Some(role) = &playbook.target.task_role {
+            object.insert("taskRoleArn".into(), json!(role));
+        }
+    }
+    definition
+}

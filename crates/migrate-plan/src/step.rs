@@ -1,0 +1,119 @@
+//! One planned step: what it does, what it touches, how it is undone, how it is retried.
+
+use serde::{Deserialize, Serialize};
+
+/// What a step does. Inputs that come from the playbook are read from the plan's embedded
+/// playbook; inputs that come from earlier steps (ARNs, ids) are read from their recorded outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    /// Reads the old side (ASG, old services, load balancer, listeners, DNS record) and records it.
+    DiscoverSource,
+    CreateCluster,
+    RegisterTaskDefinition {
+        service: String,
+        /// The Fargate-ready `RegisterTaskDefinition` body.
+        definition: serde_json::Value,
+    },
+    CreateServiceSecurityGroup,
+    AllowLoadBalancerToService,
+    OpenDataStore {
+        store: String,
+    },
+    CreateTargetGroup,
+    CreateLoadBalancer,
+    CreateListener {
+        https: bool,
+    },
+    CreateService {
+        service: String,
+    },
+    VerifyHealth,
+    LowerTtl,
+    CutoverDns,
+    ShiftWeight {
+        weight: u8,
+        bake_secs: u64,
+    },
+    Drain,
+    ScaleDownAutoScalingGroup,
+    ScaleDownOldService {
+        service: String,
+    },
+    CreateAlarms,
+}
+
+impl Action {
+    /// Whether the step changes anything in the account (waits and reads do not).
+    pub fn mutates(&self) -> bool {
+        !matches!(
+            self,
+            Self::DiscoverSource | Self::VerifyHealth | Self::Drain
+        )
+    }
+}
+
+/// The kind of a change, as a reviewer reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    Create,
+    Modify,
+    Read,
+    Wait,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// e.g. `ECS cluster shop-fargate`.
+    pub resource: String,
+    /// e.g. `Container Insights on`.
+    pub detail: String,
+}
+
+/// How a step's failing calls are retried. Only transient errors (throttling, 5xx, time-outs)
+/// are retried; everything else fails the step at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetryPolicy {
+    pub initial_interval_ms: u64,
+    pub factor: f64,
+    pub max_interval_ms: u64,
+    pub max_attempts: u32,
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1`, after `attempt` failed ones (1-based).
+    pub fn backoff_ms(&self, attempt: u32) -> u64 {
+        let exponent = attempt.saturating_sub(1).min(32) as i32;
+        let wait = self.initial_interval_ms as f64 * self.factor.powi(exponent);
+        (wait as u64).min(self.max_interval_ms)
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            initial_interval_ms: 1_000,
+            factor: 2.0,
+            max_interval_ms: 30_000,
+            max_attempts: 8,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedStep {
+    /// Stable and unique within the plan, e.g. `create-service:web`.
+    pub id: String,
+    #[serde(flatten)]
+    pub action: Action,
+    pub depends_on: Vec<String>,
+    pub summary: String,
+    pub changes: Vec<Change>,
+    /// How a rollback undoes the step, in words.
+    pub undo: String,
+    pub retry: RetryPolicy,
+    /// The step fails with a clear reason (and rollback is offered) when it runs longer.
+    pub deadline_secs: u64,
+}

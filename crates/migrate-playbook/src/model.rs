@@ -1,0 +1,196 @@
+//! The validated playbook: what the planner may rely on without checking again.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Playbook {
+    pub name: String,
+    pub region: Option<String>,
+    pub source: Source,
+    pub network: Network,
+    pub target: Target,
+    pub cutover: Cutover,
+    pub drain: Drain,
+    pub scale_down: ScaleDown,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Asg,
+    EcsEc2,
+    Beanstalk,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asg => "asg",
+            Self::EcsEc2 => "ecs-ec2",
+            Self::Beanstalk => "beanstalk",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// The group serving today; for Beanstalk it may be left to discovery (by the
+    /// `elasticbeanstalk:environment-name` tag).
+    pub auto_scaling_group: Option<String>,
+    pub ecs_cluster: Option<String>,
+    pub ecs_services: Vec<String>,
+    pub beanstalk_environment: Option<String>,
+    /// The load balancer serving today; for Beanstalk it may be left to discovery.
+    pub load_balancer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    pub vpc: String,
+    pub subnets: Vec<String>,
+    pub load_balancer_subnets: Vec<String>,
+    pub assign_public_ip: bool,
+    pub data_stores: Vec<DataStore>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataStoreKind {
+    Rds,
+    Redis,
+    Efs,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataStore {
+    pub name: String,
+    pub kind: DataStoreKind,
+    pub security_group: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub cluster: String,
+    pub container_insights: bool,
+    pub load_balancer: LoadBalancerSettings,
+    pub services: Vec<Service>,
+    pub execution_role: Option<String>,
+    pub task_role: Option<String>,
+}
+
+impl Target {
+    /// The one service behind the load balancer.
+    pub fn web(&self) -> Option<&Service> {
+        self.services.iter().find(|s| s.web.is_some())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HttpsCertificate {
+    /// Copy the certificate of the old load balancer's HTTPS listener, if it has one.
+    FromOldLoadBalancer,
+    Arn(String),
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadBalancerSettings {
+    pub internal: bool,
+    /// Empty: reuse the old load balancer's groups, as seed 001 does.
+    pub security_groups: Vec<String>,
+    pub https_certificate: HttpsCertificate,
+    pub deregistration_delay: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    /// Set for the web service; workers have no load balancer.
+    pub web: Option<WebSettings>,
+    /// The task definition as given (inline or read from its file); the planner makes it
+    /// Fargate-ready.
+    pub task_definition: serde_json::Value,
+    /// Where the task definition came from, for messages.
+    pub task_definition_origin: String,
+    pub cpu: u32,
+    pub memory: u32,
+    pub desired_count: u32,
+    pub enable_execute_command: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebSettings {
+    pub container: String,
+    pub port: u16,
+    pub health_check: HealthCheckSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthCheckSettings {
+    pub path: String,
+    /// Normalised ELB matcher, e.g. `200,302`.
+    pub codes: String,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    pub grace_period: Duration,
+}
+
+impl HealthCheckSettings {
+    /// Whether `status` is one of the expected codes.
+    pub fn accepts(&self, status: u16) -> bool {
+        self.codes
+            .split(',')
+            .any(|part| match part.split_once('-') {
+                Some((low, high)) => {
+                    match (low.trim().parse::<u16>(), high.trim().parse::<u16>()) {
+                        (Ok(low), Ok(high)) => (low..=high).contains(&status),
+                        _ => false,
+                    }
+                }
+                None => part.trim().parse::<u16>() == Ok(status),
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Zone {
+    Id(String),
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CutoverStrategy {
+    Alias,
+    Weighted { steps: Vec<u8>, bake: Duration },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cutover {
+    pub zone: Zone,
+    /// Fully qualified, without the trailing dot.
+    pub record: String,
+    pub strategy: CutoverStrategy,
+    pub lower_ttl_to: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drain {
+    pub min_wait: Duration,
+    pub zero_traffic_window: Duration,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleDown {
+    pub old_auto_scaling_group: bool,
+    pub old_ecs_services: bool,
+}

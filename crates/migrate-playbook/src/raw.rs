@@ -1,0 +1,228 @@
+//! The playbook exactly as written: every field optional and loosely typed, so that one pass of
+//! validation can report every problem at once instead of stopping at the first.
+//!
+//! Unknown keys are collected in `unknown` maps rather than rejected by serde, for the same reason.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Keys the author wrote that the playbook does not know.
+pub type Unknown = BTreeMap<String, serde_yaml::Value>;
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPlaybook {
+    /// Format version of the playbook; `1`.
+    pub version: Option<u32>,
+    /// Name of the migration: names the state directory and prefixes every created resource.
+    pub name: Option<String>,
+    /// AWS region, e.g. `ap-northeast-1`.
+    pub region: Option<String>,
+    pub source: Option<RawSource>,
+    pub network: Option<RawNetwork>,
+    pub target: Option<RawTarget>,
+    pub cutover: Option<RawCutover>,
+    pub drain: Option<RawDrain>,
+    pub scale_down: Option<RawScaleDown>,
+    /// Tags set on every resource the migration creates, beside `migrate:plan-id` and `migrate:step`.
+    pub tags: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSource {
+    /// `asg`, `ecs-ec2` or `beanstalk`.
+    pub kind: Option<String>,
+    /// The Auto Scaling group that serves today (for `ecs-ec2`, the container instances' group).
+    pub auto_scaling_group: Option<String>,
+    pub ecs: Option<RawEcsSource>,
+    pub beanstalk: Option<RawBeanstalkSource>,
+    /// Name of the load balancer that serves today.
+    pub load_balancer: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawEcsSource {
+    pub cluster: Option<String>,
+    /// The old services, scaled to zero after the drain.
+    pub services: Option<Vec<String>>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawBeanstalkSource {
+    pub environment: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub vpc: Option<String>,
+    /// Subnets of the Fargate tasks (private ones, usually).
+    pub subnets: Option<Vec<String>>,
+    /// Subnets of the new load balancer; the task subnets when absent.
+    pub load_balancer_subnets: Option<Vec<String>>,
+    pub assign_public_ip: Option<bool>,
+    /// Security groups of data stores the new service must reach, each opened on one port.
+    pub data_stores: Option<Vec<RawDataStore>>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDataStore {
+    pub name: Option<String>,
+    /// `rds`, `redis`, `efs` or `other`; picks the default port.
+    pub kind: Option<String>,
+    pub security_group: Option<String>,
+    pub port: Option<u32>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawTarget {
+    pub cluster: Option<String>,
+    pub container_insights: Option<bool>,
+    pub load_balancer: Option<RawLoadBalancer>,
+    pub services: Option<Vec<RawService>>,
+    /// `ecsTaskExecutionRole` or a full ARN.
+    pub execution_role: Option<String>,
+    pub task_role: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawLoadBalancer {
+    pub internal: Option<bool>,
+    /// Security groups of the new load balancer; the old load balancer's when absent.
+    pub security_groups: Option<Vec<String>>,
+    /// `from-old-load-balancer`, an ACM certificate ARN, or `none`.
+    pub https_certificate: Option<String>,
+    pub deregistration_delay: Option<RawDuration>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawService {
+    pub name: Option<String>,
+    /// `web` (behind the load balancer) or `worker` (no load balancer).
+    pub kind: Option<String>,
+    /// A path to a task definition (JSON), relative to the playbook, or the definition inline.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub task_definition: Option<serde_yaml::Value>,
+    /// The container the load balancer sends traffic to (web services).
+    pub container: Option<String>,
+    pub port: Option<u32>,
+    /// Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+    pub cpu: Option<u32>,
+    /// Task memory in MiB; must form a valid Fargate pair with `cpu`.
+    pub memory: Option<u32>,
+    pub desired_count: Option<u32>,
+    pub health_check: Option<RawHealthCheck>,
+    pub enable_execute_command: Option<bool>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    pub path: Option<String>,
+    /// Success codes: `200`, `200,302`, `200-299`.
+    pub codes: Option<RawCodes>,
+    pub interval: Option<RawDuration>,
+    pub timeout: Option<RawDuration>,
+    pub healthy_threshold: Option<u32>,
+    pub unhealthy_threshold: Option<u32>,
+    pub grace_period: Option<RawDuration>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCutover {
+    /// Hosted zone id (`Z...`) or name (`example.com`).
+    pub zone: Option<String>,
+    /// The record users reach, e.g. `www.example.com`.
+    pub record: Option<String>,
+    /// `alias` (one switch) or `weighted` (a ramp).
+    pub strategy: Option<String>,
+    /// Weighted ramp: the new side's weight at each step, ending at 100.
+    pub steps: Option<Vec<u32>>,
+    /// How long each weighted step bakes before the next.
+    pub bake: Option<RawDuration>,
+    /// Lower a non-alias record's TTL to this before the cutover.
+    pub lower_ttl_to: Option<u32>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDrain {
+    /// The shortest wait after the cutover, whatever the metrics say.
+    pub min_wait: Option<RawDuration>,
+    /// How long the old load balancer must have served no request.
+    pub zero_traffic_window: Option<RawDuration>,
+    /// Give up (and offer rollback) after this long.
+    pub timeout: Option<RawDuration>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawScaleDown {
+    pub old_auto_scaling_group: Option<bool>,
+    pub old_ecs_services: Option<bool>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+/// A duration: a number of seconds, or a string such as `90s`, `5m`, `1h`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawDuration {
+    Seconds(u64),
+    Text(String),
+}
+
+/// Success codes written either as a number (`200`) or a string (`200,302`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCodes {
+    Single(u32),
+    Text(String),
+}

@@ -1,0 +1,943 @@
+//! Raw playbook → validated playbook. Every problem is collected, none stops the others.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::duration;
+use crate::fargate;
+use crate::model::*;
+use crate::raw::*;
+
+/// One thing wrong with a playbook, at a field path such as `target.services[0].cpu`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Reads task definition files named by the playbook; injected so that validation itself does
+/// no I/O of its own choosing.
+pub trait FileSource {
+    fn read(&self, relative: &str) -> Result<String, String>;
+}
+
+/// Reads files relative to the playbook's directory.
+pub struct Directory<'a>(pub &'a Path);
+
+impl FileSource for Directory<'_> {
+    fn read(&self, relative: &str) -> Result<String, String> {
+        let path = self.0.join(relative);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn unknown(&mut self, path: &str, unknown: &Unknown, known: &[&str]) {
+        for key in unknown.keys() {
+            let at = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            self.problem(
+                at,
+                format!(
+                    "unknown field `{key}`; expected one of: {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn required<'v, T>(&mut self, path: &str, value: &'v Option<T>) -> Option<&'v T> {
+        if value.is_none() {
+            self.problem(path, "is required");
+        }
+        value.as_ref()
+    }
+
+    fn duration(&mut self, path: &str, value: &Option<RawDuration>, default: Duration) -> Duration {
+        match value {
+            None => default,
+            Some(RawDuration::Seconds(s)) => Duration::from_secs(*s),
+            Some(RawDuration::Text(text)) => duration::parse(text).unwrap_or_else(|message| {
+                self.problem(path, message);
+                default
+            }),
+        }
+    }
+
+    fn id_list(&mut self, path: &str, values: &[String], prefix: &str) {
+        for (i, value) in values.iter().enumerate() {
+            if !value.starts_with(prefix) {
+                self.problem(
+                    format!("{path}[{i}]"),
+                    format!("`{value}` is not an id starting with `{prefix}`"),
+                );
+            }
+        }
+    }
+}
+
+fn is_resource_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// The longest migration name: every created resource is named `<name>-<role>-<plan id>`, and
+/// load balancer and target group names may not exceed 32 characters.
+pub const MAX_NAME_LEN: usize = 18;
+
+pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playbook, Vec<Problem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    c.unknown(
+        "",
+        &raw.unknown,
+        &[
+            "version",
+            "name",
+            "region",
+            "source",
+            "network",
+            "target",
+            "cutover",
+            "drain",
+            "scale_down",
+            "tags",
+        ],
+    );
+    if let Some(version) = raw.version {
+        if version != 1 {
+            c.problem(
+                "version",
+                format!("version {version} is not supported; use 1"),
+            );
+        }
+    }
+    let name = c.required("name", &raw.name).cloned().unwrap_or_default();
+    if raw.name.is_some() && (!is_resource_name(&name) || name.len() > MAX_NAME_LEN) {
+        c.problem(
+            "name",
+            format!(
+                "`{name}` must be 1 to {MAX_NAME_LEN} lowercase letters, digits or dashes \
+                 (it prefixes load balancer names, which AWS limits to 32 characters)"
+            ),
+        );
+    }
+
+    let source = check_source(&mut c, raw.source.as_ref());
+    let network = check_network(&mut c, raw.network.as_ref());
+    let target = check_target(&mut c, raw.target.as_ref(), files);
+    let cutover = check_cutover(&mut c, raw.cutover.as_ref());
+    let drain = check_drain(&mut c, raw.drain.as_ref());
+    let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
+
+    let tags = raw.tags.unwrap_or_default();
+    for key in tags.keys() {
+        if key.starts_with("migrate:") || key.starts_with("aws:") {
+            c.problem(
+                format!("tags.{key}"),
+                "tags starting with `migrate:` or `aws:` are reserved",
+            );
+        }
+    }
+
+    match (source, network, target, cutover, drain, scale_down) {
+        (
+            Some(source),
+            Some(network),
+            Some(target),
+            Some(cutover),
+            Some(drain),
+            Some(scale_down),
+        ) if c.problems.is_empty() => Ok(Playbook {
+            name,
+            region: raw.region,
+            source,
+            network,
+            target,
+            cutover,
+            drain,
+            scale_down,
+            tags,
+        }),
+        _ => {
+            if c.problems.is_empty() {
+                c.problem("", "the playbook is incomplete");
+            }
+            Err(c.problems)
+        }
+    }
+}
+
+fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
+    let Some(raw) = raw else {
+        c.problem("source", "is required");
+        return None;
+    };
+    c.unknown(
+        "source",
+        &raw.unknown,
+        &[
+            "kind",
+            "auto_scaling_group",
+            "ecs",
+            "beanstalk",
+            "load_balancer",
+        ],
+    );
+    let kind = match raw.kind.as_deref() {
+        Some("asg") => SourceKind::Asg,
+        Some("ecs-ec2") => SourceKind::EcsEc2,
+        Some("beanstalk") => SourceKind::Beanstalk,
+        Some(other) => {
+            c.problem(
+                "source.kind",
+                format!("`{other}` is not a source kind; expected asg, ecs-ec2 or beanstalk"),
+            );
+            return None;
+        }
+        None => {
+            c.problem("source.kind", "is required (asg, ecs-ec2 or beanstalk)");
+            return None;
+        }
+    };
+    if let Some(ecs) = &raw.ecs {
+        c.unknown("source.ecs", &ecs.unknown, &["cluster", "services"]);
+    }
+    if let Some(eb) = &raw.beanstalk {
+        c.unknown("source.beanstalk", &eb.unknown, &["environment"]);
+    }
+    let ecs_cluster = raw.ecs.as_ref().and_then(|e| e.cluster.clone());
+    let ecs_services = raw
+        .ecs
+        .as_ref()
+        .and_then(|e| e.services.clone())
+        .unwrap_or_default();
+    let beanstalk_environment = raw.beanstalk.as_ref().and_then(|b| b.environment.clone());
+    match kind {
+        SourceKind::Asg => {
+            c.required("source.auto_scaling_group", &raw.auto_scaling_group);
+            c.required("source.load_balancer", &raw.load_balancer);
+        }
+        SourceKind::EcsEc2 => {
+            if ecs_cluster.is_none() {
+                c.problem("source.ecs.cluster", "is required for an ecs-ec2 source");
+            }
+            if ecs_services.is_empty() {
+                c.problem(
+                    "source.ecs.services",
+                    "name at least one old ECS service for an ecs-ec2 source",
+                );
+            }
+            c.required("source.load_balancer", &raw.load_balancer);
+        }
+        SourceKind::Beanstalk => {
+            if beanstalk_environment.is_none() {
+                c.problem(
+                    "source.beanstalk.environment",
+                    "is required for a beanstalk source",
+                );
+            }
+        }
+    }
+    Some(Source {
+        kind,
+        auto_scaling_group: raw.auto_scaling_group.clone(),
+        ecs_cluster,
+        ecs_services,
+        beanstalk_environment,
+        load_balancer: raw.load_balancer.clone(),
+    })
+}
+
+fn check_network(c: &mut Checker, raw: Option<&RawNetwork>) -> Option<Network> {
+    let Some(raw) = raw else {
+        c.problem("network", "is required");
+        return None;
+    };
+    c.unknown(
+        "network",
+        &raw.unknown,
+        &[
+            "vpc",
+            "subnets",
+            "load_balancer_subnets",
+            "assign_public_ip",
+            "data_stores",
+        ],
+    );
+    let vpc = c
+        .required("network.vpc", &raw.vpc)
+        .cloned()
+        .unwrap_or_default();
+    if raw.vpc.is_some() && !vpc.starts_with("vpc-") {
+        c.problem("network.vpc", format!("`{vpc}` is not a VPC id (vpc-...)"));
+    }
+    let subnets = raw.subnets.clone().unwrap_or_default();
+    if subnets.is_empty() {
+        c.problem("network.subnets", "name at least one subnet for the tasks");
+    }
+    c.id_list("network.subnets", &subnets, "subnet-");
+    let load_balancer_subnets = raw
+        .load_balancer_subnets
+        .clone()
+        .unwrap_or_else(|| subnets.clone());
+    if let Some(given) = &raw.load_balancer_subnets {
+        c.id_list("network.load_balancer_subnets", given, "subnet-");
+    }
+    if !subnets.is_empty() && load_balancer_subnets.len() < 2 {
+        let at = if raw.load_balancer_subnets.is_some() {
+            "network.load_balancer_subnets"
+        } else {
+            "network.subnets"
+        };
+        c.problem(
+            at,
+            "an Application Load Balancer needs subnets in at least two availability zones",
+        );
+    }
+    let mut data_stores = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, store) in raw.data_stores.iter().flatten().enumerate() {
+        let at = format!("network.data_stores[{i}]");
+        c.unknown(
+            &at,
+            &store.unknown,
+            &["name", "kind", "security_group", "port"],
+        );
+        let kind = match store.kind.as_deref() {
+            None | Some("other") => DataStoreKind::Other,
+            Some("rds") => DataStoreKind::Rds,
+            Some("redis") => DataStoreKind::Redis,
+            Some("efs") => DataStoreKind::Efs,
+            Some(other) => {
+                c.problem(
+                    format!("{at}.kind"),
+                    format!(
+                        "`{other}` is not a data store kind; expected rds, redis, efs or other"
+                    ),
+                );
+                DataStoreKind::Other
+            }
+        };
+        let default_port = match kind {
+            DataStoreKind::Redis => Some(6379),
+            DataStoreKind::Efs => Some(2049),
+            DataStoreKind::Rds | DataStoreKind::Other => None,
+        };
+        let port = match (store.port, default_port) {
+            (Some(port), _) if (1..=65535).contains(&port) => port as u16,
+            (Some(port), _) => {
+                c.problem(format!("{at}.port"), format!("{port} is not a TCP port"));
+                0
+            }
+            (None, Some(port)) => port,
+            (None, None) => {
+                c.problem(
+                    format!("{at}.port"),
+                    "is required for this kind (e.g. 3306 for MySQL, 5432 for PostgreSQL)",
+                );
+                0
+            }
+        };
+        let name = c
+            .required(&format!("{at}.name"), &store.name)
+            .cloned()
+            .unwrap_or_default();
+        if store.name.is_some() && !names.insert(name.clone()) {
+            c.problem(format!("{at}.name"), format!("`{name}` is named twice"));
+        }
+        let security_group = c
+            .required(&format!("{at}.security_group"), &store.security_group)
+            .cloned()
+            .unwrap_or_default();
+        if store.security_group.is_some() && !security_group.starts_with("sg-") {
+            c.problem(
+                format!("{at}.security_group"),
+                format!("`{security_group}` is not a security group id (sg-...)"),
+            );
+        }
+        data_stores.push(DataStore {
+            name,
+            kind,
+            security_group,
+            port,
+        });
+    }
+    Some(Network {
+        vpc,
+        subnets,
+        load_balancer_subnets,
+        assign_public_ip: raw.assign_public_ip.unwrap_or(false),
+        data_stores,
+    })
+}
+
+fn check_target(
+    c: &mut Checker,
+    raw: Option<&RawTarget>,
+    files: &dyn FileSource,
+) -> Option<Target> {
+    let Some(raw) = raw else {
+        c.problem("target", "is required");
+        return None;
+    };
+    c.unknown(
+        "target",
+        &raw.unknown,
+        &[
+            "cluster",
+            "container_insights",
+            "load_balancer",
+            "services",
+            "execution_role",
+            "task_role",
+        ],
+    );
+    let cluster = c
+        .required("target.cluster", &raw.cluster)
+        .cloned()
+        .unwrap_or_default();
+    let default_lb = RawLoadBalancer::default();
+    let lb = raw.load_balancer.as_ref().unwrap_or(&default_lb);
+    c.unknown(
+        "target.load_balancer",
+        &lb.unknown,
+        &[
+            "internal",
+            "security_groups",
+            "https_certificate",
+            "deregistration_delay",
+        ],
+    );
+    let https_certificate = match lb.https_certificate.as_deref() {
+        None | Some("from-old-load-balancer") => HttpsCertificate::FromOldLoadBalancer,
+        Some("none") => HttpsCertificate::None,
+        Some(arn) if arn.starts_with("arn:") => HttpsCertificate::Arn(arn.to_string()),
+        Some(other) => {
+            c.problem(
+                "target.load_balancer.https_certificate",
+                format!("`{other}` is neither `from-old-load-balancer`, `none` nor an ACM certificate ARN"),
+            );
+            HttpsCertificate::None
+        }
+    };
+    let security_groups = lb.security_groups.clone().unwrap_or_default();
+    c.id_list(
+        "target.load_balancer.security_groups",
+        &security_groups,
+        "sg-",
+    );
+    let deregistration_delay = c.duration(
+        "target.load_balancer.deregistration_delay",
+        &lb.deregistration_delay,
+        Duration::from_secs(30),
+    );
+    if deregistration_delay > Duration::from_secs(3600) {
+        c.problem(
+            "target.load_balancer.deregistration_delay",
+            "may be at most 1h (an ELB limit)",
+        );
+    }
+
+    let mut services = Vec::new();
+    let raw_services = raw.services.as_deref().unwrap_or(&[]);
+    if raw_services.is_empty() {
+        c.problem("target.services", "name at least the web service");
+    }
+    let mut names = BTreeSet::new();
+    for (i, service) in raw_services.iter().enumerate() {
+        let at = format!("target.services[{i}]");
+        if let Some(service) = check_service(c, &at, service, files) {
+            if !names.insert(service.name.clone()) {
+                c.problem(
+                    format!("{at}.name"),
+                    format!("`{}` is named twice", service.name),
+                );
+            }
+            services.push(service);
+        }
+    }
+    let webs = services.iter().filter(|s| s.web.is_some()).count();
+    if !raw_services.is_empty() && webs != 1 {
+        c.problem(
+            "target.services",
+            format!("exactly one service must be of kind `web` (found {webs})"),
+        );
+    }
+    Some(Target {
+        cluster,
+        container_insights: raw.container_insights.unwrap_or(true),
+        load_balancer: LoadBalancerSettings {
+            internal: lb.internal.unwrap_or(false),
+            security_groups,
+            https_certificate,
+            deregistration_delay,
+        },
+        services,
+        execution_role: raw.execution_role.clone(),
+        task_role: raw.task_role.clone(),
+    })
+}
+
+fn check_service(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawService,
+    files: &dyn FileSource,
+) -> Option<Service> {
+    c.unknown(
+        at,
+        &raw.unknown,
+        &[
+            "name",
+            "kind",
+            "task_definition",
+            "container",
+            "port",
+            "cpu",
+            "memory",
+            "desired_count",
+            "health_check",
+            "enable_execute_command",
+        ],
+    );
+    let name = c.required(&format!("{at}.name"), &raw.name).cloned();
+    if let Some(name) = &name {
+        if !is_resource_name(name) {
+            c.problem(
+                format!("{at}.name"),
+                format!("`{name}` must be lowercase letters, digits or dashes"),
+            );
+        }
+    }
+    let is_web = match raw.kind.as_deref() {
+        Some("web") => true,
+        Some("worker") => false,
+        Some(other) => {
+            c.problem(
+                format!("{at}.kind"),
+                format!("`{other}` is not a service kind; expected web or worker"),
+            );
+            false
+        }
+        None => {
+            c.problem(format!("{at}.kind"), "is required (web or worker)");
+            false
+        }
+    };
+    let (task_definition, task_definition_origin) =
+        check_task_definition(c, &format!("{at}.task_definition"), raw, files)
+            .unwrap_or((serde_json::Value::Null, String::new()));
+    let cpu = raw.cpu.unwrap_or(256);
+    let memory = raw.memory.unwrap_or(512);
+    if !fargate::is_valid_pair(cpu, memory) {
+        let path = if raw.memory.is_some() {
+            format!("{at}.memory")
+        } else {
+            format!("{at}.cpu")
+        };
+        c.problem(path, fargate::explain_invalid_pair(cpu, memory));
+    }
+    let web = if is_web {
+        let container = c
+            .required(&format!("{at}.container"), &raw.container)
+            .cloned()
+            .unwrap_or_default();
+        let port = match raw.port {
+            Some(port) if (1..=65535).contains(&port) => port as u16,
+            Some(port) => {
+                c.problem(format!("{at}.port"), format!("{port} is not a TCP port"));
+                0
+            }
+            None => {
+                c.problem(format!("{at}.port"), "is required for a web service");
+                0
+            }
+        };
+        if !container.is_empty() && task_definition.is_object() {
+            let names: Vec<&str> = task_definition["containerDefinitions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["name"].as_str())
+                .collect();
+            if !names.contains(&container.as_str()) {
+                c.problem(
+                    format!("{at}.container"),
+                    format!(
+                        "the task definition has no container `{container}` (it has: {})",
+                        names.join(", ")
+                    ),
+                );
+            }
+        }
+        let health_check =
+            check_health_check(c, &format!("{at}.health_check"), raw.health_check.as_ref());
+        Some(WebSettings {
+            container,
+            port,
+            health_check,
+        })
+    } else {
+        for (field, given) in [
+            ("container", raw.container.is_some()),
+            ("port", raw.port.is_some()),
+            ("health_check", raw.health_check.is_some()),
+        ] {
+            if given && raw.kind.as_deref() == Some("worker") {
+                c.problem(
+                    format!("{at}.{field}"),
+                    "a worker service has no load balancer; remove this field or make it `kind: web`",
+                );
+            }
+        }
+        None
+    };
+    Some(Service {
+        name: name?,
+        web,
+        task_definition,
+        task_definition_origin,
+        cpu,
+        memory,
+        desired_count: raw.desired_count.unwrap_or(if is_web { 2 } else { 1 }),
+        enable_execute_command: raw.enable_execute_command.unwrap_or(false),
+    })
+}
+
+fn check_task_definition(
+    c: &mut Checker,
+    at: &str,
+    raw: &RawService,
+    files: &dyn FileSource,
+) -> Option<(serde_json::Value, String)> {
+    let (value, origin) = match raw.task_definition.as_ref() {
+        None => {
+            c.problem(
+                at,
+                "is required: a path to a JSON file, or the definition inline",
+            );
+            return None;
+        }
+        Some(serde_yaml::Value::String(path)) => {
+            let text = match files.read(path) {
+                Ok(text) => text,
+                Err(message) => {
+                    c.problem(at, message);
+                    return None;
+                }
+            };
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(value) => (value, path.clone()),
+                Err(e) => {
+                    c.problem(
+                        at,
+                        format!("{path}:{}:{}: not valid JSON: {e}", e.line(), e.column()),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(inline @ serde_yaml::Value::Mapping(_)) => match serde_json::to_value(inline) {
+            Ok(value) => (value, "inline".to_string()),
+            Err(e) => {
+                c.problem(at, format!("cannot be read as JSON: {e}"));
+                return None;
+            }
+        },
+        Some(_) => {
+            c.problem(at, "must be a path to a JSON file or a mapping");
+            return None;
+        }
+    };
+    // `describe-task-definition` wraps the definition in `taskDefinition`; accept both shapes.
+    let value = match value.get("taskDefinition") {
+        Some(inner) => inner.clone(),
+        None => value,
+    };
+    let has_containers = value["containerDefinitions"]
+        .as_array()
+        .is_some_and(|list| !list.is_empty());
+    if !has_containers {
+        c.problem(at, "has no `containerDefinitions`");
+        return None;
+    }
+    Some((value, origin))
+}
+
+fn check_health_check(
+    c: &mut Checker,
+    at: &str,
+    raw: Option<&RawHealthCheck>,
+) -> HealthCheckSettings {
+    let default = RawHealthCheck::default();
+    let raw = raw.unwrap_or(&default);
+    c.unknown(
+        at,
+        &raw.unknown,
+        &[
+            "path",
+            "codes",
+            "interval",
+            "timeout",
+            "healthy_threshold",
+            "unhealthy_threshold",
+            "grace_period",
+        ],
+    );
+    let path = raw.path.clone().unwrap_or_else(|| "/".into());
+    if !path.starts_with('/') {
+        c.problem(
+            format!("{at}.path"),
+            format!("`{path}` must start with `/`"),
+        );
+    }
+    let codes = match &raw.codes {
+        None => "200".to_string(),
+        Some(RawCodes::Single(code)) => code.to_string(),
+        Some(RawCodes::Text(text)) => text.replace(' ', ""),
+    };
+    let codes_ok = codes.split(',').all(|part| {
+        let valid = |s: &str| {
+            s.parse::<u16>()
+                .is_ok_and(|code| (200..=499).contains(&code))
+        };
+        match part.split_once('-') {
+            Some((low, high)) => valid(low) && valid(high) && low < high,
+            None => valid(part),
+        }
+    });
+    if !codes_ok {
+        c.problem(
+            format!("{at}.codes"),
+            format!("`{codes}` is not a list of HTTP codes 200-499 such as `200,302` or `200-299`"),
+        );
+    }
+    let interval = c.duration(
+        &format!("{at}.interval"),
+        &raw.interval,
+        Duration::from_secs(15),
+    );
+    let timeout = c.duration(
+        &format!("{at}.timeout"),
+        &raw.timeout,
+        Duration::from_secs(5),
+    );
+    if !(5..=300).contains(&interval.as_secs()) {
+        c.problem(
+            format!("{at}.interval"),
+            "must be between 5s and 300s (an ELB limit)",
+        );
+    }
+    if !(2..=120).contains(&timeout.as_secs()) || timeout >= interval {
+        c.problem(
+            format!("{at}.timeout"),
+            "must be between 2s and 120s and shorter than the interval (ELB limits)",
+        );
+    }
+    let mut threshold = |field: &str, value: Option<u32>, default: u32| {
+        let value = value.unwrap_or(default);
+        if !(2..=10).contains(&value) {
+            c.problem(
+                format!("{at}.{field}"),
+                "must be between 2 and 10 (an ELB limit)",
+            );
+        }
+        value
+    };
+    let healthy_threshold = threshold("healthy_threshold", raw.healthy_threshold, 2);
+    let unhealthy_threshold = threshold("unhealthy_threshold", raw.unhealthy_threshold, 3);
+    let grace_period = c.duration(
+        &format!("{at}.grace_period"),
+        &raw.grace_period,
+        Duration::from_secs(60),
+    );
+    HealthCheckSettings {
+        path,
+        codes,
+        interval,
+        timeout,
+        healthy_threshold,
+        unhealthy_threshold,
+        grace_period,
+    }
+}
+
+fn check_cutover(c: &mut Checker, raw: Option<&RawCutover>) -> Option<Cutover> {
+    let Some(raw) = raw else {
+        c.problem("cutover", "is required");
+        return None;
+    };
+    c.unknown(
+        "cutover",
+        &raw.unknown,
+        &[
+            "zone",
+            "record",
+            "strategy",
+            "steps",
+            "bake",
+            "lower_ttl_to",
+        ],
+    );
+    let zone = match raw.zone.as_deref() {
+        None => {
+            c.problem(
+                "cutover.zone",
+                "is required: a hosted zone id (Z...) or name",
+            );
+            None
+        }
+        Some(z) if z.starts_with('Z') && z.chars().all(|ch| ch.is_ascii_alphanumeric()) => {
+            Some(Zone::Id(z.to_string()))
+        }
+        Some(z) if z.contains('.') => Some(Zone::Name(z.trim_end_matches('.').to_string())),
+        Some(z) => {
+            c.problem(
+                "cutover.zone",
+                format!("`{z}` is neither a hosted zone id (Z...) nor a domain name"),
+            );
+            None
+        }
+    };
+    let record = c
+        .required("cutover.record", &raw.record)
+        .map(|r| r.trim_end_matches('.').to_string());
+    if let (Some(Zone::Name(zone)), Some(record)) = (&zone, &record) {
+        if record != zone && !record.ends_with(&format!(".{zone}")) {
+            c.problem(
+                "cutover.record",
+                format!("`{record}` is not inside the zone `{zone}`"),
+            );
+        }
+    }
+    let strategy = match raw.strategy.as_deref() {
+        None | Some("alias") => {
+            if raw.steps.is_some() {
+                c.problem(
+                    "cutover.steps",
+                    "steps apply to the `weighted` strategy only",
+                );
+            }
+            CutoverStrategy::Alias
+        }
+        Some("weighted") => {
+            let steps = raw.steps.clone().unwrap_or_else(|| vec![10, 50, 100]);
+            let increasing = steps.windows(2).all(|w| w[0] < w[1]);
+            if steps.is_empty()
+                || !increasing
+                || steps.last() != Some(&100)
+                || steps.iter().any(|&s| s == 0 || s > 100)
+            {
+                c.problem(
+                    "cutover.steps",
+                    "must be increasing weights between 1 and 100 that end at 100, e.g. [10, 50, 100]",
+                );
+            }
+            let bake = c.duration("cutover.bake", &raw.bake, Duration::from_secs(300));
+            CutoverStrategy::Weighted {
+                steps: steps.iter().map(|&s| s.min(100) as u8).collect(),
+                bake,
+            }
+        }
+        Some(other) => {
+            c.problem(
+                "cutover.strategy",
+                format!("`{other}` is not a strategy; expected alias or weighted"),
+            );
+            CutoverStrategy::Alias
+        }
+    };
+    let lower_ttl_to = raw.lower_ttl_to.unwrap_or(60);
+    if !(1..=86_400).contains(&lower_ttl_to) {
+        c.problem(
+            "cutover.lower_ttl_to",
+            "must be between 1 and 86400 seconds",
+        );
+    }
+    Some(Cutover {
+        zone: zone?,
+        record: record?,
+        strategy,
+        lower_ttl_to,
+    })
+}
+
+fn check_drain(c: &mut Checker, raw: Option<&RawDrain>) -> Option<Drain> {
+    let default = RawDrain::default();
+    let raw = raw.unwrap_or(&default);
+    c.unknown(
+        "drain",
+        &raw.unknown,
+        &["min_wait", "zero_traffic_window", "timeout"],
+    );
+    let min_wait = c.duration("drain.min_wait", &raw.min_wait, Duration::from_secs(300));
+    let zero_traffic_window = c.duration(
+        "drain.zero_traffic_window",
+        &raw.zero_traffic_window,
+        Duration::from_secs(300),
+    );
+    let timeout = c.duration("drain.timeout", &raw.timeout, Duration::from_secs(6 * 3600));
+    if zero_traffic_window < Duration::from_secs(60) {
+        c.problem(
+            "drain.zero_traffic_window",
+            "must be at least 1m: CloudWatch load balancer metrics have one-minute resolution",
+        );
+    }
+    if timeout <= min_wait + zero_traffic_window {
+        c.problem(
+            "drain.timeout",
+            "must be longer than min_wait plus zero_traffic_window",
+        );
+    }
+    Some(Drain {
+        min_wait,
+        zero_traffic_window,
+        timeout,
+    })
+}
+
+fn check_scale_down(
+    c: &mut Checker,
+    raw: Option<&RawScaleDown>,
+    source: Option<&Source>,
+) -> Option<ScaleDown> {
+    let default = RawScaleDown::default();
+    let raw = raw.unwrap_or(&default);
+    c.unknown(
+        "scale_down",
+        &raw.unknown,
+        &["old_auto_scaling_group", "old_ecs_services"],
+    );
+    let old_ecs_services = raw.old_ecs_services.unwrap_or(true);
+    if raw.old_ecs_services == Some(true) && source.is_some_and(|s| s.ecs_services.is_empty()) {
+        c.problem(
+            "scale_down.old_ecs_services",
+            "the source names no ECS services to scale down",
+        );
+    }
+    Some(ScaleDown {
+        old_auto_scaling_group: raw.old_auto_scaling_group.unwrap_or(true),
+        old_ecs_services,
+    })
+}
