@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_autoscaling::types::{AutoScalingGroup as SdkGroup, Filter, LifecycleState};
-use migrate_engine::ports::{AutoScaling, AutoScalingGroup, Capacity, CloudError, CloudResult, ErrorKind, Tags};
+use migrate_engine::ports::{
+    AutoScaling, AutoScalingGroup, Capacity, CloudError, CloudResult, ErrorKind, Tags,
+};
 
 use crate::errors::{missing, sdk_error};
 
@@ -30,15 +32,22 @@ fn group_of(g: &SdkGroup, operation: &str) -> CloudResult<AutoScalingGroup> {
         .filter(|i| {
             matches!(
                 i.lifecycle_state(),
-                Some(LifecycleState::InService) | Some(LifecycleState::Pending)
-                    | Some(LifecycleState::PendingWait) | Some(LifecycleState::PendingProceed)
+                Some(LifecycleState::InService)
+                    | Some(LifecycleState::Pending)
+                    | Some(LifecycleState::PendingWait)
+                    | Some(LifecycleState::PendingProceed)
             )
         })
         .count();
     let tags: Tags = g
         .tags()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect();
     Ok(AutoScalingGroup {
         name: name.to_string(),
@@ -62,7 +71,13 @@ impl AutoScaling for AsgScaling {
             .auto_scaling_group_names(name)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "autoscaling:DescribeAutoScalingGroups", format!("group {name}")))?;
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "autoscaling:DescribeAutoScalingGroups",
+                    format!("group {name}"),
+                )
+            })?;
         out.auto_scaling_groups()
             .iter()
             .find(|g| g.auto_scaling_group_name() == Some(name))
@@ -75,12 +90,18 @@ impl AutoScaling for AsgScaling {
         let mut pages = self
             .autoscaling
             .describe_auto_scaling_groups()
-            .filters(Filter::builder().name(format!("tag:{key}")).values(value).build())
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{key}"))
+                    .values(value)
+                    .build(),
+            )
             .into_paginator()
             .send();
         let mut groups = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "autoscaling:DescribeAutoScalingGroups", &resource))?;
+            let page =
+                page.map_err(|e| sdk_error(e, "autoscaling:DescribeAutoScalingGroups", &resource))?;
             for g in page.auto_scaling_groups() {
                 let group = group_of(g, "autoscaling:DescribeAutoScalingGroups")?;
                 // The filter is a request; keep only what really carries the tag.
@@ -96,13 +117,21 @@ impl AutoScaling for AsgScaling {
         let resource = format!("group {name}");
         let int = |v: u32| {
             i32::try_from(v).map_err(|_| {
-                CloudError::new(ErrorKind::InvalidRequest, "autoscaling:UpdateAutoScalingGroup", &resource, "capacity out of range")
+                CloudError::new(
+                    ErrorKind::InvalidRequest,
+                    "autoscaling:UpdateAutoScalingGroup",
+                    &resource,
+                    "capacity out of range",
+                )
             })
         };
         // UpdateAutoScalingGroup answers success for a group that does not exist on some
         // paths; the compensation needs NotFound, so look first.
         if self.find_group(name).await?.is_none() {
-            return Err(CloudError::not_found("autoscaling:UpdateAutoScalingGroup", resource));
+            return Err(CloudError::not_found(
+                "autoscaling:UpdateAutoScalingGroup",
+                resource,
+            ));
         }
         self.autoscaling
             .update_auto_scaling_group()

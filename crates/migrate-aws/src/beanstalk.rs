@@ -38,7 +38,13 @@ impl Environments for BeanstalkEnvironments {
             name: name.to_string(),
             id: env
                 .environment_id()
-                .ok_or_else(|| missing("elasticbeanstalk:DescribeEnvironments", &resource, "EnvironmentId"))?
+                .ok_or_else(|| {
+                    missing(
+                        "elasticbeanstalk:DescribeEnvironments",
+                        &resource,
+                        "EnvironmentId",
+                    )
+                })?
                 .to_string(),
             cname: env.cname().map(str::to_string),
             status: env

@@ -35,9 +35,17 @@ pub fn load_balancer_dimension(arn: &str) -> Option<&str> {
 #[async_trait]
 impl Metrics for CloudWatchMetrics {
     async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
-        let resource = format!("{}/{} {:?}", query.namespace, query.metric_name, query.dimensions);
+        let resource = format!(
+            "{}/{} {:?}",
+            query.namespace, query.metric_name, query.dimensions
+        );
         let period = i32::try_from(query.period_secs.max(1)).map_err(|_| {
-            CloudError::new(ErrorKind::InvalidRequest, "cloudwatch:GetMetricData", &resource, "period too large")
+            CloudError::new(
+                ErrorKind::InvalidRequest,
+                "cloudwatch:GetMetricData",
+                &resource,
+                "period too large",
+            )
         })?;
         let stat = MetricStat::builder()
             .metric(
@@ -53,7 +61,13 @@ impl Metrics for CloudWatchMetrics {
         let mut pages = self
             .cloudwatch
             .get_metric_data()
-            .metric_data_queries(MetricDataQuery::builder().id("m0").metric_stat(stat).return_data(true).build())
+            .metric_data_queries(
+                MetricDataQuery::builder()
+                    .id("m0")
+                    .metric_stat(stat)
+                    .return_data(true)
+                    .build(),
+            )
             .start_time(DateTime::from_secs(query.start.timestamp()))
             .end_time(DateTime::from_secs(query.end.timestamp()))
             .into_paginator()
@@ -72,7 +86,12 @@ impl Metrics for CloudWatchMetrics {
         let resource = format!("alarm {}", spec.name);
         let int = |v: u32, what: &str| {
             i32::try_from(v).map_err(|_| {
-                CloudError::new(ErrorKind::InvalidRequest, "cloudwatch:PutMetricAlarm", &resource, format!("{what} out of range"))
+                CloudError::new(
+                    ErrorKind::InvalidRequest,
+                    "cloudwatch:PutMetricAlarm",
+                    &resource,
+                    format!("{what} out of range"),
+                )
             })
         };
         self.cloudwatch
@@ -105,13 +124,19 @@ impl Metrics for CloudWatchMetrics {
             .send()
             .await
             .map_err(|e| sdk_error(e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
-        Ok(out.metric_alarms().iter().any(|a| a.alarm_name() == Some(name)))
+        Ok(out
+            .metric_alarms()
+            .iter()
+            .any(|a| a.alarm_name() == Some(name)))
     }
 
     async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
         // DeleteAlarms does not say reliably whether the alarm existed; look first.
         if !self.alarm_exists(name).await? {
-            return Err(CloudError::not_found("cloudwatch:DeleteAlarms", format!("alarm {name}")));
+            return Err(CloudError::not_found(
+                "cloudwatch:DeleteAlarms",
+                format!("alarm {name}"),
+            ));
         }
         self.cloudwatch
             .delete_alarms()

@@ -1,7 +1,9 @@
 //! `Network` on EC2 security groups.
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair};
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
 use migrate_engine::ports::{
     CloudError, CloudResult, IngressRule, Network, SecurityGroup, SecurityGroupSpec,
 };
@@ -104,7 +106,13 @@ impl Network for Ec2Network {
             .group_id(group_id)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ec2:DeleteSecurityGroup", format!("security group {group_id}")))?;
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "ec2:DeleteSecurityGroup",
+                    format!("security group {group_id}"),
+                )
+            })?;
         Ok(())
     }
 
@@ -146,7 +154,10 @@ impl Network for Ec2Network {
             .map_err(|e| sdk_error(e, "ec2:RevokeSecurityGroupIngress", &resource))?;
         // For a rule that is not there, EC2 answers success and lists it as unknown.
         if !out.unknown_ip_permissions().is_empty() || out.r#return() == Some(false) {
-            return Err(CloudError::not_found("ec2:RevokeSecurityGroupIngress", resource));
+            return Err(CloudError::not_found(
+                "ec2:RevokeSecurityGroupIngress",
+                resource,
+            ));
         }
         Ok(())
     }
@@ -156,26 +167,31 @@ impl Network for Ec2Network {
         let mut pages = self
             .ec2
             .describe_security_group_rules()
-            .filters(Filter::builder().name("group-id").values(&rule.group_id).build())
+            .filters(
+                Filter::builder()
+                    .name("group-id")
+                    .values(&rule.group_id)
+                    .build(),
+            )
             .into_paginator()
             .send();
         let port = i32::from(rule.port);
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroupRules", &resource))?;
+            let page =
+                page.map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroupRules", &resource))?;
             for r in page.security_group_rules() {
                 // The filter is a request; an answer about another group must not count.
                 if r.group_id() != Some(rule.group_id.as_str()) || r.is_egress() == Some(true) {
                     continue;
                 }
-                let from_source = r
-                    .referenced_group_info()
-                    .and_then(|g| g.group_id())
+                let from_source = r.referenced_group_info().and_then(|g| g.group_id())
                     == Some(rule.source_group_id.as_str());
                 let protocol = r.ip_protocol().unwrap_or("");
                 let covers = match protocol {
                     "-1" => true,
                     "tcp" | "6" => {
-                        r.from_port().unwrap_or(i32::MAX) <= port && port <= r.to_port().unwrap_or(-1)
+                        r.from_port().unwrap_or(i32::MAX) <= port
+                            && port <= r.to_port().unwrap_or(-1)
                     }
                     _ => false,
                 };

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, ClusterSetting, ClusterSettingName,
-    DesiredStatus, LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
-    SortOrder, Tag, TaskDefinitionField, TaskDefinitionStatus,
+    AssignPublicIp, AwsVpcConfiguration, ClusterSetting, ClusterSettingName, DesiredStatus,
+    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service, SortOrder, Tag,
+    TaskDefinitionField, TaskDefinitionStatus,
 };
 use migrate_engine::ports::{
     CloudError, CloudResult, Cluster, ClusterSpec, ContainerPlatform, ErrorKind, ServiceSpec,
@@ -72,9 +72,13 @@ impl EcsPlatform {
     }
 
     fn status_of(service: &Service, cluster: &str, operation: &str) -> CloudResult<ServiceStatus> {
-        let name = service
-            .service_name()
-            .ok_or_else(|| missing(operation, format!("a service in cluster {cluster}"), "serviceName"))?;
+        let name = service.service_name().ok_or_else(|| {
+            missing(
+                operation,
+                format!("a service in cluster {cluster}"),
+                "serviceName",
+            )
+        })?;
         let resource = format!("service {name} in cluster {cluster}");
         let count = |n: i32| u32::try_from(n).unwrap_or(0);
         let desired = count(service.desired_count());
@@ -103,7 +107,13 @@ fn cluster_of(c: &aws_sdk_ecs::types::Cluster, name: &str) -> CloudResult<Cluste
         name: c.cluster_name().unwrap_or(name).to_string(),
         arn: c
             .cluster_arn()
-            .ok_or_else(|| missing("ecs:DescribeClusters", format!("cluster {name}"), "clusterArn"))?
+            .ok_or_else(|| {
+                missing(
+                    "ecs:DescribeClusters",
+                    format!("cluster {name}"),
+                    "clusterArn",
+                )
+            })?
             .to_string(),
         status: c.status().unwrap_or("UNKNOWN").to_string(),
     })
@@ -137,7 +147,11 @@ impl ContainerPlatform for EcsPlatform {
 
     async fn create_cluster(&self, spec: &ClusterSpec) -> CloudResult<Cluster> {
         let resource = format!("cluster {}", spec.name);
-        let insights = if spec.container_insights { "enabled" } else { "disabled" };
+        let insights = if spec.container_insights {
+            "enabled"
+        } else {
+            "disabled"
+        };
         let out = self
             .ecs
             .create_cluster()
@@ -223,7 +237,12 @@ impl ContainerPlatform for EcsPlatform {
         let resource = format!("task definition family {}", spec.family);
         let request = taskdef::apply(self.ecs.register_task_definition(), &spec.definition)
             .map_err(|m| {
-                CloudError::new(ErrorKind::InvalidRequest, "ecs:RegisterTaskDefinition", &resource, m)
+                CloudError::new(
+                    ErrorKind::InvalidRequest,
+                    "ecs:RegisterTaskDefinition",
+                    &resource,
+                    m,
+                )
             })?
             .family(&spec.family)
             .set_tags(Some(Self::tags(&spec.tags)));
@@ -274,7 +293,11 @@ impl ContainerPlatform for EcsPlatform {
             Err(e) => {
                 let err = sdk_error(e, "ecs:DescribeServices", &resource);
                 // No cluster means no service: a find never errors for absence.
-                return if err.is_not_found() { Ok(None) } else { Err(err) };
+                return if err.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
             }
         };
         let Some(service) = out
@@ -316,7 +339,11 @@ impl ContainerPlatform for EcsPlatform {
             .task_definition(&spec.task_definition_arn)
             .desired_count(desired)
             .launch_type(LaunchType::Fargate)
-            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            )
             .enable_execute_command(spec.enable_execute_command)
             .propagate_tags(PropagateTags::Service)
             .client_token(&spec.client_token)
@@ -331,7 +358,8 @@ impl ContainerPlatform for EcsPlatform {
             );
         }
         if let Some(grace) = spec.health_check_grace_period_secs {
-            let grace = i32::try_from(grace).map_err(|_| invalid("grace period too large".into()))?;
+            let grace =
+                i32::try_from(grace).map_err(|_| invalid("grace period too large".into()))?;
             request = request.health_check_grace_period_seconds(grace);
         }
         let out = request
@@ -352,7 +380,12 @@ impl ContainerPlatform for EcsPlatform {
     ) -> CloudResult<()> {
         let resource = format!("service {service} in cluster {cluster}");
         let desired = i32::try_from(desired).map_err(|_| {
-            CloudError::new(ErrorKind::InvalidRequest, "ecs:UpdateService", &resource, "desired count too large")
+            CloudError::new(
+                ErrorKind::InvalidRequest,
+                "ecs:UpdateService",
+                &resource,
+                "desired count too large",
+            )
         })?;
         self.ecs
             .update_service()
@@ -394,7 +427,11 @@ impl ContainerPlatform for EcsPlatform {
             Ok(out) => out,
             Err(e) => {
                 let err = sdk_error(e, "ecs:DescribeTaskDefinition", arn);
-                return if err.is_not_found() { Ok(None) } else { Err(err) };
+                return if err.is_not_found() {
+                    Ok(None)
+                } else {
+                    Err(err)
+                };
             }
         };
         Ok(out.task_definition().map(taskdef::to_json))
@@ -460,7 +497,10 @@ mod tests {
             family_revision("arn:aws:ecs:us-east-1:123456789012:task-definition/shop-web:12"),
             Some(("shop-web".to_string(), 12))
         );
-        assert_eq!(family_revision("arn:aws:ecs:us-east-1:1:task-definition/x"), None);
+        assert_eq!(
+            family_revision("arn:aws:ecs:us-east-1:1:task-definition/x"),
+            None
+        );
         assert_eq!(family_revision("nonsense"), None);
     }
 }

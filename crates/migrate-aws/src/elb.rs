@@ -7,7 +7,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use migrate_engine::ports::{
     CloudError, CloudResult, ErrorKind, Listener, ListenerProtocol, ListenerSpec, LoadBalancer,
-    LoadBalancerSpec, LoadBalancing, TargetGroup, TargetGroupSpec, TargetHealth, TargetState, Tags,
+    LoadBalancerSpec, LoadBalancing, Tags, TargetGroup, TargetGroupSpec, TargetHealth, TargetState,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -139,26 +139,44 @@ impl LoadBalancing for ElbLoadBalancing {
             Ok(out) => out
                 .load_balancers()
                 .first()
-                .map(|lb| load_balancer_of(lb, "elasticloadbalancing:DescribeLoadBalancers", &resource))
+                .map(|lb| {
+                    load_balancer_of(lb, "elasticloadbalancing:DescribeLoadBalancers", &resource)
+                })
                 .transpose(),
             Err(e) => {
                 let err = sdk_error(e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
-                if absent(&err) { Ok(None) } else { Err(err) }
+                if absent(&err) {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
 
     async fn load_balancer_by_arn(&self, arn: &str) -> CloudResult<Option<LoadBalancer>> {
         let resource = format!("load balancer {arn}");
-        match self.elb.describe_load_balancers().load_balancer_arns(arn).send().await {
+        match self
+            .elb
+            .describe_load_balancers()
+            .load_balancer_arns(arn)
+            .send()
+            .await
+        {
             Ok(out) => out
                 .load_balancers()
                 .first()
-                .map(|lb| load_balancer_of(lb, "elasticloadbalancing:DescribeLoadBalancers", &resource))
+                .map(|lb| {
+                    load_balancer_of(lb, "elasticloadbalancing:DescribeLoadBalancers", &resource)
+                })
                 .transpose(),
             Err(e) => {
                 let err = sdk_error(e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
-                if absent(&err) { Ok(None) } else { Err(err) }
+                if absent(&err) {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
@@ -181,10 +199,13 @@ impl LoadBalancing for ElbLoadBalancing {
             .send()
             .await
             .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateLoadBalancer", &resource))?;
-        let lb = out
-            .load_balancers()
-            .first()
-            .ok_or_else(|| missing("elasticloadbalancing:CreateLoadBalancer", &resource, "LoadBalancers"))?;
+        let lb = out.load_balancers().first().ok_or_else(|| {
+            missing(
+                "elasticloadbalancing:CreateLoadBalancer",
+                &resource,
+                "LoadBalancers",
+            )
+        })?;
         load_balancer_of(lb, "elasticloadbalancing:CreateLoadBalancer", &resource)
     }
 
@@ -202,7 +223,13 @@ impl LoadBalancing for ElbLoadBalancing {
             .load_balancer_arn(arn)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}")))?;
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "elasticloadbalancing:DeleteLoadBalancer",
+                    format!("load balancer {arn}"),
+                )
+            })?;
         Ok(())
     }
 
@@ -212,11 +239,17 @@ impl LoadBalancing for ElbLoadBalancing {
             Ok(out) => out
                 .target_groups()
                 .first()
-                .map(|tg| target_group_of(tg, "elasticloadbalancing:DescribeTargetGroups", &resource))
+                .map(|tg| {
+                    target_group_of(tg, "elasticloadbalancing:DescribeTargetGroups", &resource)
+                })
                 .transpose(),
             Err(e) => {
                 let err = sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource);
-                if absent(&err) { Ok(None) } else { Err(err) }
+                if absent(&err) {
+                    Ok(None)
+                } else {
+                    Err(err)
+                }
             }
         }
     }
@@ -254,10 +287,13 @@ impl LoadBalancing for ElbLoadBalancing {
             .send()
             .await
             .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateTargetGroup", &resource))?;
-        let tg = out
-            .target_groups()
-            .first()
-            .ok_or_else(|| missing("elasticloadbalancing:CreateTargetGroup", &resource, "TargetGroups"))?;
+        let tg = out.target_groups().first().ok_or_else(|| {
+            missing(
+                "elasticloadbalancing:CreateTargetGroup",
+                &resource,
+                "TargetGroups",
+            )
+        })?;
         let group = target_group_of(tg, "elasticloadbalancing:CreateTargetGroup", &resource)?;
         // The deregistration delay is an attribute, not a create parameter. Setting it again on
         // a retry is harmless.
@@ -272,19 +308,40 @@ impl LoadBalancing for ElbLoadBalancing {
             )
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:ModifyTargetGroupAttributes", &resource))?;
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "elasticloadbalancing:ModifyTargetGroupAttributes",
+                    &resource,
+                )
+            })?;
         Ok(group)
     }
 
     async fn delete_target_group(&self, arn: &str) -> CloudResult<()> {
         let resource = format!("target group {arn}");
         // DeleteTargetGroup, like DeleteLoadBalancer, may answer success for a group that is gone.
-        match self.elb.describe_target_groups().target_group_arns(arn).send().await {
+        match self
+            .elb
+            .describe_target_groups()
+            .target_group_arns(arn)
+            .send()
+            .await
+        {
             Ok(out) if !out.target_groups().is_empty() => {}
             Ok(_) => {
-                return Err(CloudError::not_found("elasticloadbalancing:DeleteTargetGroup", resource))
+                return Err(CloudError::not_found(
+                    "elasticloadbalancing:DeleteTargetGroup",
+                    resource,
+                ))
             }
-            Err(e) => return Err(sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource)),
+            Err(e) => {
+                return Err(sdk_error(
+                    e,
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    &resource,
+                ))
+            }
         }
         self.elb
             .delete_target_group()
@@ -305,9 +362,15 @@ impl LoadBalancing for ElbLoadBalancing {
             .send();
         let mut groups = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource))?;
+            let page = page.map_err(|e| {
+                sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource)
+            })?;
             for tg in page.target_groups() {
-                groups.push(target_group_of(tg, "elasticloadbalancing:DescribeTargetGroups", &resource)?);
+                groups.push(target_group_of(
+                    tg,
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    &resource,
+                )?);
             }
         }
         Ok(groups)
@@ -326,12 +389,19 @@ impl LoadBalancing for ElbLoadBalancing {
             .iter()
             .map(|d| {
                 let target = d.target().ok_or_else(|| {
-                    missing("elasticloadbalancing:DescribeTargetHealth", &resource, "Target")
+                    missing(
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        &resource,
+                        "Target",
+                    )
                 })?;
                 let health = d.target_health();
                 Ok(TargetHealth {
                     target_id: target.id().unwrap_or_default().to_string(),
-                    port: target.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+                    port: target
+                        .port()
+                        .and_then(|p| u16::try_from(p).ok())
+                        .unwrap_or(0),
                     state: state_of(health.and_then(|h| h.state())),
                     reason: health
                         .and_then(|h| h.reason())
@@ -351,9 +421,12 @@ impl LoadBalancing for ElbLoadBalancing {
             .send();
         let mut listeners = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "elasticloadbalancing:DescribeListeners", &resource))?;
+            let page = page
+                .map_err(|e| sdk_error(e, "elasticloadbalancing:DescribeListeners", &resource))?;
             for l in page.listeners() {
-                if let Some(l) = listener_of(l, "elasticloadbalancing:DescribeListeners", &resource)? {
+                if let Some(l) =
+                    listener_of(l, "elasticloadbalancing:DescribeListeners", &resource)?
+                {
                     listeners.push(l);
                 }
             }
@@ -386,12 +459,20 @@ impl LoadBalancing for ElbLoadBalancing {
             .send()
             .await
             .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateListener", &resource))?;
-        let l = out
-            .listeners()
-            .first()
-            .ok_or_else(|| missing("elasticloadbalancing:CreateListener", &resource, "Listeners"))?;
-        listener_of(l, "elasticloadbalancing:CreateListener", &resource)?
-            .ok_or_else(|| missing("elasticloadbalancing:CreateListener", &resource, "an HTTP(S) protocol"))
+        let l = out.listeners().first().ok_or_else(|| {
+            missing(
+                "elasticloadbalancing:CreateListener",
+                &resource,
+                "Listeners",
+            )
+        })?;
+        listener_of(l, "elasticloadbalancing:CreateListener", &resource)?.ok_or_else(|| {
+            missing(
+                "elasticloadbalancing:CreateListener",
+                &resource,
+                "an HTTP(S) protocol",
+            )
+        })
     }
 
     async fn delete_listener(&self, arn: &str) -> CloudResult<()> {
@@ -400,7 +481,13 @@ impl LoadBalancing for ElbLoadBalancing {
             .listener_arn(arn)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:DeleteListener", format!("listener {arn}")))?;
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "elasticloadbalancing:DeleteListener",
+                    format!("listener {arn}"),
+                )
+            })?;
         Ok(())
     }
 }

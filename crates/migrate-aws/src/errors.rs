@@ -155,7 +155,8 @@ pub fn classify(code: Option<&str>, message: Option<&str>, status: Option<u16>) 
     }
     // Auto Scaling and ECS have no NotFound code for some resources and say it in the message.
     if (code == "ValidationError" && lower_message.contains("not found"))
-        || (code == "ClientException" && lower_message.contains("unable to describe task definition"))
+        || (code == "ClientException"
+            && lower_message.contains("unable to describe task definition"))
     {
         return ErrorKind::NotFound;
     }
@@ -218,9 +219,24 @@ mod tests {
                 ErrorKind::NotFound,
             ),
             ("InvalidGroup.Duplicate", "", 400, ErrorKind::AlreadyExists),
-            ("InvalidPermission.Duplicate", "", 400, ErrorKind::AlreadyExists),
-            ("DuplicateLoadBalancerName", "", 400, ErrorKind::AlreadyExists),
-            ("DuplicateTargetGroupName", "", 400, ErrorKind::AlreadyExists),
+            (
+                "InvalidPermission.Duplicate",
+                "",
+                400,
+                ErrorKind::AlreadyExists,
+            ),
+            (
+                "DuplicateLoadBalancerName",
+                "",
+                400,
+                ErrorKind::AlreadyExists,
+            ),
+            (
+                "DuplicateTargetGroupName",
+                "",
+                400,
+                ErrorKind::AlreadyExists,
+            ),
             ("AlreadyExists", "", 400, ErrorKind::AlreadyExists),
             ("Throttling", "Rate exceeded", 400, ErrorKind::Throttled),
             ("RequestLimitExceeded", "", 503, ErrorKind::Throttled),
@@ -244,7 +260,12 @@ mod tests {
                 400,
                 ErrorKind::InvalidRequest,
             ),
-            ("ValidationError", "Max size below min", 400, ErrorKind::InvalidRequest),
+            (
+                "ValidationError",
+                "Max size below min",
+                400,
+                ErrorKind::InvalidRequest,
+            ),
             ("DependencyViolation", "", 400, ErrorKind::InvalidRequest),
             ("SomethingNew", "", 400, ErrorKind::Other),
         ];

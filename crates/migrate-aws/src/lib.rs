@@ -64,7 +64,11 @@ pub async fn connect(options: &AwsOptions) -> Result<Cloud, AwsError> {
 pub async fn open(options: &AwsOptions) -> Result<Connection, AwsError> {
     let sdk = config::load(options).await?;
     let probe = TcpProbe::new(options.probe_override.as_deref())?;
-    Ok(from_sdk_config(&sdk, Arc::new(probe), Arc::new(SystemClock)))
+    Ok(from_sdk_config(
+        &sdk,
+        Arc::new(probe),
+        Arc::new(SystemClock),
+    ))
 }
 
 /// Builds the ports from an SDK configuration the caller made (tests use this to give static

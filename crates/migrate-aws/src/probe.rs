@@ -46,9 +46,10 @@ fn parse(url: &str) -> Result<Target, String> {
     if host_port.contains('@') {
         return Err("credentials in probe URLs are not supported".to_string());
     }
-    let authority = if host_port.rsplit_once(':').is_some_and(|(_, p)| {
-        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())
-    }) {
+    let authority = if host_port
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         host_port.to_string()
     } else {
         format!("{host_port}:80")
@@ -92,9 +93,12 @@ impl TcpProbe {
                 "the host or path contains characters HTTP does not allow".into(),
             ));
         }
-        let mut stream = TcpStream::connect(&authority)
-            .await
-            .map_err(|e| err(ErrorKind::ServerError, format!("connect to {authority}: {e}")))?;
+        let mut stream = TcpStream::connect(&authority).await.map_err(|e| {
+            err(
+                ErrorKind::ServerError,
+                format!("connect to {authority}: {e}"),
+            )
+        })?;
         let head = format!(
             "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: migrate-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             target.path
@@ -175,7 +179,10 @@ mod tests {
                 path: "/healthz".into()
             }
         );
-        assert_eq!(parse("http://127.0.0.1:8080").unwrap().authority, "127.0.0.1:8080");
+        assert_eq!(
+            parse("http://127.0.0.1:8080").unwrap().authority,
+            "127.0.0.1:8080"
+        );
         assert_eq!(parse("http://127.0.0.1:8080").unwrap().path, "/");
         assert!(parse("https://x").is_err());
         assert!(parse("http:///x").is_err());
@@ -220,8 +227,14 @@ mod tests {
             .unwrap();
         assert_eq!(status, 302);
         let request = server.await.unwrap();
-        assert!(request.starts_with("GET /healthz HTTP/1.1\r\n"), "{request}");
-        assert!(request.contains("\r\nHost: shop.example.com\r\n"), "{request}");
+        assert!(
+            request.starts_with("GET /healthz HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(
+            request.contains("\r\nHost: shop.example.com\r\n"),
+            "{request}"
+        );
     }
 
     #[tokio::test]

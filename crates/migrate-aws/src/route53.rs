@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
-    AliasTarget as SdkAlias, Change, ChangeAction as SdkAction, ChangeBatch, ChangeStatus as SdkStatus,
-    ResourceRecord, ResourceRecordSet, RrType,
+    AliasTarget as SdkAlias, Change, ChangeAction as SdkAction, ChangeBatch,
+    ChangeStatus as SdkStatus, ResourceRecord, ResourceRecordSet, RrType,
 };
 use migrate_engine::ports::{
-    AliasTarget, ChangeAction, ChangeStatus, CloudError, CloudResult, DnsRecord, Dns, ErrorKind,
+    AliasTarget, ChangeAction, ChangeStatus, CloudError, CloudResult, Dns, DnsRecord, ErrorKind,
     RecordChange,
 };
 
@@ -78,7 +78,12 @@ fn record_set(record: &DnsRecord) -> Result<ResourceRecordSet, String> {
             }
             b = b.ttl(i64::from(ttl));
             for v in &record.values {
-                b = b.resource_records(ResourceRecord::builder().value(v).build().map_err(|e| e.to_string())?);
+                b = b.resource_records(
+                    ResourceRecord::builder()
+                        .value(v)
+                        .build()
+                        .map_err(|e| e.to_string())?,
+                );
             }
         }
         (Some(_), Some(_)) => return Err("an alias record has no TTL".into()),
@@ -161,7 +166,12 @@ impl Dns for Route53Dns {
     async fn change_records(&self, zone_id: &str, changes: &[RecordChange]) -> CloudResult<String> {
         let resource = format!("records in zone {zone_id}");
         let invalid = |m: String| {
-            CloudError::new(ErrorKind::InvalidRequest, "route53:ChangeResourceRecordSets", &resource, m)
+            CloudError::new(
+                ErrorKind::InvalidRequest,
+                "route53:ChangeResourceRecordSets",
+                &resource,
+                m,
+            )
         };
         if changes.is_empty() {
             return Err(invalid("an empty change batch".into()));

@@ -207,7 +207,9 @@ pub fn apply(
     }
     let containers = objects(td, "containerDefinitions", what)?;
     if containers.is_empty() {
-        return Err(format!("{what}.containerDefinitions must name at least one container"));
+        return Err(format!(
+            "{what}.containerDefinitions must name at least one container"
+        ));
     }
     for (i, c) in containers.into_iter().enumerate() {
         request = request
@@ -234,10 +236,16 @@ fn volume(v: &Obj, what: &str) -> Result<Volume, String> {
         let efs = object(efs, &w)?;
         check_keys(
             efs,
-            &["fileSystemId", "rootDirectory", "transitEncryption", "transitEncryptionPort"],
+            &[
+                "fileSystemId",
+                "rootDirectory",
+                "transitEncryption",
+                "transitEncryptionPort",
+            ],
             &w,
         )?;
-        let mut eb = EfsVolumeConfiguration::builder().file_system_id(required(efs, "fileSystemId", &w)?);
+        let mut eb =
+            EfsVolumeConfiguration::builder().file_system_id(required(efs, "fileSystemId", &w)?);
         if let Some(r) = string(efs, "rootDirectory", &w)? {
             eb = eb.root_directory(r);
         }
@@ -271,7 +279,17 @@ fn container(c: &Obj, what: &str) -> Result<ContainerDefinition, String> {
     }
     for (i, p) in objects(c, "portMappings", what)?.into_iter().enumerate() {
         let w = format!("{what}.portMappings[{i}]");
-        check_keys(p, &["containerPort", "hostPort", "protocol", "name", "appProtocol"], &w)?;
+        check_keys(
+            p,
+            &[
+                "containerPort",
+                "hostPort",
+                "protocol",
+                "name",
+                "appProtocol",
+            ],
+            &w,
+        )?;
         let mut pb = PortMapping::builder();
         if let Some(v) = int(p, "containerPort", &w)? {
             pb = pb.container_port(v);
@@ -353,7 +371,9 @@ fn container(c: &Obj, what: &str) -> Result<ContainerDefinition, String> {
         b = b.depends_on(
             ContainerDependency::builder()
                 .container_name(required(d, "containerName", &w)?)
-                .condition(ContainerCondition::from(required(d, "condition", &w)?.as_str()))
+                .condition(ContainerCondition::from(
+                    required(d, "condition", &w)?.as_str(),
+                ))
                 .build()
                 .map_err(|e| format!("{w}: {e}"))?,
         );
@@ -382,8 +402,12 @@ fn container(c: &Obj, what: &str) -> Result<ContainerDefinition, String> {
         b = b.ulimits(
             Ulimit::builder()
                 .name(UlimitName::from(required(u, "name", &w)?.as_str()))
-                .soft_limit(int(u, "softLimit", &w)?.ok_or_else(|| format!("{w}.softLimit is required"))?)
-                .hard_limit(int(u, "hardLimit", &w)?.ok_or_else(|| format!("{w}.hardLimit is required"))?)
+                .soft_limit(
+                    int(u, "softLimit", &w)?.ok_or_else(|| format!("{w}.softLimit is required"))?,
+                )
+                .hard_limit(
+                    int(u, "hardLimit", &w)?.ok_or_else(|| format!("{w}.hardLimit is required"))?,
+                )
                 .build()
                 .map_err(|e| format!("{w}: {e}"))?,
         );
@@ -413,7 +437,11 @@ fn container(c: &Obj, what: &str) -> Result<ContainerDefinition, String> {
     if let Some(h) = c.get("healthCheck") {
         let w = format!("{what}.healthCheck");
         let h = object(h, &w)?;
-        check_keys(h, &["command", "interval", "timeout", "retries", "startPeriod"], &w)?;
+        check_keys(
+            h,
+            &["command", "interval", "timeout", "retries", "startPeriod"],
+            &w,
+        )?;
         let mut hb = HealthCheck::builder();
         for s in strings(h, "command", &w)?.unwrap_or_default() {
             hb = hb.command(s);
@@ -450,13 +478,29 @@ fn strs(items: &[String]) -> Option<Value> {
 /// `status`).
 pub fn to_json(td: &TaskDefinition) -> Value {
     let mut out = Obj::new();
-    put(&mut out, "taskDefinitionArn", td.task_definition_arn().map(|s| json!(s)));
+    put(
+        &mut out,
+        "taskDefinitionArn",
+        td.task_definition_arn().map(|s| json!(s)),
+    );
     put(&mut out, "family", td.family().map(|s| json!(s)));
     out.insert("revision".into(), json!(td.revision()));
     put(&mut out, "status", td.status().map(|s| json!(s.as_str())));
-    put(&mut out, "taskRoleArn", td.task_role_arn().map(|s| json!(s)));
-    put(&mut out, "executionRoleArn", td.execution_role_arn().map(|s| json!(s)));
-    put(&mut out, "networkMode", td.network_mode().map(|s| json!(s.as_str())));
+    put(
+        &mut out,
+        "taskRoleArn",
+        td.task_role_arn().map(|s| json!(s)),
+    );
+    put(
+        &mut out,
+        "executionRoleArn",
+        td.execution_role_arn().map(|s| json!(s)),
+    );
+    put(
+        &mut out,
+        "networkMode",
+        td.network_mode().map(|s| json!(s.as_str())),
+    );
     put(&mut out, "cpu", td.cpu().map(|s| json!(s)));
     put(&mut out, "memory", td.memory().map(|s| json!(s)));
     let compat: Vec<String> = td
@@ -467,12 +511,23 @@ pub fn to_json(td: &TaskDefinition) -> Value {
     put(&mut out, "requiresCompatibilities", strs(&compat));
     if let Some(rp) = td.runtime_platform() {
         let mut o = Obj::new();
-        put(&mut o, "cpuArchitecture", rp.cpu_architecture().map(|s| json!(s.as_str())));
-        put(&mut o, "operatingSystemFamily", rp.operating_system_family().map(|s| json!(s.as_str())));
+        put(
+            &mut o,
+            "cpuArchitecture",
+            rp.cpu_architecture().map(|s| json!(s.as_str())),
+        );
+        put(
+            &mut o,
+            "operatingSystemFamily",
+            rp.operating_system_family().map(|s| json!(s.as_str())),
+        );
         out.insert("runtimePlatform".into(), Value::Object(o));
     }
     if let Some(es) = td.ephemeral_storage() {
-        out.insert("ephemeralStorage".into(), json!({ "sizeInGiB": es.size_in_gib() }));
+        out.insert(
+            "ephemeralStorage".into(),
+            json!({ "sizeInGiB": es.size_in_gib() }),
+        );
     }
     let volumes: Vec<Value> = td
         .volumes()
@@ -488,9 +543,21 @@ pub fn to_json(td: &TaskDefinition) -> Value {
             if let Some(e) = v.efs_volume_configuration() {
                 let mut eo = Obj::new();
                 eo.insert("fileSystemId".into(), json!(e.file_system_id()));
-                put(&mut eo, "rootDirectory", e.root_directory().map(|s| json!(s)));
-                put(&mut eo, "transitEncryption", e.transit_encryption().map(|s| json!(s.as_str())));
-                put(&mut eo, "transitEncryptionPort", e.transit_encryption_port().map(|p| json!(p)));
+                put(
+                    &mut eo,
+                    "rootDirectory",
+                    e.root_directory().map(|s| json!(s)),
+                );
+                put(
+                    &mut eo,
+                    "transitEncryption",
+                    e.transit_encryption().map(|s| json!(s.as_str())),
+                );
+                put(
+                    &mut eo,
+                    "transitEncryptionPort",
+                    e.transit_encryption_port().map(|p| json!(p)),
+                );
                 o.insert("efsVolumeConfiguration".into(), Value::Object(eo));
             }
             Value::Object(o)
@@ -499,7 +566,11 @@ pub fn to_json(td: &TaskDefinition) -> Value {
     if !volumes.is_empty() {
         out.insert("volumes".into(), Value::Array(volumes));
     }
-    let containers: Vec<Value> = td.container_definitions().iter().map(container_json).collect();
+    let containers: Vec<Value> = td
+        .container_definitions()
+        .iter()
+        .map(container_json)
+        .collect();
     out.insert("containerDefinitions".into(), Value::Array(containers));
     Value::Object(out)
 }
@@ -512,18 +583,30 @@ fn container_json(c: &ContainerDefinition) -> Value {
         o.insert("cpu".into(), json!(c.cpu()));
     }
     put(&mut o, "memory", c.memory().map(|v| json!(v)));
-    put(&mut o, "memoryReservation", c.memory_reservation().map(|v| json!(v)));
+    put(
+        &mut o,
+        "memoryReservation",
+        c.memory_reservation().map(|v| json!(v)),
+    );
     put(&mut o, "links", strs(c.links()));
     let ports: Vec<Value> = c
         .port_mappings()
         .iter()
         .map(|p| {
             let mut po = Obj::new();
-            put(&mut po, "containerPort", p.container_port().map(|v| json!(v)));
+            put(
+                &mut po,
+                "containerPort",
+                p.container_port().map(|v| json!(v)),
+            );
             put(&mut po, "hostPort", p.host_port().map(|v| json!(v)));
             put(&mut po, "protocol", p.protocol().map(|v| json!(v.as_str())));
             put(&mut po, "name", p.name().map(|v| json!(v)));
-            put(&mut po, "appProtocol", p.app_protocol().map(|v| json!(v.as_str())));
+            put(
+                &mut po,
+                "appProtocol",
+                p.app_protocol().map(|v| json!(v.as_str())),
+            );
             Value::Object(po)
         })
         .collect();
@@ -555,7 +638,11 @@ fn container_json(c: &ContainerDefinition) -> Value {
         .map(|m| {
             let mut mo = Obj::new();
             put(&mut mo, "sourceVolume", m.source_volume().map(|v| json!(v)));
-            put(&mut mo, "containerPath", m.container_path().map(|v| json!(v)));
+            put(
+                &mut mo,
+                "containerPath",
+                m.container_path().map(|v| json!(v)),
+            );
             put(&mut mo, "readOnly", m.read_only().map(|v| json!(v)));
             Value::Object(mo)
         })
@@ -568,7 +655,11 @@ fn container_json(c: &ContainerDefinition) -> Value {
         .iter()
         .map(|m| {
             let mut mo = Obj::new();
-            put(&mut mo, "sourceContainer", m.source_container().map(|v| json!(v)));
+            put(
+                &mut mo,
+                "sourceContainer",
+                m.source_container().map(|v| json!(v)),
+            );
             put(&mut mo, "readOnly", m.read_only().map(|v| json!(v)));
             Value::Object(mo)
         })
@@ -579,7 +670,9 @@ fn container_json(c: &ContainerDefinition) -> Value {
     let deps: Vec<Value> = c
         .depends_on()
         .iter()
-        .map(|d| json!({ "containerName": d.container_name(), "condition": d.condition().as_str() }))
+        .map(
+            |d| json!({ "containerName": d.container_name(), "condition": d.condition().as_str() }),
+        )
         .collect();
     if !deps.is_empty() {
         o.insert("dependsOn".into(), Value::Array(deps));
@@ -587,8 +680,16 @@ fn container_json(c: &ContainerDefinition) -> Value {
     put(&mut o, "startTimeout", c.start_timeout().map(|v| json!(v)));
     put(&mut o, "stopTimeout", c.stop_timeout().map(|v| json!(v)));
     put(&mut o, "user", c.user().map(|v| json!(v)));
-    put(&mut o, "workingDirectory", c.working_directory().map(|v| json!(v)));
-    put(&mut o, "readonlyRootFilesystem", c.readonly_root_filesystem().map(|v| json!(v)));
+    put(
+        &mut o,
+        "workingDirectory",
+        c.working_directory().map(|v| json!(v)),
+    );
+    put(
+        &mut o,
+        "readonlyRootFilesystem",
+        c.readonly_root_filesystem().map(|v| json!(v)),
+    );
     if let Some(labels) = c.docker_labels() {
         if !labels.is_empty() {
             let m: std::collections::BTreeMap<_, _> = labels.iter().collect();
@@ -652,9 +753,13 @@ mod tests {
         let def = json!({ "family": "web", "containerDefinitions": [] });
         assert!(apply(client.register_task_definition(), &def).is_err());
         let def = json!({ "containerDefinitions": [{ "name": "a", "image": "b" }] });
-        assert!(apply(client.register_task_definition(), &def).unwrap_err().contains("family"));
+        assert!(apply(client.register_task_definition(), &def)
+            .unwrap_err()
+            .contains("family"));
         let def = json!({ "family": "web", "cpu": 256, "memory": "512",
             "containerDefinitions": [{ "name": "a", "image": "b", "portMappings": [{"containerPort": "80"}] }] });
-        assert!(apply(client.register_task_definition(), &def).unwrap_err().contains("containerPort"));
+        assert!(apply(client.register_task_definition(), &def)
+            .unwrap_err()
+            .contains("containerPort"));
     }
 }

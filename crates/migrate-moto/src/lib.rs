@@ -40,7 +40,9 @@ pub fn server_path() -> PathBuf {
     if let Some(path) = std::env::var_os("MOTO_SERVER_BIN").filter(|p| !p.is_empty()) {
         return PathBuf::from(path);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     home.join(".cache/migrate/venv/bin/moto_server")
 }
 
@@ -72,9 +74,10 @@ impl Builder {
         for (k, v) in &self.env {
             command.env(k, v);
         }
-        let child = command
-            .spawn()
-            .map_err(|source| MotoError::Spawn { path: path.clone(), source })?;
+        let child = command.spawn().map_err(|source| MotoError::Spawn {
+            path: path.clone(),
+            source,
+        })?;
         let mut server = MotoServer {
             child,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
@@ -140,7 +143,10 @@ impl MotoServer {
     /// One plain HTTP request to moto's own API; answers the status code.
     fn request(&self, method: &str, path: &str) -> Result<u16, MotoError> {
         let what = format!("{method} {path}");
-        let fail = |message: String| MotoError::Request { what: what.clone(), message };
+        let fail = |message: String| MotoError::Request {
+            what: what.clone(),
+            message,
+        };
         let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(2))
             .map_err(|e| fail(e.to_string()))?;
         stream
