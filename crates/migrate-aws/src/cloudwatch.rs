@@ -105,11 +105,12 @@ impl Metrics for CloudWatchMetrics {
             .threshold(spec.threshold)
             .period(int(spec.period_secs, "period")?)
             .evaluation_periods(int(spec.evaluation_periods, "evaluation periods")?)
-            .set_tags(Some(
-                pairs(&spec.tags)
+            .set_tags({
+                let tags: Vec<Tag> = pairs(&spec.tags)
                     .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                    .collect(),
-            ))
+                    .collect();
+                (!tags.is_empty()).then_some(tags)
+            })
             .send()
             .await
             .map_err(|e| sdk_error(e, "cloudwatch:PutMetricAlarm", &resource))?;

@@ -80,13 +80,17 @@ impl Network for Ec2Network {
                     .collect(),
             ))
             .build();
-        let out = self
+        let mut request = self
             .ec2
             .create_security_group()
             .vpc_id(&spec.vpc_id)
             .group_name(&spec.name)
-            .description(&spec.description)
-            .tag_specifications(tags)
+            .description(&spec.description);
+        // EC2 refuses a tag specification without tags; an untagged group simply has none.
+        if !spec.tags.is_empty() {
+            request = request.tag_specifications(tags);
+        }
+        let out = request
             .send()
             .await
             .map_err(|e| sdk_error(e, "ec2:CreateSecurityGroup", &resource))?;

@@ -28,10 +28,12 @@ impl EcsPlatform {
         Self { ecs, autoscaling }
     }
 
-    fn tags(tags: &migrate_engine::ports::Tags) -> Vec<Tag> {
-        pairs(tags)
+    /// The tags for a create call; `None` when there are none, so no empty list is sent.
+    fn tags(tags: &migrate_engine::ports::Tags) -> Option<Vec<Tag>> {
+        let tags: Vec<Tag> = pairs(tags)
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect()
+            .collect();
+        (!tags.is_empty()).then_some(tags)
     }
 
     /// The reasons of the most recently stopped tasks of a service, newest first.
@@ -162,7 +164,7 @@ impl ContainerPlatform for EcsPlatform {
                     .value(insights)
                     .build(),
             )
-            .set_tags(Some(Self::tags(&spec.tags)))
+            .set_tags(Self::tags(&spec.tags))
             .send()
             .await
             .map_err(|e| sdk_error(e, "ecs:CreateCluster", &resource))?;
@@ -173,6 +175,14 @@ impl ContainerPlatform for EcsPlatform {
     }
 
     async fn delete_cluster(&self, name: &str) -> CloudResult<()> {
+        // A deleted cluster lingers as INACTIVE and deleting it again may succeed; the
+        // convention wants "already gone" to be NotFound, so look first.
+        if self.find_cluster(name).await?.is_none() {
+            return Err(CloudError::not_found(
+                "ecs:DeleteCluster",
+                format!("cluster {name}"),
+            ));
+        }
         self.ecs
             .delete_cluster()
             .cluster(name)
@@ -245,7 +255,7 @@ impl ContainerPlatform for EcsPlatform {
                 )
             })?
             .family(&spec.family)
-            .set_tags(Some(Self::tags(&spec.tags)));
+            .set_tags(Self::tags(&spec.tags));
         let out = request
             .send()
             .await
@@ -347,7 +357,7 @@ impl ContainerPlatform for EcsPlatform {
             .enable_execute_command(spec.enable_execute_command)
             .propagate_tags(PropagateTags::Service)
             .client_token(&spec.client_token)
-            .set_tags(Some(Self::tags(&spec.tags)));
+            .set_tags(Self::tags(&spec.tags));
         if let Some(lb) = &spec.load_balancer {
             request = request.load_balancers(
                 LoadBalancer::builder()
@@ -400,8 +410,10 @@ impl ContainerPlatform for EcsPlatform {
 
     async fn delete_service(&self, cluster: &str, service: &str) -> CloudResult<()> {
         let resource = format!("service {service} in cluster {cluster}");
-        let out = self
-            .ecs
+        // AWS answers ServiceNotFoundException or ServiceNotActiveException for a service that
+        // is gone, both NotFound. The answer's status is not a test of that: moto answers
+        // INACTIVE at once where AWS answers DRAINING.
+        self.ecs
             .delete_service()
             .cluster(cluster)
             .service(service)
@@ -409,10 +421,6 @@ impl ContainerPlatform for EcsPlatform {
             .send()
             .await
             .map_err(|e| sdk_error(e, "ecs:DeleteService", &resource))?;
-        // Deleting a service that is already INACTIVE is "already gone".
-        if out.service().and_then(|s| s.status()) == Some("INACTIVE") {
-            return Err(CloudError::not_found("ecs:DeleteService", resource));
-        }
         Ok(())
     }
 

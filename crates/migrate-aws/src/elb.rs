@@ -23,10 +23,12 @@ impl ElbLoadBalancing {
     }
 }
 
-fn tags(tags: &Tags) -> Vec<Tag> {
-    pairs(tags)
+/// The tags for a create call; `None` when there are none, because ELB refuses an empty list.
+fn tags(tags: &Tags) -> Option<Vec<Tag>> {
+    let tags: Vec<Tag> = pairs(tags)
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
-        .collect()
+        .collect();
+    (!tags.is_empty()).then_some(tags)
 }
 
 fn port_u16(port: Option<i32>, operation: &str, resource: &str) -> CloudResult<u16> {
@@ -195,7 +197,7 @@ impl LoadBalancing for ElbLoadBalancing {
             })
             .set_subnets(Some(spec.subnets.clone()))
             .set_security_groups(Some(spec.security_groups.clone()))
-            .set_tags(Some(tags(&spec.tags)))
+            .set_tags(tags(&spec.tags))
             .send()
             .await
             .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateLoadBalancer", &resource))?;
@@ -283,7 +285,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .healthy_threshold_count(int(hc.healthy_threshold, "healthy threshold")?)
             .unhealthy_threshold_count(int(hc.unhealthy_threshold, "unhealthy threshold")?)
             .matcher(Matcher::builder().http_code(&hc.matcher).build())
-            .set_tags(Some(tags(&spec.tags)))
+            .set_tags(tags(&spec.tags))
             .send()
             .await
             .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateTargetGroup", &resource))?;
@@ -451,7 +453,7 @@ impl LoadBalancing for ElbLoadBalancing {
                     .target_group_arn(&spec.target_group_arn)
                     .build(),
             )
-            .set_tags(Some(tags(&spec.tags)));
+            .set_tags(tags(&spec.tags));
         if let Some(cert) = &spec.certificate_arn {
             request = request.certificates(Certificate::builder().certificate_arn(cert).build());
         }
