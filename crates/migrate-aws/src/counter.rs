@@ -131,9 +131,12 @@ impl Intercept for CountingInterceptor {
         "migrate-aws::CountingInterceptor"
     }
 
-    fn read_before_execution(
+    // The operation's metadata is in the config bag from serialization on, not before; this
+    // hook runs once per call like `read_before_execution` does.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.calls.bump(self.service, &operation_name(cfg), 1, 0);

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::sync::Arc;
 
 use aws_sdk_ecs::config::Credentials;
