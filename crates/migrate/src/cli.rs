@@ -35,6 +35,10 @@ pub struct GlobalArgs {
     /// Send AWS API calls to this endpoint (a local emulator, a VPC endpoint).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// Send the health gate's HTTP probe to this base URL instead of the new load balancer's DNS
+    /// name (for runs against a local emulator, whose load balancers resolve nowhere).
+    #[arg(long, global = true, env = "MIGRATE_PROBE_URL", hide_short_help = true)]
+    pub probe_url: Option<String>,
     /// Plain lines instead of progress bars, even on a terminal.
     #[arg(long, global = true)]
     pub no_progress: bool,
