@@ -5,11 +5,14 @@
 use std::path::PathBuf;
 
 use migrate_taskdef::{
-    has_errors, lint, translate, translate_file, SourceDocument, SourceKind, TextFile, TranslateOptions, Translation,
+    has_errors, lint, translate, translate_file, SourceDocument, SourceKind, TextFile,
+    TranslateOptions, Translation,
 };
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn fixture_text(name: &str) -> String {
@@ -24,18 +27,35 @@ fn lint_output(translation: &Translation) -> Vec<migrate_taskdef::Finding> {
 
 #[test]
 fn seed_004_translates_and_passes_the_lint() {
-    let translation = translate_file(&fixture("seed004-fargate.json"), &TranslateOptions::default()).unwrap();
+    let translation = translate_file(
+        &fixture("seed004-fargate.json"),
+        &TranslateOptions::default(),
+    )
+    .unwrap();
     assert_eq!(translation.source_kind, SourceKind::EcsTaskDefinition);
-    assert!(!has_errors(&translation.findings), "{:#?}", translation.findings);
+    assert!(
+        !has_errors(&translation.findings),
+        "{:#?}",
+        translation.findings
+    );
     assert!(!has_errors(&lint_output(&translation)));
 
     // Already a Fargate definition: the size, ports, ulimits and mounts are kept as they were.
     let td = &translation.task_definition;
     assert_eq!(td["cpu"], "256");
     assert_eq!(td["memory"], "512");
-    assert_eq!(td["containerDefinitions"][0]["ulimits"][0]["softLimit"], 65536);
-    assert_eq!(td["containerDefinitions"][1]["mountPoints"][0]["readOnly"], true);
-    assert_eq!(td["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"], "/chuoi/ecs/tasks/app-fargate");
+    assert_eq!(
+        td["containerDefinitions"][0]["ulimits"][0]["softLimit"],
+        65536
+    );
+    assert_eq!(
+        td["containerDefinitions"][1]["mountPoints"][0]["readOnly"],
+        true
+    );
+    assert_eq!(
+        td["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"],
+        "/chuoi/ecs/tasks/app-fargate"
+    );
 
     insta::assert_json_snapshot!("seed004_task_definition", td);
     insta::assert_yaml_snapshot!("seed004_changes", translation.changes);
@@ -53,20 +73,42 @@ fn seed_001_ec2_nginx_php_fpm_translates_and_passes_the_lint() {
     };
     let doc = SourceDocument::new("seed001-ec2.json", fixture_text("seed001-ec2.json"));
     let translation = translate(&doc, &options).unwrap();
-    assert!(!has_errors(&translation.findings), "{:#?}", translation.findings);
+    assert!(
+        !has_errors(&translation.findings),
+        "{:#?}",
+        translation.findings
+    );
     assert!(!has_errors(&lint_output(&translation)));
 
     let td = &translation.task_definition;
     assert_eq!(td["networkMode"], "awsvpc");
-    assert_eq!(td["requiresCompatibilities"], serde_json::json!(["FARGATE"]));
+    assert_eq!(
+        td["requiresCompatibilities"],
+        serde_json::json!(["FARGATE"])
+    );
     // Dynamic host ports became the container ports.
-    assert_eq!(td["containerDefinitions"][0]["portMappings"][0]["hostPort"], 80);
-    assert_eq!(td["containerDefinitions"][1]["portMappings"][0]["hostPort"], 9000);
+    assert_eq!(
+        td["containerDefinitions"][0]["portMappings"][0]["hostPort"],
+        80
+    );
+    assert_eq!(
+        td["containerDefinitions"][1]["portMappings"][0]["hostPort"],
+        9000
+    );
     assert!(td["containerDefinitions"][0].get("links").is_none());
     // 128 + 384 cpu units and 128 + 512 MiB reserved (768 MiB hard limit) -> 512 / 1024.
-    assert_eq!((td["cpu"].as_str(), td["memory"].as_str()), (Some("512"), Some("1024")));
-    assert_eq!(td["executionRoleArn"], "arn:aws:iam::123456789012:role/ecsTaskExecutionRole");
-    assert_ne!(td["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"], "/ecs/web-app");
+    assert_eq!(
+        (td["cpu"].as_str(), td["memory"].as_str()),
+        (Some("512"), Some("1024"))
+    );
+    assert_eq!(
+        td["executionRoleArn"],
+        "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+    );
+    assert_ne!(
+        td["containerDefinitions"][0]["logConfiguration"]["options"]["awslogs-group"],
+        "/ecs/web-app"
+    );
     assert!(td.get("taskDefinitionArn").is_none() && td.get("placementConstraints").is_none());
 
     let nginx = &translation.rewritten_files[0].text;

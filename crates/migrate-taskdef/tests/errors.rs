@@ -1,6 +1,8 @@
 //! Bad input gives one clear error with its position, never a panic.
 
-use migrate_taskdef::{lint, translate, SourceDocument, SourceKind, TaskdefError, TranslateOptions};
+use migrate_taskdef::{
+    lint, translate, SourceDocument, SourceKind, TaskdefError, TranslateOptions,
+};
 
 fn translate_text(origin: &str, text: &str, kind: Option<SourceKind>) -> Result<(), TaskdefError> {
     let mut doc = SourceDocument::new(origin, text);
@@ -60,11 +62,19 @@ fn wrong_compose_types_are_refused_with_their_position() {
 
 #[test]
 fn dockerrun_v1_and_empty_sources_are_explained() {
-    let err = message(translate_text("Dockerrun.aws.json", r#"{"AWSEBDockerrunVersion": "1", "Image": {"Name": "x"}}"#, None));
+    let err = message(translate_text(
+        "Dockerrun.aws.json",
+        r#"{"AWSEBDockerrunVersion": "1", "Image": {"Name": "x"}}"#,
+        None,
+    ));
     assert!(err.contains("only version 2"), "{err}");
     let err = message(translate_text("td.json", r#"{"family": "x"}"#, None));
     assert_eq!(err, "td.json: the source defines no containers");
-    let err = message(translate_text("td.json", "[1, 2]", Some(SourceKind::EcsTaskDefinition)));
+    let err = message(translate_text(
+        "td.json",
+        "[1, 2]",
+        Some(SourceKind::EcsTaskDefinition),
+    ));
     assert!(err.contains("must be a JSON object"), "{err}");
     let err = message(translate_text("td.json", "", None));
     assert!(err.starts_with("td.json:"), "{err}");

@@ -137,6 +137,10 @@ fn starts_host(before: &str) -> bool {
 
 /// Whether a host name may end right before `after`.
 fn ends_host(after: &str) -> bool {
+    // `redis://...`: the name is a URL scheme here, not a host.
+    if after.starts_with("://") {
+        return false;
+    }
     match after.chars().next() {
         None => true,
         Some(c) => matches!(
