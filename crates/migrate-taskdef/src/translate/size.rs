@@ -3,8 +3,9 @@
 use super::Context;
 use crate::error::TaskdefError;
 use crate::fargate;
+use crate::finding::Severity;
 use crate::model::{parse_cpu, parse_memory, TaskDefinition};
-use crate::rules::{catalog, container_demand};
+use crate::rules::{catalog, container_demand, finding_with};
 
 pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) -> Result<(), TaskdefError> {
     let (need_cpu, need_memory) = container_demand(&task.container_definitions);
@@ -33,9 +34,28 @@ pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) -> Result<(
                 _ => {
                     let want_cpu = need_cpu.max(source_cpu.unwrap_or(0));
                     let want_memory = need_memory.max(source_memory.unwrap_or(0));
-                    let Some((c, m)) = fargate::smallest_pair_fitting(want_cpu, want_memory) else {
-                        // No Fargate size is big enough; the lint reports it with the numbers.
-                        return Ok(());
+                    let (c, m) = match fargate::smallest_pair_fitting(want_cpu, want_memory) {
+                        Some(pair) => pair,
+                        None => match fargate::smallest_pair_fitting(need_cpu, need_memory) {
+                            // The source reserved more than the largest Fargate task, but its
+                            // containers ask for less: size for them, and say so.
+                            Some(pair) => {
+                                cx.findings.push(finding_with(
+                                    &catalog::INVALID_TASK_SIZE,
+                                    Severity::Warning,
+                                    "$.cpu".into(),
+                                    format!(
+                                        "the source's size {}/{} is larger than any Fargate task; sized for what the containers ask instead",
+                                        task.cpu.as_deref().unwrap_or("none"),
+                                        task.memory.as_deref().unwrap_or("none")
+                                    ),
+                                    Some("check the containers' cpu and memory settings: they are now the task's only sizing".into()),
+                                ));
+                                pair
+                            }
+                            // No Fargate size holds the containers; the lint reports it with the numbers.
+                            None => return Ok(()),
+                        },
                     };
                     let from = match (&task.cpu, &task.memory) {
                         (Some(_), Some(_)) => "the source's size is not a Fargate pair or too small for its containers".to_string(),
