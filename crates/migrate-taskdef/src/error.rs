@@ -29,7 +29,7 @@ pub enum TaskdefError {
         source: std::io::Error,
     },
     /// The input is not well-formed JSON/YAML, has an unknown field or a value of the wrong type.
-    #[error("{origin}:{}: {message}", position.map(|p| p.to_string()).unwrap_or_else(|| "?".to_string()))]
+    #[error("{origin}:{}{message}", position.map(|p| format!("{p}: ")).unwrap_or_else(|| " ".to_string()))]
     Parse {
         origin: String,
         position: Option<Position>,
@@ -96,6 +96,16 @@ fn strip_position_suffix(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_without_a_position_read_cleanly() {
+        let err = TaskdefError::Parse {
+            origin: "c.yml".into(),
+            position: None,
+            message: "bad".into(),
+        };
+        assert_eq!(err.to_string(), "c.yml: bad");
+    }
 
     #[test]
     fn json_errors_carry_their_position_once() {

@@ -99,6 +99,10 @@ fn convert_writes_the_task_definition_and_nginx_and_exits_zero() {
     assert_eq!(code, 0, "{report}");
     assert!(report.contains("[TD003] $.containerDefinitions[0].portMappings[0].hostPort: container `nginx`: hostPort 0 -> 80"), "{report}");
     assert!(report.contains("0 error(s)"), "{report}");
+    let portable = report
+        .replace(&dir.path().display().to_string(), "OUT")
+        .replace(&fixture("").display().to_string(), "fixtures/");
+    insta::assert_snapshot!("convert_seed001_human", portable);
     let nginx = std::fs::read_to_string(dir.path().join("seed001-nginx.conf")).unwrap();
     assert!(nginx.contains("fastcgi_pass 127.0.0.1:9000;"));
 

@@ -42,7 +42,7 @@ pub fn changes(changes: &[Change]) -> String {
     let mut out = String::new();
     for c in changes {
         let _ = writeln!(out, "[{}] {}: {}", c.rule, c.location, c.change);
-        let _ = writeln!(out, "    because {}", c.reason);
+        let _ = writeln!(out, "    why: {}", c.reason);
     }
     let _ = writeln!(out, "{} change(s)", changes.len());
     out
