@@ -17,6 +17,31 @@
 //! - [`cli`] holds the clap arguments of `migrate convert` and `migrate lint` and their `run_*`
 //!   functions, which return the process exit code (0, or 1 when an error finding remains).
 //!
+//! ```
+//! use migrate_taskdef::{has_errors, translate, SourceDocument, TranslateOptions};
+//!
+//! let ec2 = r#"{"family": "web", "networkMode": "bridge", "containerDefinitions": [
+//!     {"name": "nginx", "image": "nginx", "memoryReservation": 128, "links": ["php-fpm"],
+//!      "portMappings": [{"containerPort": 80, "hostPort": 0}]},
+//!     {"name": "php-fpm", "image": "php:fpm", "memoryReservation": 256}]}"#;
+//! let options = TranslateOptions {
+//!     region: Some("eu-west-1".into()),
+//!     execution_role_arn: Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole".into()),
+//!     ..TranslateOptions::default()
+//! };
+//! let t = translate(&SourceDocument::new("td.json", ec2), &options)?;
+//! assert_eq!(t.task_definition["networkMode"], "awsvpc");
+//! assert_eq!(t.task_definition["containerDefinitions"][0]["portMappings"][0]["hostPort"], 80);
+//! assert_eq!((t.task_definition["cpu"].as_str(), t.task_definition["memory"].as_str()), (Some("256"), Some("512")));
+//! assert!(!has_errors(&t.findings));
+//! # Ok::<(), migrate_taskdef::TaskdefError>(())
+//! ```
+//!
+//! # Fuzzing
+//!
+//! `fuzz/` is a cargo-fuzz project with its own workspace (the root workspace ignores it):
+//! `cargo +nightly fuzz run translate` or `... run parse` from this crate's directory.
+//!
 //! # Design
 //!
 //! Every source is first read into one typed ECS model ([`model::TaskDefinition`]) that refuses
