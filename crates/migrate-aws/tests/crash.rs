@@ -33,7 +33,14 @@ async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
     let (ids, playbook_path) = seed::seed(
         &moto.url(),
         dir.path(),
-        &["--web-desired", "2", "--worker-desired", "2", "--set", "desired_count=2"],
+        &[
+            "--web-desired",
+            "2",
+            "--worker-desired",
+            "2",
+            "--set",
+            "desired_count=2",
+        ],
     );
     let sdk = common::sdk_config(&moto.url()).await;
     let app = seed::app_server().await;
@@ -46,25 +53,36 @@ async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
     let plan = migrate_plan::build(&playbook);
     let names = plan.names.clone();
     let mut store = MemoryStore::new();
-    store.save(&mut State::new(plan, chrono::Utc::now())).unwrap();
+    store
+        .save(&mut State::new(plan, chrono::Utc::now()))
+        .unwrap();
     let ecs_stand_in = seed::act_as_ecs(sdk.clone(), names.target_group.clone());
 
     let mut crashes: u64 = 0;
     loop {
         store.crash_at_save(FIRST_CRASH + crashes);
         // A new engine from the stored bytes only, as `migrate resume` in a new process.
-        let mut engine =
-            Engine::new(conn.cloud.clone(), Box::new(store.clone()), Arc::new(NullReporter))
-                .unwrap();
+        let mut engine = Engine::new(
+            conn.cloud.clone(),
+            Box::new(store.clone()),
+            Arc::new(NullReporter),
+        )
+        .unwrap();
         match engine.apply().await {
             Ok(RunOutcome::Completed) => break,
             Ok(other) => panic!("unexpected outcome {other:?}"),
             Err(_) => crashes += 1,
         }
-        assert!(crashes < 400, "the migration does not progress between crashes");
+        assert!(
+            crashes < 400,
+            "the migration does not progress between crashes"
+        );
     }
     ecs_stand_in.await.unwrap();
-    assert!(crashes >= 5, "only {crashes} crashes: the test proves little");
+    assert!(
+        crashes >= 5,
+        "only {crashes} crashes: the test proves little"
+    );
 
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let albs = elb.describe_load_balancers().send().await.unwrap();
@@ -73,9 +91,18 @@ async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
         .iter()
         .filter(|l| l.load_balancer_name() == Some(names.load_balancer.as_str()))
         .collect();
-    assert_eq!(new_albs.len(), 1, "load balancers named {}", names.load_balancer);
+    assert_eq!(
+        new_albs.len(),
+        1,
+        "load balancers named {}",
+        names.load_balancer
+    );
     let new_alb = new_albs[0].load_balancer_arn().unwrap();
-    assert_eq!(albs.load_balancers().len(), 2, "the old ALB and one new one");
+    assert_eq!(
+        albs.load_balancers().len(),
+        2,
+        "the old ALB and one new one"
+    );
     let tgs = elb.describe_target_groups().send().await.unwrap();
     assert_eq!(
         tgs.target_groups()
@@ -84,8 +111,18 @@ async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
             .count(),
         1
     );
-    let listeners = elb.describe_listeners().load_balancer_arn(new_alb).send().await.unwrap();
-    assert_eq!(listeners.listeners().len(), 1, "{:?}", listeners.listeners());
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(new_alb)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listeners.listeners().len(),
+        1,
+        "{:?}",
+        listeners.listeners()
+    );
 
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let sgs = ec2
@@ -123,16 +160,30 @@ async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
     }
 
     let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let services = ecs.list_services().cluster(&names.cluster).send().await.unwrap();
+    let services = ecs
+        .list_services()
+        .cluster(&names.cluster)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(services.service_arns().len(), names.services.len());
     let clusters = ecs.list_clusters().send().await.unwrap();
-    assert_eq!(clusters.cluster_arns().len(), 2, "shop-ec2 and the new cluster");
+    assert_eq!(
+        clusters.cluster_arns().len(),
+        2,
+        "shop-ec2 and the new cluster"
+    );
     let families = ecs
         .list_task_definitions()
         .family_prefix(&names.families["web"])
         .send()
         .await
         .unwrap();
-    assert_eq!(families.task_definition_arns().len(), 1, "{:?}", families.task_definition_arns());
+    assert_eq!(
+        families.task_definition_arns().len(),
+        1,
+        "{:?}",
+        families.task_definition_arns()
+    );
     println!("{crashes} crashes, then completed");
 }
