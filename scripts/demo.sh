@@ -57,13 +57,12 @@ echo "== seeding the seed-001 topology into moto at $ENDPOINT"
 PIDS+=($!)
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="$REGION"
-export MIGRATE_PROBE_OVERRIDE="http://127.0.0.1:$APP_PORT"
-FLAGS=(--endpoint-url "$ENDPOINT" --region "$REGION")
+FLAGS=(--endpoint-url "$ENDPOINT" --region "$REGION" --probe-url "http://127.0.0.1:$APP_PORT")
 cd "$WORK/playbook"
 
 echo "== migrate plan"
 "$MIGRATE" "${FLAGS[@]}" plan demo.yaml
 echo "== migrate apply"
-"$MIGRATE" "${FLAGS[@]}" apply --yes
+"$MIGRATE" "${FLAGS[@]}" apply
 echo "== migrate status"
 "$MIGRATE" "${FLAGS[@]}" status

@@ -60,17 +60,10 @@ pub async fn connect(options: &AwsOptions) -> Result<Cloud, AwsError> {
     Ok(open(options).await?.cloud)
 }
 
-/// The environment variable that sets [`AwsOptions::probe_override`] when the option is not
-/// given, so `make demo` can point the probe of an unmodified `migrate` binary at loopback.
-pub const PROBE_OVERRIDE_ENV: &str = "MIGRATE_PROBE_OVERRIDE";
-
 /// As [`connect`], and also answers the counter of API calls, so the CLI can report them.
 pub async fn open(options: &AwsOptions) -> Result<Connection, AwsError> {
     let sdk = config::load(options).await?;
-    let from_env = std::env::var(PROBE_OVERRIDE_ENV)
-        .ok()
-        .filter(|v| !v.is_empty());
-    let probe = TcpProbe::new(options.probe_override.as_deref().or(from_env.as_deref()))?;
+    let probe = TcpProbe::new(options.probe_override.as_deref())?;
     Ok(from_sdk_config(
         &sdk,
         Arc::new(probe),
