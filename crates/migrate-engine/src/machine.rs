@@ -142,7 +142,7 @@ impl Engine {
             }
             match self.run_step(index).await {
                 Ok(()) => {}
-                Err(Stop::Step(error)) => return Err(self.fail(index, error)),
+                Err(Stop::Step(error)) => return Err(self.fail(index, &error)),
                 Err(Stop::Engine(error)) => return Err(error),
             }
         }
@@ -154,7 +154,7 @@ impl Engine {
     }
 
     /// Records a step's failure; answers the error the run ends with.
-    fn fail(&mut self, index: usize, error: StepError) -> EngineError {
+    fn fail(&mut self, index: usize, error: &StepError) -> EngineError {
         if error.is_interrupted() {
             return EngineError::Interrupted;
         }

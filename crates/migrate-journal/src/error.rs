@@ -32,7 +32,7 @@ pub enum JournalError {
         ours: u64,
     },
     #[error("the state at {path} is locked by {} (pid {} on {}, since {}, for `{}`), lock id {}; if that run is gone, `migrate unlock {}`", .info.holder, .info.pid, .info.host, .info.created_at.format("%Y-%m-%d %H:%M:%S UTC"), .info.operation, .info.id, .info.id)]
-    Locked { path: PathBuf, info: LockInfo },
+    Locked { path: PathBuf, info: Box<LockInfo> },
     #[error("the lock at {path} has id {actual}, not {given}; nothing was unlocked")]
     WrongLockId {
         path: PathBuf,

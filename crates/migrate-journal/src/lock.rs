@@ -106,7 +106,10 @@ pub fn acquire(dir: &Path, operation: &str, now: DateTime<Utc>) -> Result<LockGu
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let holder = read(&path)?;
-            Err(JournalError::Locked { path, info: holder })
+            Err(JournalError::Locked {
+                path,
+                info: Box::new(holder),
+            })
         }
         Err(e) => Err(JournalError::io("create", &path, e)),
     }

@@ -156,10 +156,9 @@ impl ContainerPlatform for FakeAccount {
                     "Creation of service was not idempotent.",
                 ));
             }
-            if !w
-                .clusters
+            if w.clusters
                 .get(&spec.cluster)
-                .is_some_and(|c| c.status == "ACTIVE")
+                .is_none_or(|c| c.status != "ACTIVE")
             {
                 return Err(CloudError::new(
                     ErrorKind::InvalidRequest,
