@@ -258,6 +258,26 @@ impl World {
             },
         );
 
+        if let Some(cert) = &t.old_certificate_arn {
+            let hex = self.ids.hex16();
+            let arn = self.arn(
+                "elasticloadbalancing",
+                &format!("listener/app/{}/{lb_hex}/{hex}", t.old_lb_name),
+            );
+            self.elb.listeners.insert(
+                arn.clone(),
+                ListenerRec {
+                    arn,
+                    load_balancer_arn: lb_arn.clone(),
+                    port: 443,
+                    protocol: migrate_engine::ports::ListenerProtocol::Https,
+                    certificate_arn: Some(cert.clone()),
+                    target_group_arn: tg_arn.clone(),
+                    tags: no_tags(),
+                },
+            );
+        }
+
         // The Auto Scaling group and its instances, all in service.
         let mut instances = BTreeMap::new();
         for _ in 0..t.asg_instances {
@@ -734,7 +754,13 @@ impl World {
         let mut sgs = Vec::new();
         let mut any = false;
         for arn in lbs {
-            if let Some(lb) = self.elb.load_balancers.get(&arn).filter(|l| !l.deleted) {
+            // Health checks come from the load balancer's nodes, which exist once it is active.
+            if let Some(lb) = self
+                .elb
+                .load_balancers
+                .get(&arn)
+                .filter(|l| !l.deleted && l.active_at <= self.now)
+            {
                 any = true;
                 sgs.extend(lb.security_groups.iter().cloned());
             }
