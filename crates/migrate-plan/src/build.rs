@@ -416,6 +416,28 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         drain.timeout.as_secs(),
     );
 
+    // Old services go to zero before their container instances do, so that a rollback (newest
+    // first) brings the instances back before the tasks that need them.
+    if playbook.scale_down.old_ecs_services {
+        for service in &source.ecs_services {
+            b.push(
+                format!("scale-down-old-service:{service}"),
+                Action::ScaleDownOldService {
+                    service: service.clone(),
+                },
+                &["drain"],
+                format!("Scale the old ECS service {service} to zero tasks"),
+                vec![change(
+                    Modify,
+                    format!("ECS service {service}"),
+                    "desired count 0",
+                )],
+                "restore the recorded desired count and wait for it to run",
+                30 * MINUTE,
+            );
+        }
+    }
+
     if playbook.scale_down.old_auto_scaling_group
         && (source.auto_scaling_group.is_some() || source.kind != SourceKind::EcsEc2)
     {
@@ -437,26 +459,6 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             30 * MINUTE,
         );
     }
-    if playbook.scale_down.old_ecs_services {
-        for service in &source.ecs_services {
-            b.push(
-                format!("scale-down-old-service:{service}"),
-                Action::ScaleDownOldService {
-                    service: service.clone(),
-                },
-                &["drain"],
-                format!("Scale the old ECS service {service} to zero tasks"),
-                vec![change(
-                    Modify,
-                    format!("ECS service {service}"),
-                    "desired count 0",
-                )],
-                "restore the recorded desired count and wait for it to run",
-                30 * MINUTE,
-            );
-        }
-    }
-
     b.push(
         "create-alarms",
         Action::CreateAlarms,

@@ -1,0 +1,149 @@
+//! What a step sees while it runs: the ports, the plan, earlier steps' outputs, and helpers for
+//! tags, tokens, polling and deadlines.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use migrate_journal::{State, StepRecord};
+use migrate_plan::{Plan, PlannedStep};
+use migrate_playbook::Playbook;
+use sha2::{Digest, Sha256};
+
+use crate::error::StepError;
+use crate::ports::{Cloud, Tags, TAG_PLAN_ID, TAG_STEP};
+use crate::reporter::{Event, Reporter};
+
+pub type Outputs = BTreeMap<String, String>;
+
+pub struct Ctx<'a> {
+    pub cloud: &'a Cloud,
+    pub state: &'a State,
+    pub step: &'a PlannedStep,
+    pub reporter: &'a Arc<dyn Reporter>,
+    /// When the step must be done by.
+    pub deadline: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn plan(&self) -> &'a Plan {
+        &self.state.plan
+    }
+
+    pub fn playbook(&self) -> &'a Playbook {
+        &self.state.plan.playbook
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.cloud.clock.now()
+    }
+
+    /// An output an earlier step must have recorded.
+    pub fn output(&self, step: &str, key: &str) -> Result<String, StepError> {
+        self.state
+            .output(step, key)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                StepError::precondition(format!(
+                    "step {step} has not recorded `{key}`; the state is inconsistent"
+                ))
+            })
+    }
+
+    /// An output that may be absent.
+    pub fn optional_output(&self, step: &str, key: &str) -> Option<String> {
+        self.state.output(step, key).map(str::to_string)
+    }
+
+    pub fn record(&self, step: &str) -> Option<&'a StepRecord> {
+        self.state.record(step)
+    }
+
+    /// The tags every resource this step creates carries (invariant 3).
+    pub fn tags(&self) -> Tags {
+        let mut tags: Tags = self.playbook().tags.clone();
+        tags.insert(TAG_PLAN_ID.into(), self.plan().id.clone());
+        tags.insert(TAG_STEP.into(), self.step.id.clone());
+        tags.insert("migrate:name".into(), self.plan().name.clone());
+        tags
+    }
+
+    /// An idempotency token derived from the plan and the step: the same on every attempt and
+    /// every resume, different for every step of every plan. 32 hex characters fit the
+    /// 36-character limit of ECS's `clientToken`.
+    pub fn token(&self) -> String {
+        let digest = Sha256::digest(format!("{}/{}", self.plan().id, self.step.id));
+        hex::encode(&digest[..16])
+    }
+
+    pub fn waiting(&self, message: &str, fraction: Option<f64>) {
+        self.reporter.report(&Event::Waiting {
+            step: &self.step.id,
+            message,
+            fraction,
+        });
+    }
+
+    /// Sleeps for `interval`, or fails with `describe()` as the reason if the deadline would pass.
+    pub async fn pause(
+        &self,
+        interval: Duration,
+        describe: impl FnOnce() -> String,
+    ) -> Result<(), StepError> {
+        let now = self.now();
+        if now >= self.deadline {
+            return Err(StepError::Deadline(format!(
+                "gave up after {}: {}",
+                migrate_playbook::render_duration(Duration::from_secs(self.step.deadline_secs)),
+                describe()
+            )));
+        }
+        let left = (self.deadline - now).to_std().unwrap_or_default();
+        self.cloud
+            .clock
+            .sleep(interval.min(left).max(Duration::from_millis(1)))
+            .await;
+        Ok(())
+    }
+}
+
+/// How often waits poll. Short enough that a wait ends within a few seconds of its condition
+/// becoming true; long enough to stay well inside AWS's describe-call rate limits.
+pub const POLL: Duration = Duration::from_secs(5);
+
+/// The load balancer dimension of CloudWatch's `AWS/ApplicationELB` metrics: the ARN after
+/// `:loadbalancer/`, e.g. `app/shop-fg-3f2a9c/50dc6c495c0c9188`.
+pub fn load_balancer_dimension(arn: &str) -> String {
+    arn.split_once(":loadbalancer/")
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
+}
+
+/// The target group dimension: the ARN after the last `:`, e.g. `targetgroup/name/id`.
+pub fn target_group_dimension(arn: &str) -> String {
+    arn.rsplit_once(':')
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimensions_come_from_arns() {
+        assert_eq!(
+            load_balancer_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188"
+            ),
+            "app/shop/50dc6c495c0c9188"
+        );
+        assert_eq!(
+            target_group_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-tg/73e2d6bc24d8a067"
+            ),
+            "targetgroup/shop-tg/73e2d6bc24d8a067"
+        );
+    }
+}

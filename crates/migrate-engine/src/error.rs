@@ -1,0 +1,47 @@
+use migrate_journal::JournalError;
+
+use crate::ports::{CloudError, ErrorKind};
+
+/// Why a step could not finish, in words an operator can act on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StepError {
+    /// A port call failed.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// The account is not as the playbook says (a missing resource, a record pointing elsewhere):
+    /// retrying cannot help.
+    #[error("{0}")]
+    Precondition(String),
+    /// A wait ran out of time; the message says what was still missing.
+    #[error("{0}")]
+    Deadline(String),
+}
+
+impl StepError {
+    pub fn precondition(message: impl Into<String>) -> Self {
+        Self::Precondition(message.into())
+    }
+
+    pub(crate) fn is_interrupted(&self) -> bool {
+        matches!(self, Self::Cloud(e) if e.kind == ErrorKind::Interrupted)
+    }
+
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self, Self::Cloud(e) if e.kind.is_transient())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The process "died" (fault injection): nothing more was written.
+    #[error("the run was interrupted; `migrate resume` continues from the last checkpoint")]
+    Interrupted,
+    #[error("step {step} failed: {reason}\n`migrate resume` retries it; `migrate rollback` undoes everything done so far")]
+    StepFailed { step: String, reason: String },
+    #[error("undoing step {step} failed: {reason}\n`migrate rollback` again continues the rollback from this step")]
+    UndoFailed { step: String, reason: String },
+    #[error("{0}")]
+    WrongPhase(String),
+}

@@ -1,0 +1,471 @@
+//! The step machine: runs a plan forward, or walks it back, writing the journal around every
+//! effect.
+//!
+//! For each step, forward:
+//! 1. If an earlier attempt recorded an intent but no result, reconcile: look for what it did
+//!    (giving eventually consistent describes time to catch up) and adopt it.
+//! 2. Otherwise record the intent durably (attempt, token, values to restore) — then call.
+//! 3. Record the result durably.
+//!
+//! Transient failures are retried per the step's policy, with the attempt count persisted; a
+//! step that runs past its deadline fails with the reason its wait gave, and the run stops with
+//! rollback offered. A port answering `Interrupted` (fault injection: the process died) stops the
+//! run at once, writing nothing more.
+//!
+//! Rollback runs compensations newest first; each is recorded before and after, so a crashed
+//! rollback resumes where it stopped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::future::{select, Either};
+use migrate_journal::{Intent, Phase, State, StateStore, StepStatus, Undo, UndoStatus};
+
+use crate::context::Ctx;
+use crate::error::{EngineError, StepError};
+use crate::ports::Cloud;
+use crate::reporter::{Event, Reporter};
+use crate::steps::{self, Outcome};
+
+/// How long reconciliation keeps looking for what an interrupted attempt may have created before
+/// concluding it created nothing: describe calls lag behind creates for a few seconds on AWS.
+pub const CONSISTENCY_WAIT: Duration = Duration::from_secs(30);
+const CONSISTENCY_POLL: Duration = Duration::from_secs(10);
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// Every step is done (or every undo, for a rollback).
+    Completed,
+    /// There was nothing left to do.
+    NothingToDo,
+}
+
+/// Why a step stopped: the step itself failed (recorded in its record), or the journal could not
+/// be written (then nothing more is written).
+enum Stop {
+    Step(StepError),
+    Engine(EngineError),
+}
+
+impl From<StepError> for Stop {
+    fn from(error: StepError) -> Self {
+        Self::Step(error)
+    }
+}
+
+impl From<EngineError> for Stop {
+    fn from(error: EngineError) -> Self {
+        Self::Engine(error)
+    }
+}
+
+pub struct Engine {
+    cloud: Cloud,
+    store: Box<dyn StateStore>,
+    reporter: Arc<dyn Reporter>,
+    state: State,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("plan", &self.state.plan.id)
+            .field("serial", &self.state.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Loads the state from `store`; a missing, corrupt or foreign state is an error.
+    pub fn new(
+        cloud: Cloud,
+        mut store: Box<dyn StateStore>,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Self, EngineError> {
+        let state = store.load()?;
+        Ok(Self {
+            cloud,
+            store,
+            reporter,
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    fn save(&mut self) -> Result<(), EngineError> {
+        self.state.updated_at = self.cloud.clock.now();
+        self.store.save(&mut self.state).map_err(|e| match e {
+            migrate_journal::JournalError::Interrupted => EngineError::Interrupted,
+            other => EngineError::Journal(other),
+        })
+    }
+
+    /// Runs the plan forward from wherever it stopped (this is also `resume`).
+    pub async fn apply(&mut self) -> Result<RunOutcome, EngineError> {
+        match self.state.phase {
+            Phase::Applied => return Ok(RunOutcome::NothingToDo),
+            Phase::RollingBack => return Err(EngineError::WrongPhase(
+                "a rollback of this migration is unfinished; run `migrate rollback` to finish it"
+                    .into(),
+            )),
+            Phase::RolledBack => {
+                return Err(EngineError::WrongPhase(
+                    "this migration was rolled back; run `migrate plan` again to start over".into(),
+                ))
+            }
+            Phase::Planned | Phase::Applying | Phase::Failed => {}
+        }
+        self.state.phase = Phase::Applying;
+        self.state.failure = None;
+        self.save()?;
+        let total = self.state.plan.steps.len();
+        let already_done = self
+            .state
+            .steps
+            .iter()
+            .filter(|r| matches!(r.status, StepStatus::Done | StepStatus::Skipped))
+            .count();
+        self.reporter.report(&Event::RunStarted {
+            operation: "apply",
+            total,
+            already_done,
+        });
+        for index in 0..total {
+            let status = self.state.steps[index].status;
+            if matches!(status, StepStatus::Done | StepStatus::Skipped) {
+                continue;
+            }
+            match self.run_step(index).await {
+                Ok(()) => {}
+                Err(Stop::Step(error)) => return Err(self.fail(index, error)),
+                Err(Stop::Engine(error)) => return Err(error),
+            }
+        }
+        self.state.phase = Phase::Applied;
+        self.save()?;
+        self.reporter
+            .report(&Event::RunFinished { operation: "apply" });
+        Ok(RunOutcome::Completed)
+    }
+
+    /// Records a step's failure; answers the error the run ends with.
+    fn fail(&mut self, index: usize, error: StepError) -> EngineError {
+        if error.is_interrupted() {
+            return EngineError::Interrupted;
+        }
+        let step = self.state.plan.steps[index].id.clone();
+        let reason = error.to_string();
+        self.reporter.report(&Event::StepFailed {
+            step: &step,
+            reason: &reason,
+        });
+        let now = self.cloud.clock.now();
+        let record = &mut self.state.steps[index];
+        record.status = StepStatus::Failed;
+        record.error = Some(reason.clone());
+        record.finished_at = Some(now);
+        self.state.phase = Phase::Failed;
+        self.state.failure = Some(format!("step {step} failed: {reason}"));
+        if let Err(e) = self.save() {
+            return e;
+        }
+        EngineError::StepFailed { step, reason }
+    }
+
+    fn ctx(&self, index: usize, deadline: chrono::DateTime<Utc>) -> Ctx<'_> {
+        Ctx {
+            cloud: &self.cloud,
+            state: &self.state,
+            step: &self.state.plan.steps[index],
+            reporter: &self.reporter,
+            deadline,
+        }
+    }
+
+    async fn run_step(&mut self, index: usize) -> Result<(), Stop> {
+        let step = self.state.plan.steps[index].clone();
+        let started = self.cloud.clock.now();
+        let deadline = started + chrono::Duration::seconds(step.deadline_secs as i64);
+        if self.state.steps[index].started_at.is_none() {
+            self.state.steps[index].started_at = Some(started);
+        }
+        loop {
+            // 1. Reconcile what an earlier attempt may have done.
+            if let Some(intent) = self.state.steps[index].intent.clone() {
+                if let Some(outputs) = self.reconcile(index, deadline, &intent).await? {
+                    self.reporter
+                        .report(&Event::StepReconciled { step: &step.id });
+                    self.finish(index, Outcome::Done(outputs), started)?;
+                    return Ok(());
+                }
+            }
+            // 2. Durable intent.
+            let prepared = match &self.state.steps[index].intent {
+                Some(previous) => steps::Prepared {
+                    operation: previous.operation.clone(),
+                    token: previous.token.clone(),
+                    recorded: previous.recorded.clone(),
+                },
+                None => {
+                    let ctx = self.ctx(index, deadline);
+                    with_deadline(&ctx, steps::prepare(&ctx)).await?
+                }
+            };
+            let attempt = self.state.steps[index].attempts + 1;
+            let intent = Intent {
+                attempt,
+                at: self.cloud.clock.now(),
+                operation: prepared.operation,
+                token: prepared.token,
+                recorded: prepared.recorded,
+            };
+            {
+                let record = &mut self.state.steps[index];
+                record.attempts = attempt;
+                record.status = StepStatus::Running;
+                record.intent = Some(intent.clone());
+            }
+            self.save()?;
+            self.reporter.report(&Event::StepStarted {
+                index,
+                total: self.state.plan.steps.len(),
+                step: &step.id,
+                summary: &step.summary,
+                attempt,
+            });
+            // 3. The call, then the durable result.
+            let result = {
+                let ctx = self.ctx(index, deadline);
+                with_deadline(&ctx, steps::execute(&ctx, &intent)).await
+            };
+            match result {
+                Ok(outcome) => {
+                    self.finish(index, outcome, started)?;
+                    return Ok(());
+                }
+                Err(error) if error.is_interrupted() => return Err(Stop::Step(error)),
+                Err(error) if error.is_transient() && attempt < step.retry.max_attempts => {
+                    let wait = Duration::from_millis(step.retry.backoff_ms(attempt));
+                    if self.cloud.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
+                        >= deadline
+                    {
+                        return Err(Stop::Step(error));
+                    }
+                    let message = error.to_string();
+                    self.state.steps[index].error = Some(message.clone());
+                    self.save()?;
+                    self.reporter.report(&Event::Retrying {
+                        step: &step.id,
+                        attempt,
+                        error: &message,
+                        wait,
+                    });
+                    self.cloud.clock.sleep(wait).await;
+                }
+                Err(error) => return Err(Stop::Step(error)),
+            }
+        }
+    }
+
+    /// Looks for an earlier attempt's effect, polling for up to [`CONSISTENCY_WAIT`] when the
+    /// step creates something, because a describe may not show a resource created seconds ago.
+    async fn reconcile(
+        &self,
+        index: usize,
+        deadline: chrono::DateTime<Utc>,
+        intent: &Intent,
+    ) -> Result<Option<crate::context::Outputs>, StepError> {
+        let ctx = self.ctx(index, deadline);
+        let creates = steps::creates_resource(&ctx.step.action);
+        let give_up = self.cloud.clock.now()
+            + chrono::Duration::from_std(CONSISTENCY_WAIT).unwrap_or_default();
+        loop {
+            match with_deadline(&ctx, steps::reconcile(&ctx, intent)).await {
+                Ok(Some(found)) => return Ok(Some(found)),
+                Ok(None) if !creates || self.cloud.clock.now() >= give_up => return Ok(None),
+                Ok(None) => {}
+                Err(e) if e.is_transient() => {}
+                Err(e) => return Err(e),
+            }
+            ctx.waiting("looking for what the interrupted attempt created", None);
+            self.cloud.clock.sleep(CONSISTENCY_POLL).await;
+        }
+    }
+
+    fn finish(
+        &mut self,
+        index: usize,
+        outcome: Outcome,
+        started: chrono::DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let now = self.cloud.clock.now();
+        let id = self.state.plan.steps[index].id.clone();
+        let record = &mut self.state.steps[index];
+        record.finished_at = Some(now);
+        record.error = None;
+        match outcome {
+            Outcome::Done(outputs) => {
+                record.status = StepStatus::Done;
+                record.outputs = outputs;
+                self.save()?;
+                self.reporter.report(&Event::StepDone {
+                    step: &id,
+                    elapsed: (now - started).to_std().unwrap_or_default(),
+                });
+            }
+            Outcome::Skipped(reason) => {
+                record.status = StepStatus::Skipped;
+                record.outputs.insert("skipped".into(), reason.clone());
+                self.save()?;
+                self.reporter.report(&Event::StepSkipped {
+                    step: &id,
+                    reason: &reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Undoes every step that did something, newest first. Continues an interrupted rollback.
+    pub async fn rollback(&mut self) -> Result<RunOutcome, EngineError> {
+        if self.state.phase == Phase::RolledBack {
+            return Ok(RunOutcome::NothingToDo);
+        }
+        let queue: Vec<usize> = (0..self.state.steps.len())
+            .rev()
+            .filter(|&i| self.state.steps[i].needs_undo())
+            .collect();
+        self.state.phase = Phase::RollingBack;
+        self.save()?;
+        self.reporter.report(&Event::RunStarted {
+            operation: "rollback",
+            total: queue.len(),
+            already_done: 0,
+        });
+        let total = queue.len();
+        for (position, index) in queue.into_iter().enumerate() {
+            self.undo_step(index, position, total).await?;
+        }
+        self.state.phase = Phase::RolledBack;
+        self.state.failure = None;
+        self.save()?;
+        self.reporter.report(&Event::RunFinished {
+            operation: "rollback",
+        });
+        Ok(RunOutcome::Completed)
+    }
+
+    async fn undo_step(
+        &mut self,
+        index: usize,
+        position: usize,
+        total: usize,
+    ) -> Result<(), EngineError> {
+        let step = self.state.plan.steps[index].clone();
+        let now = self.cloud.clock.now();
+        let attempts = self.state.steps[index]
+            .undo
+            .as_ref()
+            .map_or(0, |u| u.attempts);
+        self.state.steps[index].undo = Some(Undo {
+            status: UndoStatus::Running,
+            attempts,
+            started_at: now,
+            finished_at: None,
+            error: None,
+        });
+        self.save()?;
+        self.reporter.report(&Event::UndoStarted {
+            step: &step.id,
+            index: position,
+            total,
+        });
+        let deadline = now + chrono::Duration::seconds(step.deadline_secs.max(1800) as i64);
+        let mut attempt = attempts;
+        loop {
+            attempt += 1;
+            let result = {
+                let ctx = self.ctx(index, deadline);
+                let record = self.state.steps[index].clone();
+                with_deadline(&ctx, steps::compensate(&ctx, &record)).await
+            };
+            let now = self.cloud.clock.now();
+            match result {
+                Ok(()) => {
+                    if let Some(undo) = self.state.steps[index].undo.as_mut() {
+                        undo.status = UndoStatus::Done;
+                        undo.attempts = attempt;
+                        undo.finished_at = Some(now);
+                        undo.error = None;
+                    }
+                    self.save()?;
+                    self.reporter.report(&Event::UndoDone { step: &step.id });
+                    return Ok(());
+                }
+                Err(error) if error.is_interrupted() => return Err(EngineError::Interrupted),
+                // A compensation is retried on any error short of the deadline: a dependency
+                // still draining (a security group held by a task's network interface, a target
+                // group held by a load balancer being deleted) clears by itself.
+                Err(error)
+                    if attempt < step.retry.max_attempts.max(10)
+                        && !matches!(error, StepError::Deadline(_)) =>
+                {
+                    let wait = Duration::from_millis(step.retry.backoff_ms(attempt));
+                    if let Some(undo) = self.state.steps[index].undo.as_mut() {
+                        undo.attempts = attempt;
+                        undo.error = Some(error.to_string());
+                    }
+                    self.save()?;
+                    let message = error.to_string();
+                    self.reporter.report(&Event::Retrying {
+                        step: &step.id,
+                        attempt,
+                        error: &message,
+                        wait,
+                    });
+                    self.cloud.clock.sleep(wait).await;
+                }
+                Err(error) => {
+                    let reason = error.to_string();
+                    if let Some(undo) = self.state.steps[index].undo.as_mut() {
+                        undo.status = UndoStatus::Failed;
+                        undo.attempts = attempt;
+                        undo.error = Some(reason.clone());
+                    }
+                    self.state.failure = Some(format!("undoing step {} failed: {reason}", step.id));
+                    self.save()?;
+                    self.reporter.report(&Event::UndoFailed {
+                        step: &step.id,
+                        reason: &reason,
+                    });
+                    return Err(EngineError::UndoFailed {
+                        step: step.id,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Runs `work`, failing it when the step's deadline passes even if a call hangs.
+async fn with_deadline<T>(
+    ctx: &Ctx<'_>,
+    work: impl std::future::Future<Output = Result<T, StepError>>,
+) -> Result<T, StepError> {
+    let left = (ctx.deadline - ctx.now()).to_std().unwrap_or_default();
+    let timer = ctx.cloud.clock.sleep(left);
+    let work = std::pin::pin!(work);
+    match select(work, timer).await {
+        Either::Left((result, _)) => result,
+        Either::Right(((), _)) => Err(StepError::Deadline(format!(
+            "did not finish within {} (a call to the cloud did not answer)",
+            migrate_playbook::render_duration(Duration::from_secs(ctx.step.deadline_secs))
+        ))),
+    }
+}
