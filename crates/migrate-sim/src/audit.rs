@@ -11,8 +11,8 @@ use crate::world::route53::normalise;
 use crate::world::World;
 use crate::Simulation;
 
-/// Live resources tagged with one plan id, counted by (kind, name).
-pub type Inventory = BTreeMap<(String, String), u32>;
+/// Live resources tagged with one plan id, counted by `kind name`.
+pub type Inventory = BTreeMap<String, u32>;
 
 /// Which load balancer the application's name points at, as Route53 answers now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,9 +46,8 @@ fn tagged(tags: &Tags, plan_id: &str) -> bool {
 impl World {
     pub(crate) fn audit(&self, plan_id: &str) -> Audit {
         let mut inv = Inventory::new();
-        let mut add = |kind: &str, name: &str| {
-            *inv.entry((kind.to_string(), name.to_string())).or_default() += 1
-        };
+        let mut add =
+            |kind: &str, name: &str| *inv.entry(format!("{kind} {name}")).or_default() += 1;
         for c in self
             .ecs
             .clusters

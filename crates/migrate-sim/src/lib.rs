@@ -17,8 +17,10 @@
 
 pub mod audit;
 pub mod clock;
+pub mod critical_path;
 mod dns_cache;
 pub mod faults;
+pub mod harness;
 mod metrics;
 pub mod ports;
 pub mod rehearsal;
