@@ -124,7 +124,16 @@ impl World {
             .rules
             .keys()
             .filter(|(g, src, _)| new_groups.contains(&src) && !new_groups.contains(&g))
-            .map(|(g, src, port)| format!("{g} <- {src} tcp/{port}"))
+            .map(|(g, src, port)| {
+                // Named by group names, not ids: ids differ between runs that crashed differently.
+                let name = |id: &String| {
+                    self.ec2
+                        .groups
+                        .get(id)
+                        .map_or(id.clone(), |g| g.name.clone())
+                };
+                format!("{} <- {} tcp/{port}", name(g), name(src))
+            })
             .collect();
         for r in &rules_for_new_groups {
             add("ingress-rule", r);

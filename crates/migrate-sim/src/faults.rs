@@ -62,7 +62,7 @@ pub struct FaultProfile {
 
 impl FaultProfile {
     /// The names [`FaultProfile::named`] accepts.
-    pub const NAMES: [&'static str; 4] = ["none", "default", "chaos", "unhealthy"];
+    pub const NAMES: [&'static str; 5] = ["none", "quiet", "default", "chaos", "unhealthy"];
 
     /// AWS's timing with a control plane that never fails and describes that are never stale.
     pub fn none() -> Self {
@@ -100,6 +100,20 @@ impl FaultProfile {
         }
     }
 
+    /// The default profile's timing and describe lag, without control-plane errors: what the
+    /// crash and rollback properties use, so that a violation there is about crashes and
+    /// compensations, not about retries.
+    pub fn quiet() -> Self {
+        Self {
+            name: "quiet".into(),
+            throttle: 0.0,
+            server_error: 0.0,
+            timeout: 0.0,
+            lost_response: 0.0,
+            ..Self::default_profile()
+        }
+    }
+
     /// A bad day: frequent errors, lost answers, long describe lag, slow propagation, clients
     /// that hold answers for ten minutes.
     pub fn chaos() -> Self {
@@ -133,6 +147,7 @@ impl FaultProfile {
     pub fn named(name: &str) -> Result<Self, SimError> {
         match name {
             "none" => Ok(Self::none()),
+            "quiet" => Ok(Self::quiet()),
             "default" => Ok(Self::default_profile()),
             "chaos" => Ok(Self::chaos()),
             "unhealthy" => Ok(Self::unhealthy()),

@@ -60,7 +60,7 @@ impl Scenario {
             traffic: TrafficConfig::default(),
             crash: Crash::None,
             afterwards: Afterwards::Nothing,
-            settle: Duration::from_secs(600),
+            settle: Duration::from_secs(360),
         }
     }
 }
@@ -154,6 +154,8 @@ pub struct RunReport {
     pub faults_injected: u64,
     pub critical_path: CriticalPath,
     pub plan_id: String,
+    /// Journal writes the engine made.
+    pub journal_saves: u64,
 }
 
 impl RunReport {
@@ -286,5 +288,6 @@ async fn run_async(
         faults_injected: sim.faults_injected(),
         critical_path,
         plan_id: plan.id.clone(),
+        journal_saves: store.saves(),
     })
 }

@@ -36,7 +36,7 @@ use migrate_engine::ports::Cloud;
 pub use clock::{runtime, SimClock};
 pub use faults::{CrashPoint, FaultProfile};
 pub use ports::SimCloud;
-// REHEARSAL_EXPORT
+pub use rehearsal::{rehearse, Rehearsal, RehearseOptions};
 pub use topology::Topology;
 pub use traffic::{TrafficConfig, TrafficReport};
 

@@ -118,6 +118,8 @@ pub(crate) struct Traffic {
     durations: Vec<Millis>,
     in_flight: Vec<InFlight>,
     pub report: TrafficReport,
+    /// Requests, target 5xx and load balancer 5xx per load balancer name in the current tick.
+    tick_counts: std::collections::BTreeMap<String, [u32; 3]>,
     /// Stops the clients (after a test is over) without losing the counts.
     pub paused: bool,
 }
@@ -159,6 +161,7 @@ impl Traffic {
             durations,
             in_flight: Vec::new(),
             report: TrafficReport::default(),
+            tick_counts: std::collections::BTreeMap::new(),
             paused: false,
         }
     }
@@ -396,33 +399,65 @@ impl World {
         } else if self.traffic.report.first_new_request_ms.is_none() && !target_5xx && !elb_5xx {
             self.traffic.report.first_new_request_ms = Some(at);
         }
-        let dims = vec![("LoadBalancer".to_string(), lb.metric_dimension())];
-        let tg_dims = self
-            .elb
-            .front_tg_of(&lb.arn)
-            .and_then(|arn| self.elb.target_groups.get(&arn))
-            .map(|tg| {
-                vec![
-                    dims[0].clone(),
-                    ("TargetGroup".to_string(), tg.metric_dimension()),
-                ]
-            });
+        // Counted per tick and published once per tick (see `flush_request_metrics`): building
+        // CloudWatch keys per request would dominate the simulation's cost.
+        let counts = self
+            .traffic
+            .tick_counts
+            .entry(lb_name.to_string())
+            .or_default();
+        counts[0] += 1;
+        counts[1] += u32::from(target_5xx);
+        counts[2] += u32::from(elb_5xx);
+    }
+
+    /// Publishes the tick's request counts as CloudWatch data points at `at`.
+    pub(crate) fn flush_request_metrics(&mut self, at: Millis) {
+        let counts = std::mem::take(&mut self.traffic.tick_counts);
         let ns = "AWS/ApplicationELB";
-        self.cloudwatch.add(ns, "RequestCount", &dims, at, 1.0);
-        if let Some(tg_dims) = &tg_dims {
-            self.cloudwatch.add(ns, "RequestCount", tg_dims, at, 1.0);
-            if target_5xx {
+        for (lb_name, [requests, target_5xx, elb_5xx]) in counts {
+            let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
+                continue;
+            };
+            let dims = vec![("LoadBalancer".to_string(), lb.metric_dimension())];
+            let tg_dims = self
+                .elb
+                .front_tg_of(&lb.arn)
+                .and_then(|arn| self.elb.target_groups.get(&arn))
+                .map(|tg| {
+                    vec![
+                        dims[0].clone(),
+                        ("TargetGroup".to_string(), tg.metric_dimension()),
+                    ]
+                });
+            self.cloudwatch
+                .add(ns, "RequestCount", &dims, at, f64::from(requests));
+            if let Some(tg_dims) = &tg_dims {
                 self.cloudwatch
-                    .add(ns, "HTTPCode_Target_5XX_Count", tg_dims, at, 1.0);
+                    .add(ns, "RequestCount", tg_dims, at, f64::from(requests));
+                if target_5xx > 0 {
+                    self.cloudwatch.add(
+                        ns,
+                        "HTTPCode_Target_5XX_Count",
+                        tg_dims,
+                        at,
+                        f64::from(target_5xx),
+                    );
+                }
             }
-        }
-        if target_5xx {
-            self.cloudwatch
-                .add(ns, "HTTPCode_Target_5XX_Count", &dims, at, 1.0);
-        }
-        if elb_5xx {
-            self.cloudwatch
-                .add(ns, "HTTPCode_ELB_5XX_Count", &dims, at, 1.0);
+            if target_5xx > 0 {
+                self.cloudwatch.add(
+                    ns,
+                    "HTTPCode_Target_5XX_Count",
+                    &dims,
+                    at,
+                    f64::from(target_5xx),
+                );
+            }
+            if elb_5xx > 0 {
+                self.cloudwatch
+                    .add(ns, "HTTPCode_ELB_5XX_Count", &dims, at, f64::from(elb_5xx));
+            }
         }
     }
 

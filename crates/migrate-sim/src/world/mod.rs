@@ -493,6 +493,8 @@ impl World {
 
     fn tick(&mut self, at: Millis) {
         self.dispatch_traffic(at - TICK, at);
+        // Requests started in the second before `at` are published in that second's minute.
+        self.flush_request_metrics(at - 1);
         self.tick_instances(at);
         self.tick_tasks(at);
         self.tick_targets(at);
