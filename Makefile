@@ -46,3 +46,11 @@ lint: ## Format check and clippy with warnings denied.
 .PHONY: fmt
 fmt: ## Format the code.
 	$(CARGO) fmt --all
+
+.PHONY: soak
+soak: ## Property checks of the engine over 5,000 seeds per property in the simulator (release build).
+	MIGRATE_SIM_SEEDS=$${MIGRATE_SIM_SEEDS:-5000} $(CARGO) test --locked --release -p migrate-sim --test properties -- --nocapture
+
+.PHONY: bench
+bench: ## Rehearse the seed-001 playbook over many seeds: makespan/critical-path ratio, API calls, sim speed.
+	$(CARGO) bench --locked -p migrate-sim --bench rehearsal
