@@ -130,6 +130,18 @@ impl FileStore {
         self.path().exists()
     }
 
+    /// Writes a fresh state (a new plan) in place of whatever the directory holds. Only `migrate
+    /// plan` does this, after checking that the state it replaces has nothing left to undo.
+    pub fn replace(&self, state: &mut State) -> Result<(), JournalError> {
+        let path = self.path();
+        fs::create_dir_all(&self.dir).map_err(|e| JournalError::io("create", &self.dir, e))?;
+        let mut candidate = state.clone();
+        let bytes = prepare_write(None, &mut candidate, &path)?;
+        write_atomically(&self.dir, &path, &bytes)?;
+        *state = candidate;
+        Ok(())
+    }
+
     fn read_existing(&self) -> Result<Option<Vec<u8>>, JournalError> {
         let path = self.path();
         match fs::read(&path) {

@@ -1,9 +1,7 @@
 //! Scaling the old side to zero, after the drain, and back on rollback.
 
 use migrate_journal::Intent;
-use migrate_playbook::SourceKind;
 
-use super::dns::wait_old_side_healthy;
 use super::{Outcome, Prepared};
 use crate::context::{Ctx, Outputs, POLL};
 use crate::error::StepError;
@@ -109,11 +107,8 @@ pub async fn restore_group(ctx: &Ctx<'_>, recorded: &Outputs) -> Result<(), Step
         })
         .await?;
     }
-    // The instances of an ECS-on-EC2 cluster serve nothing themselves: the old services' tasks
-    // do, and their restore waits for them.
-    if ctx.playbook().source.kind != SourceKind::EcsEc2 && capacity.desired > 0 {
-        wait_old_side_healthy(ctx).await?;
-    }
+    // Whether the old side serves again is checked where it matters: the DNS restore waits for a
+    // healthy target behind the old load balancer before it sends traffic back.
     Ok(())
 }
 
@@ -179,9 +174,6 @@ pub async fn restore_service(
             format!("the old service {service} did not get back to {desired} tasks")
         })
         .await?;
-    }
-    if desired > 0 {
-        wait_old_side_healthy(ctx).await?;
     }
     Ok(())
 }

@@ -1,0 +1,166 @@
+//! `Metrics` on CloudWatch.
+
+use async_trait::async_trait;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{
+    ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
+};
+use migrate_engine::ports::{AlarmSpec, CloudError, CloudResult, ErrorKind, MetricQuery, Metrics};
+
+use crate::errors::sdk_error;
+use crate::tags::pairs;
+
+pub struct CloudWatchMetrics {
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl CloudWatchMetrics {
+    pub fn new(cloudwatch: aws_sdk_cloudwatch::Client) -> Self {
+        Self { cloudwatch }
+    }
+}
+
+fn dimensions(dims: &[(String, String)]) -> Vec<Dimension> {
+    dims.iter()
+        .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+        .collect()
+}
+
+/// The `LoadBalancer` dimension of `AWS/ApplicationELB` metrics: the ARN's part after
+/// `:loadbalancer/`, e.g. `app/shop-old/50dc6c495c0c9188`.
+pub fn load_balancer_dimension(arn: &str) -> Option<&str> {
+    arn.split_once(":loadbalancer/").map(|(_, d)| d)
+}
+
+#[async_trait]
+impl Metrics for CloudWatchMetrics {
+    async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
+        let resource = format!(
+            "{}/{} {:?}",
+            query.namespace, query.metric_name, query.dimensions
+        );
+        let period = i32::try_from(query.period_secs.max(1)).map_err(|_| {
+            CloudError::new(
+                ErrorKind::InvalidRequest,
+                "cloudwatch:GetMetricData",
+                &resource,
+                "period too large",
+            )
+        })?;
+        let stat = MetricStat::builder()
+            .metric(
+                Metric::builder()
+                    .namespace(&query.namespace)
+                    .metric_name(&query.metric_name)
+                    .set_dimensions(Some(dimensions(&query.dimensions)))
+                    .build(),
+            )
+            .period(period)
+            .stat("Sum")
+            .build();
+        let mut pages = self
+            .cloudwatch
+            .get_metric_data()
+            .metric_data_queries(
+                MetricDataQuery::builder()
+                    .id("m0")
+                    .metric_stat(stat)
+                    .return_data(true)
+                    .build(),
+            )
+            .start_time(DateTime::from_secs(query.start.timestamp()))
+            .end_time(DateTime::from_secs(query.end.timestamp()))
+            .into_paginator()
+            .send();
+        let mut total = 0.0;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error(e, "cloudwatch:GetMetricData", &resource))?;
+            for result in page.metric_data_results() {
+                total += result.values().iter().sum::<f64>();
+            }
+        }
+        Ok(total)
+    }
+
+    async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()> {
+        let resource = format!("alarm {}", spec.name);
+        let int = |v: u32, what: &str| {
+            i32::try_from(v).map_err(|_| {
+                CloudError::new(
+                    ErrorKind::InvalidRequest,
+                    "cloudwatch:PutMetricAlarm",
+                    &resource,
+                    format!("{what} out of range"),
+                )
+            })
+        };
+        self.cloudwatch
+            .put_metric_alarm()
+            .alarm_name(&spec.name)
+            .namespace(&spec.namespace)
+            .metric_name(&spec.metric_name)
+            .set_dimensions(Some(dimensions(&spec.dimensions)))
+            .statistic(Statistic::from(spec.statistic.as_str()))
+            .comparison_operator(ComparisonOperator::from(spec.comparison.as_str()))
+            .threshold(spec.threshold)
+            .period(int(spec.period_secs, "period")?)
+            .evaluation_periods(int(spec.evaluation_periods, "evaluation periods")?)
+            .set_tags({
+                let tags: Vec<Tag> = pairs(&spec.tags)
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect();
+                (!tags.is_empty()).then_some(tags)
+            })
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "cloudwatch:PutMetricAlarm", &resource))?;
+        Ok(())
+    }
+
+    async fn alarm_exists(&self, name: &str) -> CloudResult<bool> {
+        let out = self
+            .cloudwatch
+            .describe_alarms()
+            .alarm_names(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
+        Ok(out
+            .metric_alarms()
+            .iter()
+            .any(|a| a.alarm_name() == Some(name)))
+    }
+
+    async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
+        // DeleteAlarms does not say reliably whether the alarm existed; look first.
+        if !self.alarm_exists(name).await? {
+            return Err(CloudError::not_found(
+                "cloudwatch:DeleteAlarms",
+                format!("alarm {name}"),
+            ));
+        }
+        self.cloudwatch
+            .delete_alarms()
+            .alarm_names(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "cloudwatch:DeleteAlarms", format!("alarm {name}")))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_load_balancer_dimension_is_the_arn_tail() {
+        assert_eq!(
+            load_balancer_dimension(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-old/50dc6c495c0c9188"
+            ),
+            Some("app/shop-old/50dc6c495c0c9188")
+        );
+        assert_eq!(load_balancer_dimension("nonsense"), None);
+    }
+}

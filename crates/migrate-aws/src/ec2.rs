@@ -1,0 +1,209 @@
+//! `Network` on EC2 security groups.
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+use migrate_engine::ports::{
+    CloudError, CloudResult, IngressRule, Network, SecurityGroup, SecurityGroupSpec,
+};
+
+use crate::errors::{missing, sdk_error};
+use crate::tags::pairs;
+
+pub struct Ec2Network {
+    ec2: aws_sdk_ec2::Client,
+}
+
+impl Ec2Network {
+    pub fn new(ec2: aws_sdk_ec2::Client) -> Self {
+        Self { ec2 }
+    }
+}
+
+fn rule_resource(rule: &IngressRule) -> String {
+    format!(
+        "ingress to {} on tcp/{} from {}",
+        rule.group_id, rule.port, rule.source_group_id
+    )
+}
+
+fn permission(rule: &IngressRule) -> IpPermission {
+    let mut pair = UserIdGroupPair::builder().group_id(&rule.source_group_id);
+    if !rule.description.is_empty() {
+        pair = pair.description(&rule.description);
+    }
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(i32::from(rule.port))
+        .to_port(i32::from(rule.port))
+        .user_id_group_pairs(pair.build())
+        .build()
+}
+
+#[async_trait]
+impl Network for Ec2Network {
+    async fn find_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+    ) -> CloudResult<Option<SecurityGroup>> {
+        let resource = format!("security group {name} in {vpc_id}");
+        let out = self
+            .ec2
+            .describe_security_groups()
+            .filters(Filter::builder().name("vpc-id").values(vpc_id).build())
+            .filters(Filter::builder().name("group-name").values(name).build())
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroups", &resource))?;
+        let Some(group) = out.security_groups().first() else {
+            return Ok(None);
+        };
+        Ok(Some(SecurityGroup {
+            id: group
+                .group_id()
+                .ok_or_else(|| missing("ec2:DescribeSecurityGroups", &resource, "GroupId"))?
+                .to_string(),
+            name: group.group_name().unwrap_or(name).to_string(),
+            vpc_id: group.vpc_id().unwrap_or(vpc_id).to_string(),
+        }))
+    }
+
+    async fn create_security_group(&self, spec: &SecurityGroupSpec) -> CloudResult<SecurityGroup> {
+        let resource = format!("security group {} in {}", spec.name, spec.vpc_id);
+        let tags = TagSpecification::builder()
+            .resource_type(ResourceType::SecurityGroup)
+            .set_tags(Some(
+                pairs(&spec.tags)
+                    .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                    .collect(),
+            ))
+            .build();
+        let mut request = self
+            .ec2
+            .create_security_group()
+            .vpc_id(&spec.vpc_id)
+            .group_name(&spec.name)
+            .description(&spec.description);
+        // EC2 refuses a tag specification without tags; an untagged group simply has none.
+        if !spec.tags.is_empty() {
+            request = request.tag_specifications(tags);
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "ec2:CreateSecurityGroup", &resource))?;
+        Ok(SecurityGroup {
+            id: out
+                .group_id()
+                .ok_or_else(|| missing("ec2:CreateSecurityGroup", &resource, "GroupId"))?
+                .to_string(),
+            name: spec.name.clone(),
+            vpc_id: spec.vpc_id.clone(),
+        })
+    }
+
+    async fn delete_security_group(&self, group_id: &str) -> CloudResult<()> {
+        self.ec2
+            .delete_security_group()
+            .group_id(group_id)
+            .send()
+            .await
+            .map_err(|e| {
+                sdk_error(
+                    e,
+                    "ec2:DeleteSecurityGroup",
+                    format!("security group {group_id}"),
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn authorize_ingress(&self, rule: &IngressRule) -> CloudResult<()> {
+        let resource = rule_resource(rule);
+        match self
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(&rule.group_id)
+            .ip_permissions(permission(rule))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let duplicate = e
+                    .as_service_error()
+                    .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s))
+                    == Some("InvalidPermission.Duplicate");
+                if duplicate {
+                    // The rule is there already: exactly what was asked for.
+                    Ok(())
+                } else {
+                    Err(sdk_error(e, "ec2:AuthorizeSecurityGroupIngress", &resource))
+                }
+            }
+        }
+    }
+
+    async fn revoke_ingress(&self, rule: &IngressRule) -> CloudResult<()> {
+        let resource = rule_resource(rule);
+        let out = self
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(&rule.group_id)
+            .ip_permissions(permission(rule))
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "ec2:RevokeSecurityGroupIngress", &resource))?;
+        // For a rule that is not there, EC2 answers success and lists it as unknown.
+        if !out.unknown_ip_permissions().is_empty() || out.r#return() == Some(false) {
+            return Err(CloudError::not_found(
+                "ec2:RevokeSecurityGroupIngress",
+                resource,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn has_ingress(&self, rule: &IngressRule) -> CloudResult<bool> {
+        let resource = rule_resource(rule);
+        let mut pages = self
+            .ec2
+            .describe_security_group_rules()
+            .filters(
+                Filter::builder()
+                    .name("group-id")
+                    .values(&rule.group_id)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        let port = i32::from(rule.port);
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroupRules", &resource))?;
+            for r in page.security_group_rules() {
+                // The filter is a request; an answer about another group must not count.
+                if r.group_id() != Some(rule.group_id.as_str()) || r.is_egress() == Some(true) {
+                    continue;
+                }
+                let from_source = r.referenced_group_info().and_then(|g| g.group_id())
+                    == Some(rule.source_group_id.as_str());
+                let protocol = r.ip_protocol().unwrap_or("");
+                let covers = match protocol {
+                    "-1" => true,
+                    "tcp" | "6" => {
+                        r.from_port().unwrap_or(i32::MAX) <= port
+                            && port <= r.to_port().unwrap_or(-1)
+                    }
+                    _ => false,
+                };
+                if from_source && covers {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+}

@@ -1,0 +1,110 @@
+//! Shared set-up of the wire tests: a moto server of their own, the adapter pointed at it with
+//! static test credentials, and plain SDK clients for checks made independently of the adapter.
+
+#![allow(dead_code)]
+
+pub mod proxy;
+pub mod seed;
+
+use std::sync::Arc;
+
+use aws_sdk_ecs::config::Credentials;
+use aws_types::SdkConfig;
+use migrate_aws::{AwsOptions, Connection, TcpProbe};
+use migrate_engine::ports::SystemClock;
+use migrate_moto::MotoServer;
+
+pub const REGION: &str = "ap-northeast-1";
+
+pub struct Wire {
+    pub moto: MotoServer,
+    pub sdk: SdkConfig,
+    pub conn: Connection,
+}
+
+/// The SDK configuration the adapter's own `config::loader` builds, with static credentials so
+/// no test reads the developer's real ones.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    let options = AwsOptions {
+        region: Some(REGION.into()),
+        endpoint_url: Some(endpoint.to_string()),
+        ..AwsOptions::default()
+    };
+    let sdk = migrate_aws::config::loader(&options)
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "wire-test",
+        ))
+        .load()
+        .await;
+    migrate_aws::config::validate(&sdk).expect("the test configuration is valid");
+    sdk
+}
+
+pub async fn start() -> Wire {
+    start_with(MotoServer::builder()).await
+}
+
+pub async fn start_with(builder: migrate_moto::Builder) -> Wire {
+    let moto = builder
+        .start()
+        .expect("moto server starts (run `make venv`)");
+    let sdk = sdk_config(&moto.url()).await;
+    let conn =
+        migrate_aws::from_sdk_config(&sdk, Arc::new(TcpProbe::default()), Arc::new(SystemClock));
+    Wire { moto, sdk, conn }
+}
+
+pub fn ec2(sdk: &SdkConfig) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::new(sdk)
+}
+
+/// A VPC with two subnets in two zones; answers `(vpc, [subnet, subnet])`.
+pub async fn vpc(sdk: &SdkConfig) -> (String, Vec<String>) {
+    let ec2 = ec2(sdk);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap()
+        .to_string();
+    let mut subnets = Vec::new();
+    for (i, az) in ["a", "c"].iter().enumerate() {
+        let subnet = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(format!("10.0.{i}.0/24"))
+            .availability_zone(format!("{REGION}{az}"))
+            .send()
+            .await
+            .unwrap()
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .unwrap()
+            .to_string();
+        subnets.push(subnet);
+    }
+    (vpc, subnets)
+}
+
+pub fn tags(step: &str) -> migrate_engine::ports::Tags {
+    [
+        (
+            migrate_engine::ports::TAG_PLAN_ID.to_string(),
+            "plan-wire".to_string(),
+        ),
+        (
+            migrate_engine::ports::TAG_STEP.to_string(),
+            step.to_string(),
+        ),
+    ]
+    .into_iter()
+    .collect()
+}

@@ -1,0 +1,154 @@
+//! A fault-injecting HTTP proxy on loopback, in front of moto: the first requests it sees get
+//! the faults it was given (a throttling answer, a 503), the rest go through to moto.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One injected answer, in the JSON protocol ECS speaks.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// HTTP 400 `ThrottlingException`, as ECS throttles.
+    Throttle,
+    /// HTTP 429 `ThrottlingException`.
+    TooManyRequests,
+    /// HTTP 503 `ServiceUnavailableException`.
+    Unavailable,
+}
+
+pub struct FaultProxy {
+    pub url: String,
+    pub faults_served: Arc<AtomicUsize>,
+    pub forwarded: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Reads one HTTP/1.1 message head and its `Content-Length` body.
+async fn read_message(stream: &mut TcpStream) -> std::io::Result<Option<(String, Vec<u8>)>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Some((head, body)))
+}
+
+/// The head with any `Connection` header replaced by `Connection: close`, so that every
+/// exchange uses a connection of its own and the client never reuses one the proxy closed.
+fn closing(head: &str) -> String {
+    let mut out = String::new();
+    for line in head.split("\r\n").filter(|l| !l.is_empty()) {
+        if line.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    out
+}
+
+fn fault_answer(fault: Fault) -> Vec<u8> {
+    let (status, kind) = match fault {
+        Fault::Throttle => ("400 Bad Request", "ThrottlingException"),
+        Fault::TooManyRequests => ("429 Too Many Requests", "ThrottlingException"),
+        Fault::Unavailable => ("503 Service Unavailable", "ServiceUnavailableException"),
+    };
+    let body = format!(r#"{{"__type":"{kind}","message":"injected by the test proxy"}}"#);
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn handle(
+    mut client: TcpStream,
+    upstream: String,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+    served: Arc<AtomicUsize>,
+    forwarded: Arc<AtomicUsize>,
+) -> std::io::Result<()> {
+    let Some((head, body)) = read_message(&mut client).await? else {
+        return Ok(());
+    };
+    let fault = faults.lock().unwrap().pop_front();
+    if let Some(fault) = fault {
+        served.fetch_add(1, Ordering::SeqCst);
+        client.write_all(&fault_answer(fault)).await?;
+        return client.shutdown().await;
+    }
+    forwarded.fetch_add(1, Ordering::SeqCst);
+    let mut moto = TcpStream::connect(&upstream).await?;
+    moto.write_all(closing(&head).as_bytes()).await?;
+    moto.write_all(&body).await?;
+    let Some((answer_head, answer_body)) = read_message(&mut moto).await? else {
+        return Ok(());
+    };
+    client.write_all(closing(&answer_head).as_bytes()).await?;
+    client.write_all(&answer_body).await?;
+    client.shutdown().await
+}
+
+/// Starts the proxy in front of `upstream` (`127.0.0.1:PORT`) with `faults` served first.
+pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let faults = Arc::new(Mutex::new(VecDeque::from(faults)));
+    let served = Arc::new(AtomicUsize::new(0));
+    let forwarded = Arc::new(AtomicUsize::new(0));
+    let (s, f) = (served.clone(), forwarded.clone());
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(handle(
+                client,
+                upstream.clone(),
+                faults.clone(),
+                s.clone(),
+                f.clone(),
+            ));
+        }
+    });
+    FaultProxy {
+        url,
+        faults_served: served,
+        forwarded,
+        task,
+    }
+}

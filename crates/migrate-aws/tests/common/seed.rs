@@ -1,0 +1,130 @@
+//! The seed-001 topology, seeded by the same script `make demo` uses, and the helpers a full
+//! migration over the wire needs: a clock that does not wait, an HTTP server for the probe.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use migrate_engine::ports::{Clock, Sleep};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The ids `scripts/seed_demo.py` wrote.
+pub type Ids = serde_json::Map<String, serde_json::Value>;
+
+pub fn id(ids: &Ids, key: &str) -> String {
+    ids[key].as_str().unwrap().to_string()
+}
+
+/// Runs `scripts/seed_demo.py` with the virtualenv's Python against `endpoint`; answers the
+/// ids and the path of the playbook it wrote into `out`.
+pub fn seed(endpoint: &str, out: &Path, extra: &[&str]) -> (Ids, PathBuf) {
+    let python = migrate_moto::server_path().with_file_name("python");
+    let status = std::process::Command::new(&python)
+        .arg(repo_root().join("scripts/seed_demo.py"))
+        .args(["--endpoint-url", endpoint, "--out"])
+        .arg(out)
+        .arg("--playbook")
+        .arg(repo_root().join("playbooks/demo.yaml"))
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the virtualenv's python runs (run `make venv`)");
+    assert!(status.success(), "seed_demo.py failed");
+    let ids: Ids =
+        serde_json::from_str(&std::fs::read_to_string(out.join("ids.json")).unwrap()).unwrap();
+    (ids, out.join("demo.yaml"))
+}
+
+/// A clock that runs the engine's waits in virtual time, while every call still goes over the
+/// wire to moto. A short sleep (a poll, a back-off, a consistency wait: up to [`SHORT`]) moves
+/// the clock forward at once. A long sleep is a deadline timer racing a step: it ends only when
+/// the short sleeps of that step have moved the clock past it, as it would in real time.
+#[derive(Debug, Default)]
+pub struct FastClock {
+    offset_ms: AtomicI64,
+}
+
+/// The longest sleep that moves the clock by itself.
+pub const SHORT: Duration = Duration::from_secs(300);
+
+impl Clock for FastClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 4);
+        if duration <= SHORT {
+            self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+            // A real pause, short, so that background tasks (the test acting as ECS) get to run.
+            return Box::pin(tokio::time::sleep(Duration::from_millis(5)));
+        }
+        let wake = self.now() + chrono::Duration::milliseconds(ms);
+        Box::pin(async move {
+            while self.now() < wake {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    }
+}
+
+/// An HTTP server on loopback that answers `200` to every request: the application behind the
+/// new load balancer, which moto does not run.
+pub async fn app_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                    )
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+/// Acts as ECS would for a Fargate service behind a target group: once the target group named
+/// `name` exists, registers two task IPs in it. moto's ECS starts no task and registers nothing.
+pub fn act_as_ecs(sdk: aws_types::SdkConfig, name: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+        loop {
+            if let Ok(out) = elb.describe_target_groups().names(&name).send().await {
+                if let Some(arn) = out
+                    .target_groups()
+                    .first()
+                    .and_then(|t| t.target_group_arn())
+                {
+                    let target = |ip: &str| {
+                        aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                            .id(ip)
+                            .port(80)
+                            .build()
+                    };
+                    elb.register_targets()
+                        .target_group_arn(arn)
+                        .targets(target("10.0.0.21"))
+                        .targets(target("10.0.1.22"))
+                        .send()
+                        .await
+                        .unwrap();
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+}

@@ -1,0 +1,219 @@
+//! A full seed-001 migration over the wire: `Engine::apply` against moto on the seeded
+//! topology, checked with describe calls made by plain SDK clients (not the adapter), then
+//! `Engine::rollback`, checked the same way.
+//!
+//! moto's ECS starts no task and registers no target. This test acts as ECS would: it starts
+//! moto with `MOTO_ECS_SERVICE_RUNNING=2`, so every service reports two running tasks, and it
+//! registers two task IPs in the new target group as soon as that exists. Both services run two
+//! tasks in the playbook used here, so "running equals desired" holds for each. The HTTP probe
+//! goes to a loopback server standing in for the application behind the new ALB.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::seed::{self, id, FastClock};
+use migrate_aws::TcpProbe;
+use migrate_engine::ports::{TAG_PLAN_ID, TAG_STEP};
+use migrate_engine::{Engine, NullReporter, RunOutcome};
+use migrate_journal::{MemoryStore, State, StateStore};
+use migrate_moto::MotoServer;
+
+async fn alias_of(sdk: &aws_types::SdkConfig, zone: &str) -> String {
+    let r53 = aws_sdk_route53::Client::new(sdk);
+    let out = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name("shop.example.com")
+        .send()
+        .await
+        .unwrap();
+    let set = out
+        .resource_record_sets()
+        .iter()
+        .find(|s| s.name() == "shop.example.com." && s.r#type().as_str() == "A")
+        .expect("the A record of shop.example.com");
+    set.alias_target()
+        .expect("an alias")
+        .dns_name()
+        .trim_end_matches('.')
+        .to_string()
+}
+
+async fn asg_capacity(sdk: &aws_types::SdkConfig) -> (i32, i32) {
+    let out = aws_sdk_autoscaling::Client::new(sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("shop-ecs-instances")
+        .send()
+        .await
+        .unwrap();
+    let g = &out.auto_scaling_groups()[0];
+    (g.min_size().unwrap(), g.desired_capacity().unwrap())
+}
+
+async fn desired(sdk: &aws_types::SdkConfig, cluster: &str, service: &str) -> i32 {
+    let out = aws_sdk_ecs::Client::new(sdk)
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .unwrap();
+    out.services()[0].desired_count()
+}
+
+async fn admits(sdk: &aws_types::SdkConfig, group: &str, source: &str, port: i32) -> bool {
+    let out = aws_sdk_ec2::Client::new(sdk)
+        .describe_security_group_rules()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-id")
+                .values(group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.security_group_rules().iter().any(|r| {
+        r.is_egress() == Some(false)
+            && r.from_port() == Some(port)
+            && r.to_port() == Some(port)
+            && r.referenced_group_info().and_then(|g| g.group_id()) == Some(source)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_001_apply_then_rollback_over_the_wire() {
+    let moto = MotoServer::builder()
+        .env("MOTO_ECS_SERVICE_RUNNING", "2")
+        .start()
+        .expect("moto server starts (run `make venv`)");
+    let dir = tempfile::tempdir().unwrap();
+    let (ids, playbook_path) = seed::seed(
+        &moto.url(),
+        dir.path(),
+        &[
+            "--web-desired",
+            "2",
+            "--worker-desired",
+            "2",
+            "--set",
+            "desired_count=2",
+        ],
+    );
+    let sdk = common::sdk_config(&moto.url()).await;
+    let app = seed::app_server().await;
+    let conn = migrate_aws::from_sdk_config(
+        &sdk,
+        Arc::new(TcpProbe::new(Some(&app)).unwrap()),
+        Arc::new(FastClock::default()),
+    );
+
+    let playbook = migrate_playbook::Playbook::from_path(&playbook_path).unwrap();
+    let plan = migrate_plan::build(&playbook);
+    let names = plan.names.clone();
+    let plan_id = plan.id.clone();
+    let mut store = MemoryStore::new();
+    let mut state = State::new(plan, chrono::Utc::now());
+    store.save(&mut state).unwrap();
+
+    let ecs_stand_in = seed::act_as_ecs(sdk.clone(), names.target_group.clone());
+    let mut engine = Engine::new(
+        conn.cloud.clone(),
+        Box::new(store.clone()),
+        Arc::new(NullReporter),
+    )
+    .unwrap();
+    let outcome = engine.apply().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    ecs_stand_in.await.unwrap();
+
+    // The FQDN aliases the new ALB.
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    let new_alb = elb
+        .describe_load_balancers()
+        .names(&names.load_balancer)
+        .send()
+        .await
+        .unwrap();
+    let new_alb = &new_alb.load_balancers()[0];
+    let zone = id(&ids, "zone");
+    assert_eq!(alias_of(&sdk, &zone).await, new_alb.dns_name().unwrap());
+
+    // The old side is at zero.
+    assert_eq!(asg_capacity(&sdk).await, (0, 0));
+    assert_eq!(desired(&sdk, "shop-ec2", "shop-web").await, 0);
+    assert_eq!(desired(&sdk, "shop-ec2", "shop-worker").await, 0);
+
+    // The new services and the service security group carry the plan's tags.
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    for service in names.services.values() {
+        let out = ecs
+            .describe_services()
+            .cluster(&names.cluster)
+            .services(service)
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
+            .send()
+            .await
+            .unwrap();
+        let s = &out.services()[0];
+        assert_eq!(
+            s.launch_type(),
+            Some(&aws_sdk_ecs::types::LaunchType::Fargate)
+        );
+        assert!(
+            s.tags()
+                .iter()
+                .any(|t| t.key() == Some(TAG_PLAN_ID) && t.value() == Some(plan_id.as_str())),
+            "{s:?}"
+        );
+        assert!(s.tags().iter().any(|t| t.key() == Some(TAG_STEP)), "{s:?}");
+    }
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let sgs = ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values(&names.service_security_group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sgs.security_groups().len(), 1);
+    let service_sg = sgs.security_groups()[0].clone();
+    assert!(service_sg
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(TAG_PLAN_ID) && t.value() == Some(plan_id.as_str())));
+    let service_sg = service_sg.group_id().unwrap().to_string();
+
+    // The data stores admit the service SG on their ports.
+    assert!(admits(&sdk, &id(&ids, "redis_sg"), &service_sg, 6379).await);
+    assert!(admits(&sdk, &id(&ids, "rds_sg"), &service_sg, 3306).await);
+
+    let apply_calls = conn.calls.render();
+
+    // Rollback restores the alias, the ASG's min/desired and the old services' counts.
+    let outcome = engine.rollback().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    assert_eq!(alias_of(&sdk, &zone).await, id(&ids, "old_alb_dns"));
+    assert_eq!(asg_capacity(&sdk).await, (2, 2));
+    assert_eq!(desired(&sdk, "shop-ec2", "shop-web").await, 2);
+    assert_eq!(desired(&sdk, "shop-ec2", "shop-worker").await, 2);
+    assert!(!admits(&sdk, &id(&ids, "redis_sg"), &service_sg, 6379).await);
+
+    println!(
+        "API calls of apply:\n{apply_calls}\nAPI calls of apply + rollback:\n{}",
+        conn.calls.render()
+    );
+}

@@ -1,0 +1,147 @@
+//! Playbooks as authors write them: the examples are valid and match the published schema, and a
+//! broken playbook reports every mistake with its location.
+
+use std::path::{Path, PathBuf};
+
+use migrate_playbook::{json_schema, Directory, Playbook};
+
+fn playbooks_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks")
+}
+
+fn example_playbooks() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(playbooks_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty());
+    found
+}
+
+#[test]
+fn every_example_playbook_is_valid() {
+    for path in example_playbooks() {
+        if let Err(e) = Playbook::from_path(&path) {
+            panic!("{e}");
+        }
+    }
+}
+
+#[test]
+fn every_example_playbook_matches_the_json_schema() {
+    let schema = json_schema();
+    let compiled = jsonschema::JSONSchema::compile(&schema).expect("the schema compiles");
+    for path in example_playbooks() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let json = serde_json::to_value(yaml).unwrap();
+        let messages: Vec<String> = match compiled.validate(&json) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors
+                .map(|e| format!("{}: {e}", e.instance_path))
+                .collect(),
+        };
+        assert!(
+            messages.is_empty(),
+            "{} does not match the schema: {messages:?}",
+            path.display()
+        );
+    }
+    // The schema is not vacuous: an unknown key and a wrong type are refused.
+    assert!(!compiled.is_valid(&serde_json::json!({ "name": "x", "surprise": 1 })));
+    assert!(!compiled.is_valid(&serde_json::json!({ "name": 3 })));
+}
+
+#[test]
+fn three_mistakes_are_all_reported_with_their_locations() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let broken = text
+        .replace(
+            "      cpu: 512\n      memory: 1024",
+            "      cpu: 512\n      memory: 9000",
+        )
+        .replace("        path: /healthz", "        path: healthz")
+        .replace("  strategy: alias", "  strategy: blue-green");
+    assert_ne!(broken, text);
+    let error =
+        Playbook::from_yaml(&broken, "broken.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "target.services[0].memory",
+            "target.services[0].health_check.path",
+            "cutover.strategy"
+        ],
+        "{error}"
+    );
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let lines: Vec<usize> = error
+        .problems
+        .iter()
+        .map(|p| p.position.expect("located").line)
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            line_of("memory: 9000"),
+            line_of("path: healthz"),
+            line_of("strategy: blue-green")
+        ]
+    );
+    let message = error.to_string();
+    assert!(message.contains("has 3 problems"), "{message}");
+    assert!(message.contains("not a Fargate pair"), "{message}");
+    assert!(
+        message.contains(&format!("broken.yaml:{}:", line_of("memory: 9000"))),
+        "{message}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_reported_with_what_was_expected() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let broken = text.replace("  container_insights: true", "  container_insight: true");
+    let error =
+        Playbook::from_yaml(&broken, "typo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "target.container_insight");
+    assert!(error.problems[0].message.contains("container_insights"));
+}
+
+#[test]
+fn a_yaml_syntax_error_reports_its_line() {
+    let error = Playbook::from_yaml(
+        "name: shop\nsource: [unclosed\n",
+        "bad.yaml",
+        &Directory(Path::new(".")),
+    )
+    .unwrap_err();
+    assert_eq!(error.problems.len(), 1);
+    assert!(error.problems[0].position.is_some(), "{error}");
+}
+
+#[test]
+fn a_missing_task_definition_file_is_reported_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let broken = text.replace("taskdefs/worker.json", "taskdefs/nope.json");
+    let error =
+        Playbook::from_yaml(&broken, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems[0].path, "target.services[1].task_definition");
+    assert!(error.problems[0].message.contains("nope.json"));
+}
+
+#[test]
+fn an_empty_playbook_lists_every_required_section() {
+    let error =
+        Playbook::from_yaml("version: 1\n", "empty.yaml", &Directory(Path::new("."))).unwrap_err();
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    for required in ["name", "source", "network", "target", "cutover"] {
+        assert!(
+            paths.contains(&required),
+            "{required} missing from {paths:?}"
+        );
+    }
+}

@@ -1,0 +1,352 @@
+//! The `migrate convert` and `migrate lint` commands: their arguments and what they do.
+//!
+//! The binary owns `main` and the subcommand enum; it embeds [`ConvertArgs`] and [`LintArgs`] and
+//! calls [`run_convert`] / [`run_lint`], which return the exit code: 0 when no error finding remains,
+//! 1 otherwise. Problems that stop the command (unreadable or malformed input, unusable options) are
+//! returned as [`TaskdefError`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::error::TaskdefError;
+use crate::finding::has_errors;
+use crate::locate::LineIndex;
+use crate::render;
+use crate::source::{SourceDocument, SourceKind};
+use crate::translate::{translate, EfsVolume, SecretsFromEnvFile, TextFile, TranslateOptions};
+use crate::{envfile, lint};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+}
+
+/// `migrate convert SOURCE`: translate a task definition, Dockerrun v2 or compose file for Fargate.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConvertArgs {
+    /// The source: an ECS task definition (JSON), a Dockerrun.aws.json v2 or a docker-compose.yml.
+    pub source: PathBuf,
+    /// The source kind, when detection from the name and content is not wanted.
+    #[arg(long, value_enum)]
+    pub kind: Option<SourceKind>,
+    /// Write the Fargate task definition to this file (otherwise it is printed).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// How to print the changes and findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// The family of the new task definition.
+    #[arg(long)]
+    pub family: Option<String>,
+    /// Task cpu units (256, 512, 1024, 2048, 4096, 8192, 16384).
+    #[arg(long)]
+    pub cpu: Option<u32>,
+    /// Task memory in MiB; with --cpu it must be a valid Fargate pair.
+    #[arg(long)]
+    pub memory: Option<u32>,
+    /// The execution role (pulls images, writes logs, reads secrets).
+    #[arg(long)]
+    pub execution_role_arn: Option<String>,
+    /// The task role (what the application itself may call).
+    #[arg(long)]
+    pub task_role_arn: Option<String>,
+    /// The awslogs group of every container; it must differ from the source's.
+    #[arg(long)]
+    pub log_group: Option<String>,
+    /// The region for awslogs, when the source does not tell.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// An nginx configuration to rewrite (link names and localhost upstreams -> 127.0.0.1).
+    #[arg(long = "nginx-conf")]
+    pub nginx_conf: Vec<PathBuf>,
+    /// Write the rewritten nginx configurations into this directory, under their own file names.
+    #[arg(long)]
+    pub nginx_out_dir: Option<PathBuf>,
+    /// A .env file whose variables become secrets read from --secret-arn (values are never read into
+    /// the task definition).
+    #[arg(long, requires = "secret_arn")]
+    pub env_file: Option<PathBuf>,
+    /// The Secrets Manager secret holding the .env variables as JSON keys.
+    #[arg(long, requires = "env_file")]
+    pub secret_arn: Option<String>,
+    /// Only these containers get the secrets (default: all).
+    #[arg(long = "secrets-container")]
+    pub secrets_container: Vec<String>,
+    /// Back a source volume with EFS instead of a task-scoped volume: VOLUME=fs-ID[:/root/dir].
+    #[arg(long)]
+    pub efs: Vec<String>,
+    /// The security group of the EFS mount targets, which must admit the service on TCP 2049.
+    #[arg(long)]
+    pub efs_security_group: Option<String>,
+}
+
+/// `migrate lint TASKDEF`: check a task definition for Fargate.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LintArgs {
+    /// The task definition (JSON, bare or as describe-task-definition prints it).
+    pub taskdef: PathBuf,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Runs `migrate convert`. Returns 1 when an error finding remains in the translation.
+pub fn run_convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<i32, TaskdefError> {
+    let options = options_from(args)?;
+    let mut doc = SourceDocument::read(&args.source)?;
+    doc.kind = args.kind;
+    let translation = translate(&doc, &options)?;
+
+    let pretty = serde_json::to_string_pretty(&translation.task_definition).map_err(|e| {
+        TaskdefError::invalid(
+            &doc.origin,
+            format!("cannot render the task definition: {e}"),
+        )
+    })?;
+    let output_index = LineIndex::build(&pretty);
+    let output_name = args.output.as_ref().map(|p| p.display().to_string());
+    if let Some(path) = &args.output {
+        write_file(path, &format!("{pretty}\n"))?;
+    }
+    if let Some(dir) = &args.nginx_out_dir {
+        for file in &translation.rewritten_files {
+            let name = Path::new(&file.origin).file_name().ok_or_else(|| {
+                TaskdefError::Option(format!("--nginx-conf `{}` has no file name", file.origin))
+            })?;
+            write_file(&dir.join(name), &file.text)?;
+        }
+    }
+
+    let write_err = |source| TaskdefError::Write {
+        what: "the report".into(),
+        source,
+    };
+    match args.format {
+        Format::Json => {
+            let findings = render::json_findings(
+                &translation.findings,
+                output_name.as_deref(),
+                Some(&output_index),
+            );
+            let mut report = json!({
+                "sourceKind": translation.source_kind,
+                "changes": translation.changes,
+                "findings": findings["findings"],
+                "summary": findings["summary"],
+                "networkRequirements": translation.network_requirements,
+                "logGroups": translation.log_groups,
+            });
+            if args.output.is_none() {
+                report["taskDefinition"] = translation.task_definition.clone();
+            }
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| TaskdefError::Option(e.to_string()))?;
+            writeln!(out, "{text}").map_err(write_err)?;
+        }
+        Format::Sarif => {
+            let sarif = render::sarif_findings(
+                &translation.findings,
+                output_name.as_deref(),
+                Some(&output_index),
+            );
+            let text = serde_json::to_string_pretty(&sarif)
+                .map_err(|e| TaskdefError::Option(e.to_string()))?;
+            writeln!(out, "{text}").map_err(write_err)?;
+        }
+        Format::Human => {
+            let mut text = String::new();
+            text.push_str("Changes:\n");
+            text.push_str(&render::human_changes(&translation.changes));
+            for requirement in &translation.network_requirements {
+                text.push_str(&format!(
+                    "Needs: the service's security group allowed on {}/{} by {} ({})\n",
+                    requirement.port,
+                    requirement.protocol,
+                    requirement
+                        .security_group_id
+                        .as_deref()
+                        .unwrap_or("the file system's security group"),
+                    requirement.reason
+                ));
+            }
+            if !translation.log_groups.is_empty() {
+                text.push_str(&format!(
+                    "Log groups to create: {}\n",
+                    translation.log_groups.join(", ")
+                ));
+            }
+            if !translation.rewritten_files.is_empty() && args.nginx_out_dir.is_none() {
+                text.push_str("The nginx configurations were not written; pass --nginx-out-dir to write them.\n");
+            }
+            text.push_str("\nFindings:\n");
+            text.push_str(&render::human_findings(
+                &translation.findings,
+                output_name.as_deref(),
+                Some(&output_index),
+            ));
+            if args.output.is_none() {
+                text.push_str("\nTask definition:\n");
+                text.push_str(&pretty);
+                text.push('\n');
+            }
+            out.write_all(text.as_bytes()).map_err(write_err)?;
+        }
+    }
+    Ok(if has_errors(&translation.findings) {
+        1
+    } else {
+        0
+    })
+}
+
+/// Runs `migrate lint`. Returns 1 when there is an error finding.
+pub fn run_lint(args: &LintArgs, out: &mut dyn Write) -> Result<i32, TaskdefError> {
+    let origin = args.taskdef.display().to_string();
+    let text = std::fs::read_to_string(&args.taskdef).map_err(|source| TaskdefError::Read {
+        origin: origin.clone(),
+        source,
+    })?;
+    let findings = lint(&text, &origin)?;
+    let index = LineIndex::build(&text);
+    let rendered = match args.format {
+        Format::Human => render::human_findings(&findings, Some(&origin), Some(&index)),
+        Format::Json => pretty_line(&render::json_findings(
+            &findings,
+            Some(&origin),
+            Some(&index),
+        ))?,
+        Format::Sarif => pretty_line(&render::sarif_findings(
+            &findings,
+            Some(&origin),
+            Some(&index),
+        ))?,
+    };
+    out.write_all(rendered.as_bytes())
+        .map_err(|source| TaskdefError::Write {
+            what: "the report".into(),
+            source,
+        })?;
+    Ok(if has_errors(&findings) { 1 } else { 0 })
+}
+
+fn pretty_line(value: &serde_json::Value) -> Result<String, TaskdefError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| TaskdefError::Option(e.to_string()))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), TaskdefError> {
+    std::fs::write(path, text).map_err(|source| TaskdefError::Write {
+        what: path.display().to_string(),
+        source,
+    })
+}
+
+/// Turns the flags into translation options, reading the files they name.
+pub fn options_from(args: &ConvertArgs) -> Result<TranslateOptions, TaskdefError> {
+    let secrets = match (&args.env_file, &args.secret_arn) {
+        (Some(path), Some(arn)) => {
+            let origin = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|source| TaskdefError::Read {
+                origin: origin.clone(),
+                source,
+            })?;
+            let keys = envfile::keys(&origin, &text)?;
+            Some(SecretsFromEnvFile {
+                origin,
+                keys,
+                secret_arn: arn.clone(),
+                containers: args.secrets_container.clone(),
+            })
+        }
+        (None, None) => None,
+        // Values are never inlined, so a .env file needs a secret to point at, and vice versa.
+        (Some(_), None) => {
+            return Err(TaskdefError::Option(
+                "--env-file needs --secret-arn: values are never put in the task definition".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(TaskdefError::Option(
+                "--secret-arn needs --env-file to know which keys to read".into(),
+            ))
+        }
+    };
+    let efs = args
+        .efs
+        .iter()
+        .map(|spec| parse_efs(spec, args.efs_security_group.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let nginx_configs = args
+        .nginx_conf
+        .iter()
+        .map(|path| {
+            let origin = path.display().to_string();
+            std::fs::read_to_string(path)
+                .map(|text| TextFile {
+                    origin: origin.clone(),
+                    text,
+                })
+                .map_err(|source| TaskdefError::Read { origin, source })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(TranslateOptions {
+        kind: args.kind,
+        family: args.family.clone(),
+        cpu: args.cpu,
+        memory_mib: args.memory,
+        execution_role_arn: args.execution_role_arn.clone(),
+        task_role_arn: args.task_role_arn.clone(),
+        log_group: args.log_group.clone(),
+        region: args.region.clone(),
+        secrets,
+        efs,
+        nginx_configs,
+    })
+}
+
+/// `VOLUME=fs-ID[:/root/dir]`.
+fn parse_efs(spec: &str, security_group: Option<&str>) -> Result<EfsVolume, TaskdefError> {
+    let bad = || {
+        TaskdefError::Option(format!(
+            "--efs `{spec}`: expected VOLUME=fs-ID or VOLUME=fs-ID:/root/dir"
+        ))
+    };
+    let (volume, target) = spec.split_once('=').ok_or_else(bad)?;
+    let (file_system_id, root_directory) = match target.split_once(':') {
+        Some((id, dir)) if dir.starts_with('/') => (id, Some(dir.to_string())),
+        Some(_) => return Err(bad()),
+        None => (target, None),
+    };
+    if volume.is_empty() || !file_system_id.starts_with("fs-") {
+        return Err(bad());
+    }
+    Ok(EfsVolume {
+        volume: volume.to_string(),
+        file_system_id: file_system_id.to_string(),
+        root_directory,
+        security_group_id: security_group.map(str::to_string),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn efs_specs() {
+        let efs = parse_efs("uploads=fs-123:/wp-content", Some("sg-1")).unwrap();
+        assert_eq!(efs.volume, "uploads");
+        assert_eq!(efs.file_system_id, "fs-123");
+        assert_eq!(efs.root_directory.as_deref(), Some("/wp-content"));
+        assert!(parse_efs("uploads", None).is_err());
+        assert!(parse_efs("uploads=vol-1", None).is_err());
+        assert!(parse_efs("uploads=fs-1:rel", None).is_err());
+    }
+}

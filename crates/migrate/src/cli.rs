@@ -1,0 +1,122 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate",
+    version,
+    about = "Move a live web application onto ECS Fargate with zero failed requests.",
+    long_about = "Move a live web application from EC2, an Auto Scaling group, ECS-on-EC2 or Elastic \
+                  Beanstalk onto ECS Fargate with zero failed requests.\n\n\
+                  `migrate plan PLAYBOOK` writes a reviewable plan; `migrate apply` runs it with a \
+                  checkpoint after every step; `migrate resume` continues after any crash; \
+                  `migrate rollback` walks back from wherever it stopped.",
+    after_help = "Exit codes: 0 success; 1 error (bad input, corrupt state, lock held); \
+                  2 changes pending (plan --detailed-exitcode); 3 a step failed (resume or roll back)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The AWS profile to use (from ~/.aws/config).
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// The AWS region; the playbook's region when not given.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send AWS API calls to this endpoint (a local emulator, a VPC endpoint).
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Send the health gate's HTTP probe to this base URL instead of the new load balancer's DNS
+    /// name (for runs against a local emulator, whose load balancers resolve nowhere).
+    #[arg(long, global = true, env = "MIGRATE_PROBE_URL", hide_short_help = true)]
+    pub probe_url: Option<String>,
+    /// Plain lines instead of progress bars, even on a terminal.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// More detail in logs (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Which migration a command acts on.
+#[derive(Debug, Args, Clone)]
+pub struct Target {
+    /// The playbook, or the migration's name (its state is in `.migrate/<name>/`).
+    pub migration: Option<String>,
+    /// The state directory, instead of `.migrate/<name>/`.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the plan from a playbook, write it to the state directory, and print it for review.
+    Plan(PlanArgs),
+    /// Run the plan: every step, a checkpoint after each.
+    Apply(RunArgs),
+    /// Continue an apply or a rollback that stopped (crash, lost connection, failed step).
+    Resume(RunArgs),
+    /// Undo what was done, newest first; continues an interrupted rollback.
+    Rollback(RunArgs),
+    /// Show where a migration stands: each step, its attempts, what it created, what a rollback
+    /// would undo now.
+    Status(StatusArgs),
+    /// Remove the lock a dead run left behind. Needs the lock's exact id.
+    Unlock(UnlockArgs),
+    /// Print the JSON Schema of the playbook.
+    Schema,
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The playbook (YAML).
+    pub playbook: PathBuf,
+    /// The state directory, instead of `.migrate/<name>/`.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Print the whole state as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// The lock id `migrate status` or the refused command printed.
+    pub id: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

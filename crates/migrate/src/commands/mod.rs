@@ -1,0 +1,35 @@
+//! One module per command. Each answers the process exit code.
+
+mod plan;
+mod run;
+mod status;
+mod unlock;
+
+use anyhow::Result;
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::exit;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Plan(args) => plan::run(&args),
+        Command::Apply(args) => run::run(run::Operation::Apply, &args, &cli.global),
+        Command::Resume(args) => run::run(run::Operation::Resume, &args, &cli.global),
+        Command::Rollback(args) => run::run(run::Operation::Rollback, &args, &cli.global),
+        Command::Status(args) => status::run(&args),
+        Command::Unlock(args) => unlock::run(&args),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&migrate_playbook::json_schema())?
+            );
+            Ok(exit::OK)
+        }
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "migrate", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+    }
+}

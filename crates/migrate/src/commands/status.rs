@@ -1,0 +1,92 @@
+//! `migrate status`: where a migration stands, and what a rollback would undo now.
+
+use anyhow::Result;
+use migrate_journal::{lock, FileStore, StateStore, StepStatus, UndoStatus};
+
+use crate::cli::StatusArgs;
+use crate::exit;
+use crate::target::resolve;
+
+pub fn run(args: &StatusArgs) -> Result<u8> {
+    let dir = resolve(&args.target)?;
+    let mut store = FileStore::new(&dir);
+    let state = store.load()?;
+    let holder = lock::current(&dir)?;
+    if args.json {
+        let out = serde_json::json!({ "state": state, "lock": holder });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(exit::OK);
+    }
+    println!(
+        "Migration {} — plan {}, phase {:?}, serial {}, lineage {}",
+        state.plan.name, state.plan.id, state.phase, state.serial, state.lineage
+    );
+    println!("State: {}", store.location().display());
+    match &holder {
+        Some(info) => println!(
+            "Locked by {} (pid {} on {}, `{}` since {}), lock id {}",
+            info.holder,
+            info.pid,
+            info.host,
+            info.operation,
+            info.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            info.id
+        ),
+        None => println!("Not locked."),
+    }
+    if let Some(failure) = &state.failure {
+        println!("Stopped: {failure}");
+    }
+    println!();
+    let width = state.steps.iter().map(|r| r.id.len()).max().unwrap_or(4);
+    println!(
+        "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}  outputs",
+        "#", "step", "status", "try", "started", "finished"
+    );
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or("-".to_string(), |t| t.format("%H:%M:%S").to_string())
+    };
+    for (i, record) in state.steps.iter().enumerate() {
+        let status = match (&record.undo, record.status) {
+            (Some(undo), _) if undo.status == UndoStatus::Done => "undone",
+            (Some(undo), _) if undo.status == UndoStatus::Running => "undoing",
+            (Some(undo), _) if undo.status == UndoStatus::Failed => "undo-err",
+            (_, StepStatus::Pending) => "pending",
+            (_, StepStatus::Running) => "running",
+            (_, StepStatus::Done) => "done",
+            (_, StepStatus::Failed) => "FAILED",
+            (_, StepStatus::Skipped) => "skipped",
+        };
+        let outputs: Vec<String> = record
+            .outputs
+            .iter()
+            .filter(|(k, _)| k.as_str() != "record")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!(
+            "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}  {}",
+            i + 1,
+            record.id,
+            status,
+            record.attempts,
+            time(record.started_at),
+            time(record.finished_at),
+            outputs.join(" ")
+        );
+        if let Some(error) = &record.error {
+            println!("{:>3}  {:<width$}  last error: {error}", "", "");
+        }
+    }
+    let queue = state.undo_queue();
+    println!();
+    if queue.is_empty() {
+        println!("A rollback now would undo nothing.");
+    } else {
+        println!("A rollback now would undo, newest first:");
+        for record in queue {
+            let undo = state.plan.step(&record.id).map_or("", |s| s.undo.as_str());
+            println!("  {}: {undo}", record.id);
+        }
+    }
+    Ok(exit::OK)
+}

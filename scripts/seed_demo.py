@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Seeds an AWS emulator (moto server) with the seed-001 topology and writes the demo playbook.
+
+The topology is the one the canonical field report starts from: an ALB and target group in front
+of an ECS-on-EC2 cluster (an nginx + php-fpm service with links and bridge networking, and a
+queue-worker service), the cluster's container instances in an Auto Scaling group built from a
+launch template, security groups for Redis and RDS, and a Route53 zone whose FQDN is an A alias
+of the old ALB.
+
+Usage: seed_demo.py --endpoint-url http://127.0.0.1:PORT --playbook playbooks/demo.yaml --out DIR
+
+It writes DIR/ids.json (every id it created) and DIR/demo.yaml: the playbook with the emulator's
+ids in place of the placeholder ones, next to a copy of the task definitions it refers to. It
+talks to the given endpoint only, with dummy credentials, so it cannot touch a real account.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+
+import boto3
+
+REGION = "ap-northeast-1"
+
+PLACEHOLDERS = {
+    "vpc": "vpc-0a1b2c3d4e5f60718",
+    "subnet_a": "subnet-0a1b2c3d4e5f60001",
+    "subnet_c": "subnet-0a1b2c3d4e5f60002",
+    "redis_sg": "sg-0a1b2c3d4e5f6aaaa",
+    "rds_sg": "sg-0a1b2c3d4e5f6bbbb",
+}
+
+
+def client(name, endpoint):
+    return boto3.client(
+        name,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def seed(endpoint, web_desired, worker_desired):
+    ec2 = client("ec2", endpoint)
+    elb = client("elbv2", endpoint)
+    asg = client("autoscaling", endpoint)
+    ecs = client("ecs", endpoint)
+    r53 = client("route53", endpoint)
+    ids = {}
+
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ids["vpc"] = vpc
+    for key, az, cidr in (("subnet_a", "a", "10.0.0.0/24"), ("subnet_c", "c", "10.0.1.0/24")):
+        ids[key] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
+    subnets = [ids["subnet_a"], ids["subnet_c"]]
+
+    def group(name, description):
+        return ec2.create_security_group(VpcId=vpc, GroupName=name, Description=description)["GroupId"]
+
+    ids["old_alb_sg"] = group("shop-old-alb", "old ALB: HTTP from anywhere")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["old_alb_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ids["instances_sg"] = group("shop-ecs-instances", "container instances: from the old ALB")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["instances_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 32768, "ToPort": 65535,
+                        "UserIdGroupPairs": [{"GroupId": ids["old_alb_sg"]}]}],
+    )
+    ids["redis_sg"] = group("shop-redis", "ElastiCache Redis (sessions)")
+    ids["rds_sg"] = group("shop-rds", "RDS MySQL")
+    for store, port in (("redis_sg", 6379), ("rds_sg", 3306)):
+        ec2.authorize_security_group_ingress(
+            GroupId=ids[store],
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                            "UserIdGroupPairs": [{"GroupId": ids["instances_sg"]}]}],
+        )
+
+    # The old load balancer, its target group (instance targets, as ECS-on-EC2 with bridge
+    # networking uses) and an HTTP listener.
+    alb = elb.create_load_balancer(Name="shop-old-alb", Subnets=subnets, SecurityGroups=[ids["old_alb_sg"]],
+                                   Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+    ids["old_alb_arn"] = alb["LoadBalancerArn"]
+    ids["old_alb_dns"] = alb["DNSName"]
+    ids["old_alb_zone"] = alb["CanonicalHostedZoneId"]
+    tg = elb.create_target_group(Name="shop-old-web", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
+                                 HealthCheckPath="/healthz", Matcher={"HttpCode": "200,302"})["TargetGroups"][0]
+    ids["old_tg_arn"] = tg["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}])
+
+    # The container instances: an Auto Scaling group from a launch template, attached to the old
+    # target group.
+    ec2.create_launch_template(
+        LaunchTemplateName="shop-ecs-instances",
+        LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "m5.large",
+                            "SecurityGroupIds": [ids["instances_sg"]]},
+    )
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="shop-ecs-instances",
+        LaunchTemplate={"LaunchTemplateName": "shop-ecs-instances"},
+        MinSize=2, MaxSize=4, DesiredCapacity=2,
+        VPCZoneIdentifier=",".join(subnets),
+        TargetGroupARNs=[ids["old_tg_arn"]],
+    )
+    ids["asg"] = "shop-ecs-instances"
+    instances = [i["InstanceId"] for i in
+                 asg.describe_auto_scaling_groups(AutoScalingGroupNames=["shop-ecs-instances"])
+                 ["AutoScalingGroups"][0]["Instances"]]
+
+    # The ECS-on-EC2 cluster: nginx + php-fpm linked in bridge mode, and a queue worker.
+    ecs.create_cluster(clusterName="shop-ec2")
+    for instance in instances:
+        document = json.dumps({"instanceId": instance, "region": REGION, "accountId": "123456789012"})
+        ecs.register_container_instance(cluster="shop-ec2", instanceIdentityDocument=document)
+    log = lambda group: {"logDriver": "awslogs",  # noqa: E731
+                         "options": {"awslogs-group": group, "awslogs-region": REGION, "awslogs-stream-prefix": "ec2"}}
+    web_td = ecs.register_task_definition(
+        family="shop-web-ec2",
+        networkMode="bridge",
+        requiresCompatibilities=["EC2"],
+        containerDefinitions=[
+            {"name": "nginx", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/shop-nginx:1.3.9",
+             "memory": 256, "essential": True, "links": ["php-fpm"],
+             "portMappings": [{"containerPort": 80, "hostPort": 0, "protocol": "tcp"}],
+             "logConfiguration": log("/ecs/shop-ec2/nginx")},
+            {"name": "php-fpm", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/shop-php:2.8.1",
+             "memory": 768, "essential": True, "logConfiguration": log("/ecs/shop-ec2/php-fpm")},
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    worker_td = ecs.register_task_definition(
+        family="shop-worker-ec2",
+        networkMode="bridge",
+        requiresCompatibilities=["EC2"],
+        containerDefinitions=[
+            {"name": "worker", "image": "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/shop-php:2.8.1",
+             "memory": 512, "essential": True, "command": ["php", "artisan", "queue:work"],
+             "logConfiguration": log("/ecs/shop-ec2/worker")},
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="shop-ec2", serviceName="shop-web", taskDefinition=web_td,
+                       desiredCount=web_desired, launchType="EC2",
+                       loadBalancers=[{"targetGroupArn": ids["old_tg_arn"], "containerName": "nginx",
+                                       "containerPort": 80}])
+    ecs.create_service(cluster="shop-ec2", serviceName="shop-worker", taskDefinition=worker_td,
+                       desiredCount=worker_desired, launchType="EC2")
+    ids["cluster"] = "shop-ec2"
+
+    # The public zone and the FQDN users reach, an alias of the old ALB.
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="migrate-demo-seed")["HostedZone"]["Id"]
+    ids["zone"] = zone.split("/")[-1]
+    r53.change_resource_record_sets(
+        HostedZoneId=ids["zone"],
+        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": "shop.example.com.", "Type": "A",
+            "AliasTarget": {"HostedZoneId": ids["old_alb_zone"], "DNSName": ids["old_alb_dns"],
+                            "EvaluateTargetHealth": False}}}]},
+    )
+    return ids
+
+
+def write_playbook(playbook, out, ids, overrides):
+    text = open(playbook, encoding="utf-8").read()
+    for key, placeholder in PLACEHOLDERS.items():
+        if placeholder not in text:
+            sys.exit(f"seed_demo: {playbook} no longer contains the placeholder {placeholder}")
+        text = text.replace(placeholder, ids[key])
+    for pattern, value in overrides:
+        text, n = re.subn(pattern, value, text, flags=re.MULTILINE)
+        if n == 0:
+            sys.exit(f"seed_demo: {playbook} has nothing matching {pattern!r}")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "demo.yaml"), "w", encoding="utf-8") as f:
+        f.write(text)
+    source_dir = os.path.join(os.path.dirname(os.path.abspath(playbook)), "taskdefs")
+    if os.path.isdir(source_dir):
+        shutil.copytree(source_dir, os.path.join(out, "taskdefs"), dirs_exist_ok=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--playbook", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--web-desired", type=int, default=2)
+    parser.add_argument("--worker-desired", type=int, default=1)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="replace the value of a top-level-indented playbook key, e.g. min_wait=10s")
+    args = parser.parse_args()
+    if not args.endpoint_url.startswith(("http://127.", "http://localhost")):
+        sys.exit("seed_demo: refusing an endpoint that is not on loopback")
+    ids = seed(args.endpoint_url, args.web_desired, args.worker_desired)
+    overrides = []
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides.append((rf"^(\s*{re.escape(key)}:)\s*\S+.*$", rf"\g<1> {value}"))
+    write_playbook(args.playbook, args.out, ids, overrides)
+    with open(os.path.join(args.out, "ids.json"), "w", encoding="utf-8") as f:
+        json.dump(ids, f, indent=2, sort_keys=True)
+    for key in sorted(ids):
+        print(f"{key:14} {ids[key]}")
+
+
+if __name__ == "__main__":
+    main()
