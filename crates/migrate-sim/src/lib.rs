@@ -60,7 +60,6 @@ pub enum SimError {
 /// One simulated account with its clients, on the current (paused-time) runtime.
 #[derive(Clone)]
 pub struct Simulation {
-    world: Arc<Mutex<World>>,
     cloud: SimCloud,
     clock: SimClock,
 }
@@ -82,12 +81,8 @@ impl Simulation {
     ) -> Self {
         let world = Arc::new(Mutex::new(World::new(seed, topology, profile, traffic)));
         let clock = SimClock::start();
-        let cloud = SimCloud::new(world.clone(), clock);
-        Self {
-            world,
-            cloud,
-            clock,
-        }
+        let cloud = SimCloud::new(world, clock);
+        Self { cloud, clock }
     }
 
     /// The ports bundle to give an engine.

@@ -177,7 +177,7 @@ fn rolled_back_clean(r: &RunReport) -> Result<(), String> {
 #[test]
 fn completed_migration_fails_no_request() {
     let plan = demo_plan();
-    let seeds = seeds(60);
+    let seeds = seeds(80);
     let violations = for_seeds(&seeds, |seed| {
         let r = run(&plan, &Scenario::new(seed, profile_for(seed)))?;
         completed(&r)?;
@@ -207,7 +207,7 @@ fn crash_for(seed: u64, reference: &RunReport) -> Crash {
 #[test]
 fn crash_then_resume_converges() {
     let plan = demo_plan();
-    let seeds = seeds(40);
+    let seeds = seeds(32);
     let violations = for_seeds(&seeds, |seed| {
         let reference = run(&plan, &Scenario::new(seed, FaultProfile::quiet()))?;
         completed(&reference).map_err(|e| format!("without a crash: {e}"))?;
@@ -245,7 +245,7 @@ fn crash_then_resume_converges() {
 #[test]
 fn never_healthy_changes_no_dns_and_rolls_back_clean() {
     let plan = demo_plan();
-    let seeds = seeds(8);
+    let seeds = seeds(6);
     let violations = for_seeds(&seeds, |seed| {
         let mut scenario = Scenario::new(seed, FaultProfile::unhealthy());
         scenario.afterwards = Afterwards::Rollback;
@@ -285,7 +285,7 @@ fn never_healthy_changes_no_dns_and_rolls_back_clean() {
 #[test]
 fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
     let plan = demo_plan();
-    let seeds = seeds(40);
+    let seeds = seeds(32);
     let violations = for_seeds(&seeds, |seed| {
         let mut scenario = Scenario::new(seed, FaultProfile::quiet());
         // A third of the seeds roll back a completed migration; the rest crash at a checkpoint

@@ -104,7 +104,6 @@ impl Dns for SimCloud {
                 zone.versions.push(ZoneVersion { submitted_at: now, insync_at: now + propagation, records });
             }
             w.route53.changes.insert(id.clone(), ChangeRec {
-                zone_id: zone_id.to_string(),
                 submitted_at: now,
                 insync_at: now + propagation,
                 modified,

@@ -120,8 +120,8 @@ impl Network for SimCloud {
                 rule.source_group_id.clone(),
                 rule.port,
             );
-            if !w.ec2.rules.contains_key(&key) {
-                w.ec2.rules.insert(key, rule.description.clone());
+            if let std::collections::btree_map::Entry::Vacant(slot) = w.ec2.rules.entry(key) {
+                slot.insert(rule.description.clone());
                 w.record_creation(
                     "ingress-rule",
                     &format!("{}<-{}:{}", rule.group_id, rule.source_group_id, rule.port),

@@ -62,7 +62,6 @@ impl ZoneRec {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ChangeRec {
-    pub zone_id: String,
     pub submitted_at: Millis,
     pub insync_at: Millis,
     /// False for a batch that left the zone as it was (an UPSERT of what is there).
