@@ -90,10 +90,12 @@ impl FaultProfile {
     pub fn default_profile() -> Self {
         Self {
             name: "default".into(),
-            throttle: 0.02,
-            server_error: 0.01,
-            timeout: 0.003,
-            lost_response: 0.003,
+            // About one call in a hundred meets a transient error: what a single client sees
+            // on an account that is not under load. Chaos raises this tenfold.
+            throttle: 0.005,
+            server_error: 0.002,
+            timeout: 0.001,
+            lost_response: 0.002,
             consistency_lag: Span::ms(0, 3000),
             metric_delay_ms: 60_000,
             ..Self::none()
