@@ -28,10 +28,9 @@ pub(crate) struct Ec2 {
 impl Ec2 {
     /// True when a member of one of `sources` may reach one of `targets` on `port`.
     pub fn admits(&self, targets: &[String], sources: &[String], port: u16) -> bool {
-        targets.iter().any(|t| {
-            sources
-                .iter()
-                .any(|s| self.rules.contains_key(&(t.clone(), s.clone(), port)))
-        })
+        // A scan without allocation: a world has a handful of rules, and this runs every tick.
+        self.rules
+            .keys()
+            .any(|(g, s, p)| *p == port && targets.contains(g) && sources.contains(s))
     }
 }

@@ -39,6 +39,19 @@ use self::route53::{Route53, ZoneRec, ZoneVersion};
 /// The world's time step.
 pub(crate) const TICK: Millis = 1000;
 
+/// The part of a service its tick reads.
+struct ServiceView {
+    cluster: String,
+    name: String,
+    state: ServiceState,
+    desired: u32,
+    load_balancer: Option<ServiceLoadBalancer>,
+    ready_at: Option<Millis>,
+}
+
+/// How often HealthyHostCount is sampled.
+const HOST_COUNT_SAMPLE: Millis = 10 * TICK;
+
 /// The hosted zone id AWS gives application load balancers in the simulated region.
 pub(crate) const ALB_ZONE_ID: &str = "Z14GRHDCWA56QT";
 
@@ -503,6 +516,8 @@ impl World {
         let killed = std::mem::take(&mut self.killed);
         self.settle_traffic(at, &killed);
         self.record_host_counts(at);
+        // ECS forgets stopped tasks; so does the world, once their requests are settled.
+        self.ecs.tasks.retain(|_, t| t.alive());
     }
 
     /// A task stops at once, without draining: requests in flight on it fail.
@@ -872,13 +887,22 @@ impl World {
     fn tick_services(&mut self, at: Millis) {
         let keys: Vec<(String, String, u64)> = self.ecs.services.keys().cloned().collect();
         for key in keys {
-            let Some(s) = self.ecs.services.get(&key).cloned() else {
+            // Only what the reconciliation reads: cloning the whole record (with the request
+            // that created it) every tick would dominate the simulation's cost.
+            let Some(s) = self.ecs.services.get(&key).map(|s| ServiceView {
+                cluster: s.cluster.clone(),
+                name: s.name.clone(),
+                state: s.state,
+                desired: s.desired,
+                load_balancer: s.load_balancer.clone(),
+                ready_at: s.ready_at,
+            }) else {
                 continue;
             };
             if s.state == ServiceState::Inactive {
                 continue;
             }
-            let mut live: Vec<TaskRec> = self
+            let mut live: Vec<(Millis, String)> = self
                 .ecs
                 .tasks
                 .values()
@@ -887,7 +911,7 @@ impl World {
                         && t.service == s.name
                         && matches!(t.state, TaskState::Provisioning { .. } | TaskState::Running)
                 })
-                .cloned()
+                .map(|t| (t.started_at, t.id.clone()))
                 .collect();
             let desired = if s.state == ServiceState::Active {
                 s.desired
@@ -899,9 +923,9 @@ impl World {
                     self.launch_task(&key, at);
                 }
             } else if live.len() as u32 > desired {
-                live.sort_by_key(|t| std::cmp::Reverse(t.started_at));
-                for task in live.iter().take(live.len() - desired as usize) {
-                    self.stop_task_gracefully(&task.id, at);
+                live.sort_by(|a, b| b.cmp(a));
+                for (_, id) in live.iter().take(live.len() - desired as usize) {
+                    self.stop_task_gracefully(id, at);
                 }
             }
             let alive = self
@@ -1044,6 +1068,11 @@ impl World {
     }
 
     fn record_host_counts(&mut self, at: Millis) {
+        // Sampled every ten seconds, weighted accordingly: the per-minute average is the same,
+        // and publishing every tick would dominate the simulation's cost.
+        if at % HOST_COUNT_SAMPLE != 0 {
+            return;
+        }
         let mut points = Vec::new();
         for tg in self.elb.target_groups.values() {
             let healthy = tg
@@ -1068,7 +1097,7 @@ impl World {
             }
         }
         for (dims, healthy, unhealthy) in points {
-            let per_tick = TICK as f64 / crate::metrics::MINUTE as f64;
+            let per_tick = HOST_COUNT_SAMPLE as f64 / crate::metrics::MINUTE as f64;
             self.cloudwatch.add(
                 "AWS/ApplicationELB",
                 "HealthyHostCount",
