@@ -185,7 +185,14 @@ impl Rehearsal {
         for w in &self.critical_path {
             let _ = writeln!(out, "  {:>6.1}s  {}", w.ms as f64 / 1000.0, w.what);
         }
-        let _ = writeln!(out, "Ratio:                      {:.2}", self.ratio);
+        if self.failure.is_none() {
+            let _ = writeln!(out, "Ratio:                      {:.2}", self.ratio);
+        } else {
+            let _ = writeln!(
+                out,
+                "Ratio:                      n/a (the run did not complete)"
+            );
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
