@@ -47,6 +47,8 @@ pub struct Scenario {
     pub traffic: TrafficConfig,
     pub crash: Crash,
     pub afterwards: Afterwards,
+    /// Where the rollback itself crashes (counting its port calls from 1), if it runs.
+    pub rollback_crash: Option<CrashPoint>,
     /// How long the world runs after the engine is done, so that failures it caused late are
     /// still counted.
     pub settle: Duration,
@@ -60,6 +62,7 @@ impl Scenario {
             traffic: TrafficConfig::default(),
             crash: Crash::None,
             afterwards: Afterwards::Nothing,
+            rollback_crash: None,
             settle: Duration::from_secs(360),
         }
     }
@@ -249,6 +252,12 @@ async fn run_async(
         Afterwards::RollbackInsteadOfResume => rolled_back_instead,
     };
     let rollback = if wants_rollback {
+        if let Some(point) = scenario.rollback_crash {
+            sim.crash_at(CrashPoint {
+                at_call: sim.calls_so_far() + point.at_call,
+                ..point
+            });
+        }
         let mut attempts = 0;
         Some(loop {
             let mut engine = new_engine(&store)?;
@@ -257,6 +266,7 @@ async fn run_async(
                 Err(EngineError::Interrupted) if attempts < MAX_RESUMES => {
                     attempts += 1;
                     crashes += 1;
+                    sim.idle(Duration::from_secs(20)).await;
                 }
                 Err(e) => break Err(describe(&e)),
             }

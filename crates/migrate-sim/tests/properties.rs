@@ -294,6 +294,14 @@ fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
         // drawn from the seed and roll back from there.
         if seed % 3 == 0 {
             scenario.afterwards = Afterwards::Rollback;
+            // Half of those crash during the rollback itself and run it again.
+            let mix = seed.wrapping_mul(0x94d0_49bb_1331_11eb).rotate_left(11);
+            if mix % 2 == 0 {
+                scenario.rollback_crash = Some(CrashPoint {
+                    at_call: 1 + (mix >> 8) % 80,
+                    after_effect: (mix >> 3) % 2 == 0,
+                });
+            }
         } else {
             let mix = seed.wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(29);
             scenario.crash = Crash::AtCall(CrashPoint {
@@ -307,7 +315,12 @@ fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
             // The crash point lay beyond the end of the apply: nothing to roll back from.
             return completed(&r).and_then(|()| no_failed_requests(&r));
         }
-        rolled_back_clean(&r).map_err(|e| format!("{:?}: {e}", scenario.crash))
+        rolled_back_clean(&r).map_err(|e| {
+            format!(
+                "{:?}, rollback crash {:?}: {e}",
+                scenario.crash, scenario.rollback_crash
+            )
+        })
     });
     assert_none(
         "rollback_from_any_checkpoint_returns_traffic_to_the_old_path",
