@@ -369,6 +369,10 @@ fn mutation_scale_down_before_drain_is_caught() {
     );
     let seeds: Vec<u64> = (1..=12).collect();
     let caught = mutation_is_caught(&plan, &seeds);
+    eprintln!(
+        "scale-down before drain: caught in {caught} of {} seeds",
+        seeds.len()
+    );
     assert_eq!(
         caught,
         seeds.len(),
@@ -386,6 +390,10 @@ fn mutation_cutover_before_health_is_caught() {
     );
     let seeds: Vec<u64> = (1..=12).collect();
     let caught = mutation_is_caught(&plan, &seeds);
+    eprintln!(
+        "cutover before health: caught in {caught} of {} seeds",
+        seeds.len()
+    );
     // Fail-open routes to registered targets that are still `initial` and already serving, so
     // an early cutover fails requests only while no new target is registered yet: most seeds,
     // not all.
