@@ -80,6 +80,14 @@ fn assert_none(
         "{property}: {} of {seeds} seeds violated the property\n",
         violations.len()
     );
+    // Violations by kind, so that a soak over thousands of seeds says what went wrong how often.
+    let mut kinds: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (_, why) in violations {
+        *kinds.entry(kind_of(why)).or_default() += 1;
+    }
+    for (kind, n) in &kinds {
+        message.push_str(&format!("  {n:>5} x {kind}\n"));
+    }
     for (seed, why) in violations.iter().take(10) {
         message.push_str(&format!(
             "\nseed {seed}: {why}\n  replay: MIGRATE_SIM_SEED={seed} cargo test -p migrate-sim --test properties -- {property} --exact\n  {}\n",
@@ -87,6 +95,29 @@ fn assert_none(
         ));
     }
     panic!("{message}");
+}
+
+/// A violation's kind: its message without what differs from seed to seed.
+fn kind_of(why: &str) -> String {
+    if why.contains(" requests failed") {
+        let reason = why
+            .split("reason: \"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("?");
+        return format!("requests failed: {reason}");
+    }
+    for marker in ["did not complete: ", "rollback failed: "] {
+        if let Some((_, rest)) = why.split_once(marker) {
+            let what = rest.split(" on ").next().unwrap_or(rest);
+            let kind = rest
+                .split_once(" failed (")
+                .and_then(|(_, k)| k.split(')').next())
+                .unwrap_or("");
+            return format!("{marker}{what} ({kind})");
+        }
+    }
+    why.chars().take(100).collect()
 }
 
 fn profile_for(seed: u64) -> FaultProfile {
