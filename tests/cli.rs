@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Runs `migrate` in `dir`, with no AWS settings that could send it anywhere.
@@ -31,7 +34,11 @@ fn workspace() -> tempfile::TempDir {
     let playbooks = dir.path().join("playbooks/taskdefs");
     std::fs::create_dir_all(&playbooks).unwrap();
     for file in ["demo.yaml", "taskdefs/web.json", "taskdefs/worker.json"] {
-        std::fs::copy(repo().join("playbooks").join(file), dir.path().join("playbooks").join(file)).unwrap();
+        std::fs::copy(
+            repo().join("playbooks").join(file),
+            dir.path().join("playbooks").join(file),
+        )
+        .unwrap();
     }
     dir
 }
@@ -64,19 +71,37 @@ fn a_playbook_with_three_mistakes_reports_all_three_and_writes_nothing() {
         ("cutover.strategy", 31),
     ] {
         assert!(stderr.contains(field), "{field} missing from:\n{stderr}");
-        assert!(stderr.contains(&format!("three-mistakes.yaml:{line}:")), "line {line} missing from:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("three-mistakes.yaml:{line}:")),
+            "line {line} missing from:\n{stderr}"
+        );
     }
-    assert!(!dir.path().join(".migrate").exists(), "nothing may be written");
+    assert!(
+        !dir.path().join(".migrate").exists(),
+        "nothing may be written"
+    );
 }
 
 #[test]
 fn plan_writes_the_state_and_prints_a_reviewable_plan() {
     let dir = workspace();
-    let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--detailed-exitcode"]);
+    let out = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--detailed-exitcode"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    for expected in ["discover-source", "+ create", "cutover-dns", "undo:", "scale-down-old-auto-scaling-group"] {
-        assert!(stdout.contains(expected), "{expected} missing from:\n{stdout}");
+    for expected in [
+        "discover-source",
+        "+ create",
+        "cutover-dns",
+        "undo:",
+        "scale-down-old-auto-scaling-group",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing from:\n{stdout}"
+        );
     }
     assert!(dir.path().join(".migrate/shop/state.json").is_file());
 
@@ -87,19 +112,30 @@ fn plan_writes_the_state_and_prints_a_reviewable_plan() {
     let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed["phase"], "planned");
     assert!(parsed["plan"]["steps"].as_array().unwrap().len() > 15);
-    assert_eq!(std::fs::read(dir.path().join(".migrate/shop/state.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(dir.path().join(".migrate/shop/state.json")).unwrap(),
+        before
+    );
 
     let status = migrate(dir.path(), &["status"]);
     assert!(status.status.success(), "{}", text(&status.stderr));
     let stdout = text(&status.stdout);
-    assert!(stdout.contains("phase Planned") && stdout.contains("pending"), "{stdout}");
-    assert!(stdout.contains("A rollback now would undo nothing."), "{stdout}");
+    assert!(
+        stdout.contains("phase Planned") && stdout.contains("pending"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("A rollback now would undo nothing."),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn apply_on_a_locked_state_is_refused_naming_the_holder() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"]).status.success());
+    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
+        .status
+        .success());
     let state_dir = dir.path().join(".migrate/shop");
     let guard = migrate_journal_lock(&state_dir);
     let state_before = std::fs::read(state_dir.join("state.json")).unwrap();
@@ -108,10 +144,16 @@ fn apply_on_a_locked_state_is_refused_naming_the_holder() {
         assert_eq!(out.status.code(), Some(1), "{command}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains("locked by"), "{stderr}");
-        assert!(stderr.contains(&format!("pid {}", std::process::id())), "{stderr}");
+        assert!(
+            stderr.contains(&format!("pid {}", std::process::id())),
+            "{stderr}"
+        );
         assert!(stderr.contains(&guard), "the lock id is named: {stderr}");
     }
-    assert_eq!(std::fs::read(state_dir.join("state.json")).unwrap(), state_before);
+    assert_eq!(
+        std::fs::read(state_dir.join("state.json")).unwrap(),
+        state_before
+    );
 
     // `unlock` needs the exact id.
     let wrong = migrate(dir.path(), &["unlock", "0000", "shop"]);
@@ -132,25 +174,39 @@ fn migrate_journal_lock(state_dir: &Path) -> String {
         "created_at": "2026-11-22T03:00:00Z",
         "operation": "apply",
     });
-    std::fs::write(state_dir.join("state.lock"), serde_json::to_vec(&info).unwrap()).unwrap();
+    std::fs::write(
+        state_dir.join("state.lock"),
+        serde_json::to_vec(&info).unwrap(),
+    )
+    .unwrap();
     info["id"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn a_corrupt_state_is_refused_with_its_position_and_left_untouched() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"]).status.success());
+    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
+        .status
+        .success());
     let path = dir.path().join(".migrate/shop/state.json");
     let good = std::fs::read(&path).unwrap();
     let truncated = good[..good.len() / 3].to_vec();
     std::fs::write(&path, &truncated).unwrap();
-    for args in [vec!["apply", "shop"], vec!["status", "shop"], vec!["rollback", "shop"]] {
+    for args in [
+        vec!["apply", "shop"],
+        vec!["status", "shop"],
+        vec!["rollback", "shop"],
+    ] {
         let out = migrate(dir.path(), &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains("corrupt at line"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
-        assert_eq!(std::fs::read(&path).unwrap(), truncated, "{args:?} changed the file");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            truncated,
+            "{args:?} changed the file"
+        );
     }
     // No lock is left behind by the refused runs.
     assert!(!dir.path().join(".migrate/shop/state.lock").exists());
@@ -159,23 +215,36 @@ fn a_corrupt_state_is_refused_with_its_position_and_left_untouched() {
 #[test]
 fn planning_a_changed_playbook_over_an_unfinished_migration_is_refused() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"]).status.success());
+    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
+        .status
+        .success());
     let path = dir.path().join(".migrate/shop/state.json");
     // Mark the migration as in progress, as an interrupted apply leaves it.
-    let mut state: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     state["phase"] = serde_json::json!("applying");
     std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
     let before = std::fs::read(&path).unwrap();
     let playbook = dir.path().join("playbooks/demo.yaml");
-    let changed = std::fs::read_to_string(&playbook).unwrap().replace("desired_count: 2", "desired_count: 3");
+    let changed = std::fs::read_to_string(&playbook)
+        .unwrap()
+        .replace("desired_count: 2", "desired_count: 3");
     std::fs::write(&playbook, changed).unwrap();
 
     let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("finish it or roll it back"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("finish it or roll it back"),
+        "{}",
+        text(&out.stderr)
+    );
     let apply = migrate(dir.path(), &["apply", "playbooks/demo.yaml"]);
     assert_eq!(apply.status.code(), Some(1));
-    assert!(text(&apply.stderr).contains("has changed since it was planned"), "{}", text(&apply.stderr));
+    assert!(
+        text(&apply.stderr).contains("has changed since it was planned"),
+        "{}",
+        text(&apply.stderr)
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 

@@ -1,7 +1,6 @@
 //! Playbook → ordered steps (the canonical procedure of seed 001, generalised).
 
 use migrate_playbook::{CutoverStrategy, HttpsCertificate, Playbook, SourceKind};
-use serde_json::json;
 
 use crate::names::ResourceNames;
 use crate::step::{Action, Change, ChangeKind, PlannedStep, RetryPolicy};
@@ -126,22 +125,35 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
 
     for service in &playbook.target.services {
         let family = &names.families[&service.name];
+        let mut changes = vec![change(
+            Create,
+            format!("task definition {family}"),
+            format!(
+                "FARGATE, awsvpc, cpu {} / memory {} MiB",
+                service.cpu, service.memory
+            ),
+        )];
+        // What the translation changed in the definition the playbook gave, so that a reviewer
+        // sees every edit and its reason.
+        changes.extend(service.task_definition_changes.iter().map(|edit| {
+            change(
+                Modify,
+                format!(
+                    "task definition {family} (from {})",
+                    service.task_definition_origin
+                ),
+                edit.clone(),
+            )
+        }));
         b.push(
             format!("register-task-definition:{}", service.name),
             Action::RegisterTaskDefinition {
                 service: service.name.clone(),
-                definition: crate::fargate_ready(playbook, service, family),
+                definition: service.task_definition.clone(),
             },
             &["discover-source"],
             format!("Register the Fargate task definition {family}"),
-            vec![change(
-                Create,
-                format!("task definition {family}"),
-                format!(
-                    "FARGATE, awsvpc, cpu {} / memory {} MiB",
-                    service.cpu, service.memory
-                ),
-            )],
+            changes,
             "deregister the revision this plan registered",
             10 * MINUTE,
         );
@@ -473,41 +485,4 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         10 * MINUTE,
     );
     b.steps
-}
-
-/// Makes a task definition Fargate-ready in the ways the plan can decide alone.
-pub(crate) fn fargate_ready_impl(
-    playbook: &Playbook,
-    service: &migrate_playbook::Service,
-    family: &str,
-) -> serde_json::Value {
-    let mut definition = service.task_definition.clone();
-    if let Some(object) = definition.as_object_mut() {
-        // Fields `describe-task-definition` prints but `register-task-definition` refuses.
-        for field in [
-            "taskDefinitionArn",
-            "revision",
-            "status",
-            "requiresAttributes",
-            "compatibilities",
-            "registeredAt",
-            "registeredBy",
-            "deregisteredAt",
-            "placementConstraints",
-        ] {
-            object.remove(field);
-        }
-        object.insert("family".into(), json!(family));
-        object.insert("networkMode".into(), json!("awsvpc"));
-        object.insert("requiresCompatibilities".into(), json!(["FARGATE"]));
-        object.insert("cpu".into(), json!(service.cpu.to_string()));
-        object.insert("memory".into(), json!(service.memory.to_string()));
-        if let Some(role) = &playbook.target.execution_role {
-            object.insert("executionRoleArn".into(), json!(role));
-        }
-        if let Some(role) = &playbook.target.task_role {
-            object.insert("taskRoleArn".into(), json!(role));
-        }
-    }
-    definition
 }

@@ -60,12 +60,3 @@ fn plan_id(playbook: &Playbook) -> String {
     let digest = Sha256::digest(&canonical);
     hex::encode(&digest[..6])
 }
-
-/// The Fargate-ready `RegisterTaskDefinition` body for one service of the playbook.
-pub fn fargate_ready(
-    playbook: &Playbook,
-    service: &migrate_playbook::Service,
-    family: &str,
-) -> serde_json::Value {
-    build::fargate_ready_impl(playbook, service, family)
-}

@@ -6,7 +6,6 @@
 //! where it can be found in the text, its line and column.
 
 mod duration;
-pub mod fargate;
 mod locate;
 mod model;
 pub mod raw;

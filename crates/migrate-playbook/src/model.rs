@@ -114,11 +114,13 @@ pub struct Service {
     pub name: String,
     /// Set for the web service; workers have no load balancer.
     pub web: Option<WebSettings>,
-    /// The task definition as given (inline or read from its file); the planner makes it
-    /// Fargate-ready.
+    /// The Fargate-ready `RegisterTaskDefinition` body, translated from what the playbook gave
+    /// (inline or from its file) by `migrate-taskdef`.
     pub task_definition: serde_json::Value,
     /// Where the task definition came from, for messages.
     pub task_definition_origin: String,
+    /// Every change the translation made, with its reason, for the reviewer.
+    pub task_definition_changes: Vec<String>,
     pub cpu: u32,
     pub memory: u32,
     pub desired_count: u32,

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::duration;
-use crate::fargate;
 use crate::model::*;
 use crate::raw::*;
+use migrate_taskdef::fargate;
 
 /// One thing wrong with a playbook, at a field path such as `target.services[0].cpu`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,13 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
 
     let source = check_source(&mut c, raw.source.as_ref());
     let network = check_network(&mut c, raw.network.as_ref());
-    let target = check_target(&mut c, raw.target.as_ref(), files);
+    let target = check_target(
+        &mut c,
+        raw.target.as_ref(),
+        files,
+        &name,
+        raw.region.as_deref(),
+    );
     let cutover = check_cutover(&mut c, raw.cutover.as_ref());
     let drain = check_drain(&mut c, raw.drain.as_ref());
     let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
@@ -392,14 +398,30 @@ fn check_network(c: &mut Checker, raw: Option<&RawNetwork>) -> Option<Network> {
     })
 }
 
+/// What task-definition translation needs to know of the rest of the playbook.
+struct Context<'a> {
+    name: &'a str,
+    region: Option<&'a str>,
+    execution_role: Option<&'a str>,
+    task_role: Option<&'a str>,
+}
+
 fn check_target(
     c: &mut Checker,
     raw: Option<&RawTarget>,
     files: &dyn FileSource,
+    name: &str,
+    region: Option<&str>,
 ) -> Option<Target> {
     let Some(raw) = raw else {
         c.problem("target", "is required");
         return None;
+    };
+    let context = Context {
+        name,
+        region,
+        execution_role: raw.execution_role.as_deref(),
+        task_role: raw.task_role.as_deref(),
     };
     c.unknown(
         "target",
@@ -467,7 +489,7 @@ fn check_target(
     let mut names = BTreeSet::new();
     for (i, service) in raw_services.iter().enumerate() {
         let at = format!("target.services[{i}]");
-        if let Some(service) = check_service(c, &at, service, files) {
+        if let Some(service) = check_service(c, &at, service, files, &context) {
             if !names.insert(service.name.clone()) {
                 c.problem(
                     format!("{at}.name"),
@@ -504,6 +526,7 @@ fn check_service(
     at: &str,
     raw: &RawService,
     files: &dyn FileSource,
+    context: &Context<'_>,
 ) -> Option<Service> {
     c.unknown(
         at,
@@ -545,18 +568,33 @@ fn check_service(
             false
         }
     };
-    let (task_definition, task_definition_origin) =
+    let (source_definition, task_definition_origin) =
         check_task_definition(c, &format!("{at}.task_definition"), raw, files)
             .unwrap_or((serde_json::Value::Null, String::new()));
     let cpu = raw.cpu.unwrap_or(256);
     let memory = raw.memory.unwrap_or(512);
-    if !fargate::is_valid_pair(cpu, memory) {
+    let size_ok = fargate::valid_pair(cpu, memory);
+    if !size_ok {
         let path = if raw.memory.is_some() {
             format!("{at}.memory")
         } else {
             format!("{at}.cpu")
         };
-        c.problem(path, fargate::explain_invalid_pair(cpu, memory));
+        let hint = match fargate::describe_memory_values(cpu) {
+            Some(values) => format!("with cpu {cpu} use memory {values}"),
+            None => format!(
+                "cpu must be one of {}",
+                fargate::cpu_values()
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        c.problem(
+            path,
+            format!("cpu {cpu} with memory {memory} MiB is not a Fargate pair; {hint}"),
+        );
     }
     let web = if is_web {
         let container = c
@@ -574,8 +612,8 @@ fn check_service(
                 0
             }
         };
-        if !container.is_empty() && task_definition.is_object() {
-            let names: Vec<&str> = task_definition["containerDefinitions"]
+        if !container.is_empty() && source_definition.is_object() {
+            let names: Vec<&str> = source_definition["containerDefinitions"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -613,11 +651,27 @@ fn check_service(
         }
         None
     };
+    let name = name?;
+    let (task_definition, task_definition_changes) = if source_definition.is_object() && size_ok {
+        translate(
+            c,
+            &format!("{at}.task_definition"),
+            context,
+            &name,
+            &source_definition,
+            &task_definition_origin,
+            cpu,
+            memory,
+        )
+    } else {
+        (serde_json::Value::Null, Vec::new())
+    };
     Some(Service {
-        name: name?,
+        name,
         web,
         task_definition,
         task_definition_origin,
+        task_definition_changes,
         cpu,
         memory,
         desired_count: raw.desired_count.unwrap_or(if is_web { 2 } else { 1 }),
@@ -940,4 +994,95 @@ fn check_scale_down(
         old_auto_scaling_group: raw.old_auto_scaling_group.unwrap_or(true),
         old_ecs_services,
     })
+}
+
+/// The account id in an ECR image name (`123456789012.dkr.ecr.REGION.amazonaws.com/...`).
+fn ecr_account(definition: &serde_json::Value) -> Option<String> {
+    definition["containerDefinitions"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| c["image"].as_str())
+        .find_map(|image| {
+            let (account, rest) = image.split_once('.')?;
+            (account.len() == 12
+                && account.chars().all(|ch| ch.is_ascii_digit())
+                && rest.starts_with("dkr.ecr."))
+            .then(|| account.to_string())
+        })
+}
+
+/// A role given by name becomes an ARN in the account the images come from.
+fn role_arn(role: Option<&str>, account: Option<&str>) -> Option<String> {
+    let role = role?;
+    if role.starts_with("arn:") {
+        return Some(role.to_string());
+    }
+    Some(match account {
+        Some(account) => format!("arn:aws:iam::{account}:role/{role}"),
+        None => role.to_string(),
+    })
+}
+
+/// Translates the service's task definition to Fargate with `migrate-taskdef`. Findings that are
+/// errors become problems at the task definition's field; so does a secret-looking value in
+/// `environment`, because the plan is written to the state file and a secret must never be.
+#[allow(clippy::too_many_arguments)]
+fn translate(
+    c: &mut Checker,
+    at: &str,
+    context: &Context<'_>,
+    service: &str,
+    source: &serde_json::Value,
+    origin: &str,
+    cpu: u32,
+    memory: u32,
+) -> (serde_json::Value, Vec<String>) {
+    let account = ecr_account(source);
+    let options = migrate_taskdef::TranslateOptions {
+        kind: Some(migrate_taskdef::SourceKind::EcsTaskDefinition),
+        family: Some(format!("{}-{service}-fargate", context.name)),
+        cpu: Some(cpu),
+        memory_mib: Some(memory),
+        execution_role_arn: role_arn(context.execution_role, account.as_deref()),
+        task_role_arn: role_arn(context.task_role, account.as_deref()),
+        region: context.region.map(str::to_string),
+        ..Default::default()
+    };
+    let document = migrate_taskdef::SourceDocument::new(origin, source.to_string())
+        .with_kind(migrate_taskdef::SourceKind::EcsTaskDefinition);
+    let translation = match migrate_taskdef::translate(&document, &options) {
+        Ok(translation) => translation,
+        Err(e) => {
+            c.problem(at, e.to_string());
+            return (serde_json::Value::Null, Vec::new());
+        }
+    };
+    for finding in &translation.findings {
+        let fatal = finding.severity == migrate_taskdef::Severity::Error || finding.rule == "TD018";
+        if fatal {
+            let fix = finding
+                .fix
+                .as_deref()
+                .map(|f| format!(" (fix: {f})"))
+                .unwrap_or_default();
+            c.problem(
+                at,
+                format!(
+                    "{} {}: {} at {}{fix}",
+                    finding.rule, finding.name, finding.message, finding.location
+                ),
+            );
+        }
+    }
+    let changes = translation
+        .changes
+        .iter()
+        .map(|change| {
+            format!(
+                "{} {}: {} ({})",
+                change.rule, change.location, change.change, change.reason
+            )
+        })
+        .collect();
+    (translation.task_definition, changes)
 }

@@ -145,3 +145,51 @@ fn an_empty_playbook_lists_every_required_section() {
         );
     }
 }
+
+#[test]
+fn a_task_definition_fargate_cannot_run_is_a_problem_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let inline = text.replace(
+        "      task_definition: taskdefs/worker.json",
+        "      task_definition:\n        containerDefinitions:\n          - name: queue-worker\n            image: busybox\n            privileged: true",
+    );
+    let error =
+        Playbook::from_yaml(&inline, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "target.services[1].task_definition");
+    assert!(error.problems[0].message.contains("TD010"), "{error}");
+}
+
+#[test]
+fn a_secret_in_the_environment_is_refused_and_never_printed() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let inline = text.replace(
+        "      task_definition: taskdefs/worker.json",
+        "      task_definition:\n        containerDefinitions:\n          - name: queue-worker\n            image: busybox\n            environment:\n              - name: DB_PASSWORD\n                value: hunter2-very-secret",
+    );
+    let error =
+        Playbook::from_yaml(&inline, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("TD018"), "{message}");
+    assert!(
+        !message.contains("hunter2-very-secret"),
+        "the secret was printed: {message}"
+    );
+}
+
+#[test]
+fn the_translated_definition_is_fargate_ready() {
+    let playbook = Playbook::from_path(&playbooks_dir().join("demo.yaml")).unwrap();
+    let web = playbook.target.web().unwrap();
+    assert_eq!(web.task_definition["networkMode"], "awsvpc");
+    assert_eq!(
+        web.task_definition["requiresCompatibilities"],
+        serde_json::json!(["FARGATE"])
+    );
+    assert_eq!(web.task_definition["cpu"], "512");
+    assert_eq!(web.task_definition["family"], "shop-web-fargate");
+    assert_eq!(
+        web.task_definition["executionRoleArn"],
+        "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+    );
+}

@@ -72,6 +72,11 @@ pub enum Command {
     Status(StatusArgs),
     /// Remove the lock a dead run left behind. Needs the lock's exact id.
     Unlock(UnlockArgs),
+    /// Translate a task definition (ECS-on-EC2, Dockerrun v2, docker-compose) to Fargate, listing
+    /// every change and why.
+    Convert(migrate_taskdef::cli::ConvertArgs),
+    /// Check a task definition for what Fargate refuses.
+    Lint(migrate_taskdef::cli::LintArgs),
     /// Print the JSON Schema of the playbook.
     Schema,
     /// Print shell completions.

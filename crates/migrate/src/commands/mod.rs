@@ -19,6 +19,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Rollback(args) => run::run(run::Operation::Rollback, &args, &cli.global),
         Command::Status(args) => status::run(&args),
         Command::Unlock(args) => unlock::run(&args),
+        Command::Convert(args) => {
+            let code = migrate_taskdef::cli::run_convert(&args, &mut std::io::stdout())?;
+            Ok(u8::try_from(code).unwrap_or(exit::ERROR))
+        }
+        Command::Lint(args) => {
+            let code = migrate_taskdef::cli::run_lint(&args, &mut std::io::stdout())?;
+            Ok(u8::try_from(code).unwrap_or(exit::ERROR))
+        }
         Command::Schema => {
             println!(
                 "{}",
