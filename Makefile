@@ -47,6 +47,27 @@ lint: ## Format check and clippy with warnings denied.
 fmt: ## Format the code.
 	$(CARGO) fmt --all
 
+# ---------------------------------------------------------------------------------------------
+# The demo and moto helpers (owned by the AWS adapter).
+
+.PHONY: demo
+demo: venv build ## Migrate a seeded moto account end to end: plan, apply with progress, status.
+	VENV=$(VENV) MIGRATE=$(MIGRATE) scripts/demo.sh
+
+MOTO_PORT ?= 5000
+
+.PHONY: moto-up
+moto-up: venv ## Start moto server on 127.0.0.1:$(MOTO_PORT) in the background (pid in .moto.pid).
+	@if [ -f .moto.pid ] && kill -0 $$(cat .moto.pid) 2>/dev/null; then echo "moto already running (pid $$(cat .moto.pid))"; \
+	else $(MOTO_SERVER_BIN) -H 127.0.0.1 -p $(MOTO_PORT) > .moto.log 2>&1 & echo $$! > .moto.pid; echo "moto on http://127.0.0.1:$(MOTO_PORT) (pid $$(cat .moto.pid))"; fi
+
+.PHONY: moto-down
+moto-down: ## Stop the moto server moto-up started.
+	@if [ -f .moto.pid ]; then kill $$(cat .moto.pid) 2>/dev/null || true; rm -f .moto.pid; fi
+
+# ---------------------------------------------------------------------------------------------
+# The simulator (owned by migrate-sim).
+
 .PHONY: soak
 soak: ## Property checks of the engine over 5,000 seeds per property in the simulator (release build).
 	MIGRATE_SIM_SEEDS=$${MIGRATE_SIM_SEEDS:-5000} $(CARGO) test --locked --release -p migrate-sim --test properties -- --nocapture

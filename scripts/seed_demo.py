@@ -182,7 +182,37 @@ def write_playbook(playbook, out, ids, overrides):
         shutil.copytree(source_dir, os.path.join(out, "taskdefs"), dirs_exist_ok=True)
 
 
+def act_as_ecs(endpoint, prefix, timeout):
+    """Registers two task IPs in the first target group whose name starts with `prefix`.
+
+    moto's ECS starts no task and registers no target; on AWS, ECS registers the IPs of a
+    Fargate service's tasks itself. The demo runs this in the background to stand in for that.
+    """
+    import time
+
+    elb = client("elbv2", endpoint)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for tg in elb.describe_target_groups()["TargetGroups"]:
+            if tg["TargetGroupName"].startswith(prefix):
+                elb.register_targets(TargetGroupArn=tg["TargetGroupArn"],
+                                     Targets=[{"Id": "10.0.0.21", "Port": 80}, {"Id": "10.0.1.22", "Port": 80}])
+                print(f"acting as ECS: registered 2 task IPs in {tg['TargetGroupName']}")
+                return
+        time.sleep(0.5)
+    sys.exit(f"seed_demo: no target group named {prefix}* appeared")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "act-as-ecs":
+        parser = argparse.ArgumentParser(description=act_as_ecs.__doc__.splitlines()[0])
+        parser.add_argument("command")
+        parser.add_argument("--endpoint-url", required=True)
+        parser.add_argument("--target-group-prefix", required=True)
+        parser.add_argument("--timeout", type=float, default=600)
+        args = parser.parse_args()
+        act_as_ecs(args.endpoint_url, args.target_group_prefix, args.timeout)
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--playbook", required=True)

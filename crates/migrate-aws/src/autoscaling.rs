@@ -73,7 +73,7 @@ impl AutoScaling for AsgScaling {
             .await
             .map_err(|e| {
                 sdk_error(
-                    e,
+                    &e,
                     "autoscaling:DescribeAutoScalingGroups",
                     format!("group {name}"),
                 )
@@ -100,8 +100,8 @@ impl AutoScaling for AsgScaling {
             .send();
         let mut groups = Vec::new();
         while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| sdk_error(e, "autoscaling:DescribeAutoScalingGroups", &resource))?;
+            let page = page
+                .map_err(|e| sdk_error(&e, "autoscaling:DescribeAutoScalingGroups", &resource))?;
             for g in page.auto_scaling_groups() {
                 let group = group_of(g, "autoscaling:DescribeAutoScalingGroups")?;
                 // The filter is a request; keep only what really carries the tag.
@@ -141,7 +141,7 @@ impl AutoScaling for AsgScaling {
             .desired_capacity(int(capacity.desired)?)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "autoscaling:UpdateAutoScalingGroup", &resource))?;
+            .map_err(|e| sdk_error(&e, "autoscaling:UpdateAutoScalingGroup", &resource))?;
         Ok(())
     }
 }

@@ -27,7 +27,7 @@ impl Environments for BeanstalkEnvironments {
             .include_deleted(false)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticbeanstalk:DescribeEnvironments", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticbeanstalk:DescribeEnvironments", &resource))?;
         let Some(env) = out.environments().iter().find(|e| {
             e.environment_name() == Some(name)
                 && !matches!(e.status(), Some(EnvironmentStatus::Terminated))

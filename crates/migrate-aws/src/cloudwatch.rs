@@ -74,7 +74,7 @@ impl Metrics for CloudWatchMetrics {
             .send();
         let mut total = 0.0;
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "cloudwatch:GetMetricData", &resource))?;
+            let page = page.map_err(|e| sdk_error(&e, "cloudwatch:GetMetricData", &resource))?;
             for result in page.metric_data_results() {
                 total += result.values().iter().sum::<f64>();
             }
@@ -113,7 +113,7 @@ impl Metrics for CloudWatchMetrics {
             })
             .send()
             .await
-            .map_err(|e| sdk_error(e, "cloudwatch:PutMetricAlarm", &resource))?;
+            .map_err(|e| sdk_error(&e, "cloudwatch:PutMetricAlarm", &resource))?;
         Ok(())
     }
 
@@ -124,7 +124,7 @@ impl Metrics for CloudWatchMetrics {
             .alarm_names(name)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
+            .map_err(|e| sdk_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
         Ok(out
             .metric_alarms()
             .iter()
@@ -144,7 +144,7 @@ impl Metrics for CloudWatchMetrics {
             .alarm_names(name)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "cloudwatch:DeleteAlarms", format!("alarm {name}")))?;
+            .map_err(|e| sdk_error(&e, "cloudwatch:DeleteAlarms", format!("alarm {name}")))?;
         Ok(())
     }
 }

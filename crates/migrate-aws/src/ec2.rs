@@ -56,7 +56,7 @@ impl Network for Ec2Network {
             .filters(Filter::builder().name("group-name").values(name).build())
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroups", &resource))?;
+            .map_err(|e| sdk_error(&e, "ec2:DescribeSecurityGroups", &resource))?;
         let Some(group) = out.security_groups().first() else {
             return Ok(None);
         };
@@ -93,7 +93,7 @@ impl Network for Ec2Network {
         let out = request
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ec2:CreateSecurityGroup", &resource))?;
+            .map_err(|e| sdk_error(&e, "ec2:CreateSecurityGroup", &resource))?;
         Ok(SecurityGroup {
             id: out
                 .group_id()
@@ -112,7 +112,7 @@ impl Network for Ec2Network {
             .await
             .map_err(|e| {
                 sdk_error(
-                    e,
+                    &e,
                     "ec2:DeleteSecurityGroup",
                     format!("security group {group_id}"),
                 )
@@ -140,7 +140,11 @@ impl Network for Ec2Network {
                     // The rule is there already: exactly what was asked for.
                     Ok(())
                 } else {
-                    Err(sdk_error(e, "ec2:AuthorizeSecurityGroupIngress", &resource))
+                    Err(sdk_error(
+                        &e,
+                        "ec2:AuthorizeSecurityGroupIngress",
+                        &resource,
+                    ))
                 }
             }
         }
@@ -155,7 +159,7 @@ impl Network for Ec2Network {
             .ip_permissions(permission(rule))
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ec2:RevokeSecurityGroupIngress", &resource))?;
+            .map_err(|e| sdk_error(&e, "ec2:RevokeSecurityGroupIngress", &resource))?;
         // For a rule that is not there, EC2 answers success and lists it as unknown.
         if !out.unknown_ip_permissions().is_empty() || out.r#return() == Some(false) {
             return Err(CloudError::not_found(
@@ -182,7 +186,7 @@ impl Network for Ec2Network {
         let port = i32::from(rule.port);
         while let Some(page) = pages.next().await {
             let page =
-                page.map_err(|e| sdk_error(e, "ec2:DescribeSecurityGroupRules", &resource))?;
+                page.map_err(|e| sdk_error(&e, "ec2:DescribeSecurityGroupRules", &resource))?;
             for r in page.security_group_rules() {
                 // The filter is a request; an answer about another group must not count.
                 if r.group_id() != Some(rule.group_id.as_str()) || r.is_egress() == Some(true) {

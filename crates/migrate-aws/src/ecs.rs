@@ -48,7 +48,7 @@ impl EcsPlatform {
             .max_results(STOPPED_REASONS)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:ListTasks", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:ListTasks", &resource))?;
         let arns = listed.task_arns();
         if arns.is_empty() {
             return Ok(Vec::new());
@@ -60,7 +60,7 @@ impl EcsPlatform {
             .set_tasks(Some(arns.to_vec()))
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:DescribeTasks", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:DescribeTasks", &resource))?;
         let mut tasks: Vec<_> = described
             .tasks()
             .iter()
@@ -69,7 +69,7 @@ impl EcsPlatform {
                     .map(|r| (t.stopped_at().map(|d| d.secs()).unwrap_or(0), r.to_string()))
             })
             .collect();
-        tasks.sort_by(|a, b| b.0.cmp(&a.0));
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.0));
         Ok(tasks.into_iter().map(|(_, r)| r).collect())
     }
 
@@ -137,7 +137,7 @@ impl ContainerPlatform for EcsPlatform {
             .clusters(name)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:DescribeClusters", format!("cluster {name}")))?;
+            .map_err(|e| sdk_error(&e, "ecs:DescribeClusters", format!("cluster {name}")))?;
         for c in out.clusters() {
             if c.status() == Some("INACTIVE") {
                 continue;
@@ -167,7 +167,7 @@ impl ContainerPlatform for EcsPlatform {
             .set_tags(Self::tags(&spec.tags))
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:CreateCluster", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:CreateCluster", &resource))?;
         let c = out
             .cluster()
             .ok_or_else(|| missing("ecs:CreateCluster", &resource, "cluster"))?;
@@ -188,7 +188,7 @@ impl ContainerPlatform for EcsPlatform {
             .cluster(name)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:DeleteCluster", format!("cluster {name}")))?;
+            .map_err(|e| sdk_error(&e, "ecs:DeleteCluster", format!("cluster {name}")))?;
         Ok(())
     }
 
@@ -207,7 +207,7 @@ impl ContainerPlatform for EcsPlatform {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "ecs:ListTaskDefinitions", &resource))?;
+            let page = page.map_err(|e| sdk_error(&e, "ecs:ListTaskDefinitions", &resource))?;
             for arn in page.task_definition_arns() {
                 // The prefix also matches `web-old` when asked for `web`: keep the exact family.
                 let Some((fam, revision)) = family_revision(arn) else {
@@ -223,7 +223,7 @@ impl ContainerPlatform for EcsPlatform {
                     .include(TaskDefinitionField::Tags)
                     .send()
                     .await
-                    .map_err(|e| sdk_error(e, "ecs:DescribeTaskDefinition", arn))?;
+                    .map_err(|e| sdk_error(&e, "ecs:DescribeTaskDefinition", arn))?;
                 let ours = out
                     .tags()
                     .iter()
@@ -259,7 +259,7 @@ impl ContainerPlatform for EcsPlatform {
         let out = request
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:RegisterTaskDefinition", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:RegisterTaskDefinition", &resource))?;
         let td = out
             .task_definition()
             .ok_or_else(|| missing("ecs:RegisterTaskDefinition", &resource, "taskDefinition"))?;
@@ -285,7 +285,7 @@ impl ContainerPlatform for EcsPlatform {
             .task_definition(arn)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:DeregisterTaskDefinition", arn))?;
+            .map_err(|e| sdk_error(&e, "ecs:DeregisterTaskDefinition", arn))?;
         Ok(())
     }
 
@@ -301,7 +301,7 @@ impl ContainerPlatform for EcsPlatform {
         {
             Ok(out) => out,
             Err(e) => {
-                let err = sdk_error(e, "ecs:DescribeServices", &resource);
+                let err = sdk_error(&e, "ecs:DescribeServices", &resource);
                 // No cluster means no service: a find never errors for absence.
                 return if err.is_not_found() {
                     Ok(None)
@@ -375,7 +375,7 @@ impl ContainerPlatform for EcsPlatform {
         let out = request
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:CreateService", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:CreateService", &resource))?;
         let service = out
             .service()
             .ok_or_else(|| missing("ecs:CreateService", &resource, "service"))?;
@@ -404,7 +404,7 @@ impl ContainerPlatform for EcsPlatform {
             .desired_count(desired)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:UpdateService", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:UpdateService", &resource))?;
         Ok(())
     }
 
@@ -420,7 +420,7 @@ impl ContainerPlatform for EcsPlatform {
             .force(true)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "ecs:DeleteService", &resource))?;
+            .map_err(|e| sdk_error(&e, "ecs:DeleteService", &resource))?;
         Ok(())
     }
 
@@ -434,7 +434,7 @@ impl ContainerPlatform for EcsPlatform {
         {
             Ok(out) => out,
             Err(e) => {
-                let err = sdk_error(e, "ecs:DescribeTaskDefinition", arn);
+                let err = sdk_error(&e, "ecs:DescribeTaskDefinition", arn);
                 return if err.is_not_found() {
                     Ok(None)
                 } else {
@@ -455,7 +455,7 @@ impl ContainerPlatform for EcsPlatform {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| sdk_error(e, "ecs:ListContainerInstances", &resource))?;
+            let page = page.map_err(|e| sdk_error(&e, "ecs:ListContainerInstances", &resource))?;
             arns.extend(page.container_instance_arns().iter().cloned());
         }
         let mut instance_ids = Vec::new();
@@ -468,7 +468,7 @@ impl ContainerPlatform for EcsPlatform {
                 .set_container_instances(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| sdk_error(e, "ecs:DescribeContainerInstances", &resource))?;
+                .map_err(|e| sdk_error(&e, "ecs:DescribeContainerInstances", &resource))?;
             instance_ids.extend(
                 out.container_instances()
                     .iter()
@@ -484,7 +484,9 @@ impl ContainerPlatform for EcsPlatform {
                 .set_instance_ids(Some(chunk.to_vec()))
                 .send()
                 .await
-                .map_err(|e| sdk_error(e, "autoscaling:DescribeAutoScalingInstances", &resource))?;
+                .map_err(|e| {
+                    sdk_error(&e, "autoscaling:DescribeAutoScalingInstances", &resource)
+                })?;
             groups.extend(
                 out.auto_scaling_instances()
                     .iter()

@@ -146,7 +146,7 @@ impl LoadBalancing for ElbLoadBalancing {
                 })
                 .transpose(),
             Err(e) => {
-                let err = sdk_error(e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
+                let err = sdk_error(&e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
                 if absent(&err) {
                     Ok(None)
                 } else {
@@ -173,7 +173,7 @@ impl LoadBalancing for ElbLoadBalancing {
                 })
                 .transpose(),
             Err(e) => {
-                let err = sdk_error(e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
+                let err = sdk_error(&e, "elasticloadbalancing:DescribeLoadBalancers", &resource);
                 if absent(&err) {
                     Ok(None)
                 } else {
@@ -200,7 +200,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .set_tags(tags(&spec.tags))
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateLoadBalancer", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticloadbalancing:CreateLoadBalancer", &resource))?;
         let lb = out.load_balancers().first().ok_or_else(|| {
             missing(
                 "elasticloadbalancing:CreateLoadBalancer",
@@ -227,7 +227,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .await
             .map_err(|e| {
                 sdk_error(
-                    e,
+                    &e,
                     "elasticloadbalancing:DeleteLoadBalancer",
                     format!("load balancer {arn}"),
                 )
@@ -246,7 +246,7 @@ impl LoadBalancing for ElbLoadBalancing {
                 })
                 .transpose(),
             Err(e) => {
-                let err = sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource);
+                let err = sdk_error(&e, "elasticloadbalancing:DescribeTargetGroups", &resource);
                 if absent(&err) {
                     Ok(None)
                 } else {
@@ -288,7 +288,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .set_tags(tags(&spec.tags))
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateTargetGroup", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticloadbalancing:CreateTargetGroup", &resource))?;
         let tg = out.target_groups().first().ok_or_else(|| {
             missing(
                 "elasticloadbalancing:CreateTargetGroup",
@@ -312,7 +312,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .await
             .map_err(|e| {
                 sdk_error(
-                    e,
+                    &e,
                     "elasticloadbalancing:ModifyTargetGroupAttributes",
                     &resource,
                 )
@@ -339,7 +339,7 @@ impl LoadBalancing for ElbLoadBalancing {
             }
             Err(e) => {
                 return Err(sdk_error(
-                    e,
+                    &e,
                     "elasticloadbalancing:DescribeTargetGroups",
                     &resource,
                 ))
@@ -350,7 +350,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .target_group_arn(arn)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:DeleteTargetGroup", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticloadbalancing:DeleteTargetGroup", &resource))?;
         Ok(())
     }
 
@@ -365,7 +365,7 @@ impl LoadBalancing for ElbLoadBalancing {
         let mut groups = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| {
-                sdk_error(e, "elasticloadbalancing:DescribeTargetGroups", &resource)
+                sdk_error(&e, "elasticloadbalancing:DescribeTargetGroups", &resource)
             })?;
             for tg in page.target_groups() {
                 groups.push(target_group_of(
@@ -386,7 +386,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .target_group_arn(target_group_arn)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:DescribeTargetHealth", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticloadbalancing:DescribeTargetHealth", &resource))?;
         out.target_health_descriptions()
             .iter()
             .map(|d| {
@@ -424,7 +424,7 @@ impl LoadBalancing for ElbLoadBalancing {
         let mut listeners = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page
-                .map_err(|e| sdk_error(e, "elasticloadbalancing:DescribeListeners", &resource))?;
+                .map_err(|e| sdk_error(&e, "elasticloadbalancing:DescribeListeners", &resource))?;
             for l in page.listeners() {
                 if let Some(l) =
                     listener_of(l, "elasticloadbalancing:DescribeListeners", &resource)?
@@ -460,7 +460,7 @@ impl LoadBalancing for ElbLoadBalancing {
         let out = request
             .send()
             .await
-            .map_err(|e| sdk_error(e, "elasticloadbalancing:CreateListener", &resource))?;
+            .map_err(|e| sdk_error(&e, "elasticloadbalancing:CreateListener", &resource))?;
         let l = out.listeners().first().ok_or_else(|| {
             missing(
                 "elasticloadbalancing:CreateListener",
@@ -485,7 +485,7 @@ impl LoadBalancing for ElbLoadBalancing {
             .await
             .map_err(|e| {
                 sdk_error(
-                    e,
+                    &e,
                     "elasticloadbalancing:DeleteListener",
                     format!("listener {arn}"),
                 )

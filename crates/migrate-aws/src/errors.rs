@@ -24,14 +24,14 @@ pub enum AwsError {
 /// Turns an SDK error into a [`CloudError`] naming the operation (`ecs:CreateService`) and the
 /// resource.
 pub(crate) fn sdk_error<E>(
-    err: SdkError<E, HttpResponse>,
+    err: &SdkError<E, HttpResponse>,
     operation: &str,
     resource: impl Display,
 ) -> CloudError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let (kind, message) = match &err {
+    let (kind, message) = match err {
         SdkError::ServiceError(service) => {
             let code = service.err().code();
             let text = service.err().message();
@@ -56,7 +56,7 @@ where
             } else {
                 ErrorKind::Other
             };
-            (kind, DisplayErrorContext(&err).to_string())
+            (kind, DisplayErrorContext(err).to_string())
         }
         SdkError::ResponseError(response) => {
             let status = response.raw().status().as_u16();
@@ -69,15 +69,15 @@ where
                 kind,
                 format!(
                     "unreadable answer (HTTP {status}): {}",
-                    DisplayErrorContext(&err)
+                    DisplayErrorContext(err)
                 ),
             )
         }
         SdkError::ConstructionFailure(_) => (
             ErrorKind::InvalidRequest,
-            DisplayErrorContext(&err).to_string(),
+            DisplayErrorContext(err).to_string(),
         ),
-        _ => (ErrorKind::Other, DisplayErrorContext(&err).to_string()),
+        _ => (ErrorKind::Other, DisplayErrorContext(err).to_string()),
     };
     CloudError::new(kind, operation, resource.to_string(), message)
 }

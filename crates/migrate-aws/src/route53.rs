@@ -110,7 +110,7 @@ impl Dns for Route53Dns {
             .max_items(100)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "route53:ListHostedZonesByName", &resource))?;
+            .map_err(|e| sdk_error(&e, "route53:ListHostedZonesByName", &resource))?;
         // The answer starts at the name and goes on in order; only an exact, public match counts.
         Ok(out
             .hosted_zones()
@@ -138,7 +138,7 @@ impl Dns for Route53Dns {
                 .set_start_record_identifier(start_id.clone())
                 .send()
                 .await
-                .map_err(|e| sdk_error(e, "route53:ListResourceRecordSets", &resource))?;
+                .map_err(|e| sdk_error(&e, "route53:ListResourceRecordSets", &resource))?;
             let mut past = false;
             for set in out.resource_record_sets() {
                 if normalise(set.name()) == wanted {
@@ -200,7 +200,7 @@ impl Dns for Route53Dns {
             .change_batch(batch.build().map_err(|e| invalid(e.to_string()))?)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "route53:ChangeResourceRecordSets", &resource))?;
+            .map_err(|e| sdk_error(&e, "route53:ChangeResourceRecordSets", &resource))?;
         let info = out
             .change_info()
             .ok_or_else(|| missing("route53:ChangeResourceRecordSets", &resource, "ChangeInfo"))?;
@@ -215,7 +215,7 @@ impl Dns for Route53Dns {
             .id(change_id)
             .send()
             .await
-            .map_err(|e| sdk_error(e, "route53:GetChange", &resource))?;
+            .map_err(|e| sdk_error(&e, "route53:GetChange", &resource))?;
         let info = out
             .change_info()
             .ok_or_else(|| missing("route53:GetChange", &resource, "ChangeInfo"))?;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make demo`: a full seed-001 migration against moto server on this machine.
+#
+# Starts moto on a free loopback port, seeds the seed-001 topology, writes the demo playbook with
+# the emulator's ids, runs `migrate plan`, `migrate apply` (with progress) and `migrate status`,
+# and stops everything it started on exit. Needs: the virtualenv (`make venv`) and the `migrate`
+# binary (`make build`); the Makefile passes their paths as VENV and MIGRATE.
+#
+# moto runs no containers, so the demo stands in for what AWS would do itself: moto reports two
+# running tasks per service (MOTO_ECS_SERVICE_RUNNING=2, and the playbook asks for two of each),
+# a helper registers two task IPs in the new target group as ECS would, and a small HTTP server
+# on loopback answers the health probe that would go through the new ALB.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$HOME/.cache/migrate/venv}"
+MIGRATE="${MIGRATE:-${CARGO_TARGET_DIR:-$HOME/.cache/migrate/target}/debug/migrate}"
+PY="$VENV/bin/python"
+REGION=ap-northeast-1
+
+[[ -x "$VENV/bin/moto_server" ]] || { echo "demo: no moto server in $VENV: run \`make venv\`" >&2; exit 1; }
+[[ -x "$MIGRATE" ]] || { echo "demo: no migrate binary at $MIGRATE: run \`make build\`" >&2; exit 1; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/migrate-demo.XXXXXX")"
+PIDS=()
+cleanup() {
+  # Only the processes this script started, by their ids.
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+MOTO_PORT="$(free_port)"
+MOTO_ECS_SERVICE_RUNNING=2 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+PIDS+=($!)
+ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+for _ in $(seq 1 300); do
+  if "$PY" -c "import urllib.request,sys; urllib.request.urlopen('$ENDPOINT/moto-api/data.json', timeout=1)" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+
+# The application behind the new ALB, as far as the probe is concerned.
+mkdir -p "$WORK/app" && echo ok >"$WORK/app/healthz"
+APP_PORT="$(free_port)"
+"$PY" -m http.server "$APP_PORT" --bind 127.0.0.1 --directory "$WORK/app" >"$WORK/app.log" 2>&1 &
+PIDS+=($!)
+
+echo "== seeding the seed-001 topology into moto at $ENDPOINT"
+"$PY" "$ROOT/scripts/seed_demo.py" --endpoint-url "$ENDPOINT" --playbook "$ROOT/playbooks/demo.yaml" \
+  --out "$WORK/playbook" --web-desired 2 --worker-desired 2 \
+  --set desired_count=2 --set min_wait=30s --set zero_traffic_window=1m
+
+"$PY" "$ROOT/scripts/seed_demo.py" act-as-ecs --endpoint-url "$ENDPOINT" --target-group-prefix shop-tg- &
+PIDS+=($!)
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION="$REGION"
+FLAGS=(--endpoint-url "$ENDPOINT" --region "$REGION" --probe-url "http://127.0.0.1:$APP_PORT")
+cd "$WORK/playbook"
+
+echo "== migrate plan"
+"$MIGRATE" "${FLAGS[@]}" plan demo.yaml
+echo "== migrate apply"
+"$MIGRATE" "${FLAGS[@]}" apply
+echo "== migrate status"
+"$MIGRATE" "${FLAGS[@]}" status
