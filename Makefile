@@ -64,3 +64,14 @@ moto-up: venv ## Start moto server on 127.0.0.1:$(MOTO_PORT) in the background (
 .PHONY: moto-down
 moto-down: ## Stop the moto server moto-up started.
 	@if [ -f .moto.pid ]; then kill $$(cat .moto.pid) 2>/dev/null || true; rm -f .moto.pid; fi
+
+# ---------------------------------------------------------------------------------------------
+# The simulator (owned by migrate-sim).
+
+.PHONY: soak
+soak: ## Property checks of the engine over 5,000 seeds per property in the simulator (release build).
+	MIGRATE_SIM_SEEDS=$${MIGRATE_SIM_SEEDS:-5000} $(CARGO) test --locked --release -p migrate-sim --test properties -- --nocapture
+
+.PHONY: bench
+bench: ## Rehearse the seed-001 playbook over many seeds: makespan/critical-path ratio, API calls, sim speed.
+	$(CARGO) bench --locked -p migrate-sim --bench rehearsal

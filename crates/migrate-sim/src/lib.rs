@@ -1,0 +1,145 @@
+//! A deterministic simulation of an AWS account with live traffic, behind the engine's ports.
+//!
+//! moto proves that requests are well formed; it has no data plane. This crate proves behaviour:
+//! tasks that take a minute to start, health checks with thresholds, DNS answers cached by
+//! clients, load balancers that fail open, describes that lag behind creates, throttling, lost
+//! answers and crashes of the orchestrator itself — all on virtual time, all decided by a seed,
+//! so that any failing run replays exactly.
+//!
+//! The pieces, each in its own module:
+//! - [`world`]: the account's resources and the rules by which they change on their own;
+//! - [`ports`]: the engine's traits implemented over the world, with fault injection;
+//! - [`traffic`] and [`dns_cache`]: clients that resolve the name and send requests;
+//! - [`metrics`]: CloudWatch figures derived from that traffic;
+//! - [`faults`]: named fault profiles;
+//! - [`audit`]: what the properties check after a run;
+//! - [`rehearsal`]: `migrate rehearse`, a plan run in the simulator and its timeline.
+
+pub mod audit;
+pub mod clock;
+pub mod critical_path;
+mod dns_cache;
+pub mod faults;
+pub mod harness;
+mod metrics;
+pub mod ports;
+pub mod rehearsal;
+pub mod topology;
+pub mod traffic;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use migrate_engine::ports::Cloud;
+
+pub use clock::{runtime, SimClock};
+pub use faults::{CrashPoint, FaultProfile};
+pub use ports::SimCloud;
+pub use rehearsal::{rehearse, Rehearsal, RehearseOptions};
+pub use topology::Topology;
+pub use traffic::{TrafficConfig, TrafficReport};
+
+use crate::clock::Millis;
+use crate::world::World;
+
+/// What can go wrong in setting up or running a simulation (not in the simulated migration,
+/// whose failures are results).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("unknown fault profile `{name}` (known: {known})")]
+    UnknownProfile { name: String, known: String },
+    #[error("the simulation runtime could not start: {0}")]
+    Runtime(#[from] std::io::Error),
+    #[error("the engine refused the plan: {0}")]
+    Engine(String),
+    #[error("the playbook does not describe a source the simulator can build: {0}")]
+    Topology(String),
+}
+
+/// One simulated account with its clients, on the current (paused-time) runtime.
+#[derive(Clone)]
+pub struct Simulation {
+    cloud: SimCloud,
+    clock: SimClock,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Simulation { .. }")
+    }
+}
+
+impl Simulation {
+    /// Builds the account the topology describes. Must be called inside the runtime the
+    /// simulation runs on (see [`runtime`]), because virtual time starts now.
+    pub fn new(
+        seed: u64,
+        topology: Topology,
+        profile: FaultProfile,
+        traffic: &TrafficConfig,
+    ) -> Self {
+        let world = Arc::new(Mutex::new(World::new(seed, topology, profile, traffic)));
+        let clock = SimClock::start();
+        let cloud = SimCloud::new(world, clock);
+        Self { cloud, clock }
+    }
+
+    /// The ports bundle to give an engine.
+    pub fn cloud(&self) -> Cloud {
+        self.cloud.cloud()
+    }
+
+    pub fn clock(&self) -> SimClock {
+        self.clock
+    }
+
+    /// Virtual milliseconds since the simulation started.
+    pub fn now_ms(&self) -> Millis {
+        self.clock.elapsed_ms()
+    }
+
+    /// Runs `f` on the world after it has caught up with virtual time.
+    pub(crate) fn with_world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut w = self.cloud.lock();
+        w.advance_to(self.clock.elapsed_ms());
+        f(&mut w)
+    }
+
+    /// Makes the port call with this ordinal (over the whole simulation) the point where the
+    /// orchestrator crashes.
+    pub fn crash_at(&self, point: CrashPoint) {
+        self.with_world(|w| w.crash = Some(point));
+    }
+
+    /// How many port calls have been made so far.
+    pub fn calls_so_far(&self) -> u64 {
+        self.with_world(|w| w.api.total)
+    }
+
+    /// Port calls per service so far.
+    pub fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.with_world(|w| w.api.per_service.clone())
+    }
+
+    /// Port calls per operation so far.
+    pub fn api_operations(&self) -> BTreeMap<String, u64> {
+        self.with_world(|w| w.api.per_operation.clone())
+    }
+
+    /// How many faults were injected so far.
+    pub fn faults_injected(&self) -> u64 {
+        self.with_world(|w| w.api.faults_injected)
+    }
+
+    /// What the clients saw so far.
+    pub fn traffic(&self) -> TrafficReport {
+        self.with_world(|w| w.traffic.report.clone())
+    }
+
+    /// Lets virtual time pass (the world keeps serving traffic meanwhile).
+    pub async fn idle(&self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+        self.with_world(|_| ());
+    }
+}

@@ -1,0 +1,102 @@
+//! Auto Scaling groups and Elastic Beanstalk environments (discovery of the old side).
+
+use async_trait::async_trait;
+use migrate_engine::ports::{
+    AutoScaling, AutoScalingGroup, Capacity, CloudResult, Environment, Environments, ErrorKind,
+};
+
+use super::{err, Kind, SimCloud};
+use crate::world::asg::GroupRec;
+
+fn group_of(g: &GroupRec) -> AutoScalingGroup {
+    AutoScalingGroup {
+        name: g.name.clone(),
+        capacity: g.capacity,
+        in_service: g
+            .instances
+            .values()
+            .filter(|i| i.counts_in_service())
+            .count() as u32,
+        target_group_arns: g.target_group_arns.clone(),
+        tags: g.tags.clone(),
+    }
+}
+
+#[async_trait]
+impl AutoScaling for SimCloud {
+    async fn find_group(&self, name: &str) -> CloudResult<Option<AutoScalingGroup>> {
+        self.call(
+            "autoscaling:DescribeAutoScalingGroups",
+            name,
+            Kind::Read,
+            |w| Ok(w.asg.groups.get(name).map(group_of)),
+        )
+        .await
+    }
+
+    async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>> {
+        self.call(
+            "autoscaling:DescribeAutoScalingGroups",
+            format!("{key}={value}"),
+            Kind::Read,
+            |w| {
+                Ok(w.asg
+                    .groups
+                    .values()
+                    .filter(|g| g.tags.get(key).map(String::as_str) == Some(value))
+                    .map(group_of)
+                    .collect())
+            },
+        )
+        .await
+    }
+
+    async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()> {
+        let op = "autoscaling:UpdateAutoScalingGroup";
+        self.call(op, name, Kind::Write, |w| {
+            if capacity.min > capacity.desired || capacity.desired > capacity.max {
+                return Err(err(
+                    ErrorKind::InvalidRequest,
+                    op,
+                    name,
+                    "ValidationError: desired capacity must lie between min and max",
+                ));
+            }
+            let now = w.now;
+            let g =
+                w.asg.groups.get_mut(name).ok_or_else(|| {
+                    err(ErrorKind::NotFound, op, name, "AutoScalingGroup not found")
+                })?;
+            if capacity.desired == 0 && g.capacity.desired > 0 {
+                w.timeline_scale_in = Some(now);
+            }
+            g.capacity = capacity;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Environments for SimCloud {
+    async fn find_environment(&self, name: &str) -> CloudResult<Option<Environment>> {
+        self.call(
+            "elasticbeanstalk:DescribeEnvironments",
+            name,
+            Kind::Read,
+            |w| {
+                Ok(w.topology
+                    .beanstalk_environment
+                    .as_deref()
+                    .filter(|e| *e == name)
+                    .map(|e| Environment {
+                        name: e.to_string(),
+                        id: format!("e-{}", &w.seed.to_string()),
+                        cname: Some(format!("{e}.{}.elasticbeanstalk.com", w.topology.region)),
+                        status: "Ready".into(),
+                    }))
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,172 @@
+//! EC2 security groups: names are unique per VPC (a duplicate fails), a rule that exists is
+//! success, and a group still in use cannot be deleted (`DependencyViolation`).
+
+use async_trait::async_trait;
+use migrate_engine::ports::{
+    CloudResult, ErrorKind, IngressRule, Network, SecurityGroup, SecurityGroupSpec,
+};
+
+use super::{err, Kind, SimCloud};
+use crate::world::ec2::GroupRec;
+use crate::world::ecs::TaskState;
+
+fn group_of(g: &GroupRec) -> SecurityGroup {
+    SecurityGroup {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        vpc_id: g.vpc_id.clone(),
+    }
+}
+
+#[async_trait]
+impl Network for SimCloud {
+    async fn find_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+    ) -> CloudResult<Option<SecurityGroup>> {
+        self.call("ec2:DescribeSecurityGroups", name, Kind::Read, |w| {
+            Ok(w.ec2
+                .groups
+                .values()
+                .find(|g| g.vpc_id == vpc_id && g.name == name && g.visible_at <= w.now)
+                .map(group_of))
+        })
+        .await
+    }
+
+    async fn create_security_group(&self, spec: &SecurityGroupSpec) -> CloudResult<SecurityGroup> {
+        let op = "ec2:CreateSecurityGroup";
+        self.call(op, &spec.name, Kind::Write, |w| {
+            if w.ec2.groups.values().any(|g| g.vpc_id == spec.vpc_id && g.name == spec.name) {
+                return Err(err(
+                    ErrorKind::AlreadyExists,
+                    op,
+                    &spec.name,
+                    format!("InvalidGroup.Duplicate: The security group '{}' already exists for VPC '{}'", spec.name, spec.vpc_id),
+                ));
+            }
+            if spec.vpc_id != w.topology.vpc_id {
+                return Err(err(ErrorKind::InvalidRequest, op, &spec.name, format!("InvalidVpcID.NotFound: {}", spec.vpc_id)));
+            }
+            let id = w.ids.ec2("sg");
+            let visible_at = w.visible_from_now();
+            let rec = GroupRec {
+                id: id.clone(),
+                name: spec.name.clone(),
+                vpc_id: spec.vpc_id.clone(),
+                tags: spec.tags.clone(),
+                visible_at,
+            };
+            let out = group_of(&rec);
+            w.ec2.groups.insert(id.clone(), rec);
+            w.record_creation("security-group", &spec.name, &id);
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_security_group(&self, group_id: &str) -> CloudResult<()> {
+        let op = "ec2:DeleteSecurityGroup";
+        self.call(op, group_id, Kind::Write, |w| {
+            if !w.ec2.groups.contains_key(group_id) {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    op,
+                    group_id,
+                    "InvalidGroup.NotFound",
+                ));
+            }
+            // Fargate tasks hold an ENI in the group until they have stopped.
+            let by_task = w.ecs.tasks.values().any(|t| {
+                !matches!(t.state, TaskState::Stopped)
+                    && t.security_groups.iter().any(|g| g == group_id)
+            });
+            let by_lb = w
+                .elb
+                .load_balancers
+                .values()
+                .any(|l| !l.deleted && l.security_groups.iter().any(|g| g == group_id));
+            let by_rule = w
+                .ec2
+                .rules
+                .keys()
+                .any(|(g, src, _)| src == group_id && g != group_id);
+            if by_task || by_lb || by_rule {
+                return Err(err(
+                    ErrorKind::InvalidRequest,
+                    op,
+                    group_id,
+                    "DependencyViolation: resource has a dependent object",
+                ));
+            }
+            w.ec2.groups.remove(group_id);
+            w.ec2.rules.retain(|(g, _, _), _| g != group_id);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn authorize_ingress(&self, rule: &IngressRule) -> CloudResult<()> {
+        let op = "ec2:AuthorizeSecurityGroupIngress";
+        self.call(op, &rule.group_id, Kind::Write, |w| {
+            for g in [&rule.group_id, &rule.source_group_id] {
+                if !w.ec2.groups.contains_key(g) {
+                    return Err(err(ErrorKind::NotFound, op, g, "InvalidGroup.NotFound"));
+                }
+            }
+            let key = (
+                rule.group_id.clone(),
+                rule.source_group_id.clone(),
+                rule.port,
+            );
+            if let std::collections::btree_map::Entry::Vacant(slot) = w.ec2.rules.entry(key) {
+                slot.insert(rule.description.clone());
+                w.record_creation(
+                    "ingress-rule",
+                    &format!("{}<-{}:{}", rule.group_id, rule.source_group_id, rule.port),
+                    &rule.group_id,
+                );
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_ingress(&self, rule: &IngressRule) -> CloudResult<()> {
+        let op = "ec2:RevokeSecurityGroupIngress";
+        self.call(op, &rule.group_id, Kind::Write, |w| {
+            let key = (
+                rule.group_id.clone(),
+                rule.source_group_id.clone(),
+                rule.port,
+            );
+            match w.ec2.rules.remove(&key) {
+                Some(_) => Ok(()),
+                None => Err(err(
+                    ErrorKind::NotFound,
+                    op,
+                    &rule.group_id,
+                    "InvalidPermission.NotFound",
+                )),
+            }
+        })
+        .await
+    }
+
+    async fn has_ingress(&self, rule: &IngressRule) -> CloudResult<bool> {
+        self.call(
+            "ec2:DescribeSecurityGroupRules",
+            &rule.group_id,
+            Kind::Read,
+            |w| {
+                Ok(w.ec2.rules.contains_key(&(
+                    rule.group_id.clone(),
+                    rule.source_group_id.clone(),
+                    rule.port,
+                )))
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,244 @@
+//! The old side a simulation starts from: what exists in the account before the migration.
+//!
+//! The engine names resources by the ids the playbook gives (moto's, for the demo), so the world
+//! is seeded with exactly those ids rather than with ids of its own.
+
+use migrate_engine::ports::HealthCheck;
+use migrate_plan::Plan;
+use migrate_playbook::{SourceKind, Zone};
+use serde::Serialize;
+
+use crate::SimError;
+
+/// A data store the application needs (Redis, RDS, EFS): its security group admits the app on `port`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataStore {
+    pub name: String,
+    pub security_group_id: String,
+    pub security_group_name: String,
+    pub port: u16,
+}
+
+/// An ECS service on EC2 container instances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OldService {
+    pub name: String,
+    pub desired: u32,
+    pub task_definition_family: String,
+    /// The container behind the old target group, if the service has a load balancer.
+    pub load_balanced_container: Option<(String, u16)>,
+}
+
+/// The account before the migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Topology {
+    pub region: String,
+    pub account: String,
+    pub vpc_id: String,
+    pub public_subnets: Vec<String>,
+    pub private_subnets: Vec<String>,
+    pub zone_name: String,
+    pub zone_id: String,
+    /// The name users reach the application by; an alias A record to the old load balancer.
+    pub fqdn: String,
+    pub old_lb_name: String,
+    pub old_lb_security_group_id: String,
+    pub old_lb_security_group_name: String,
+    pub old_target_group_name: String,
+    pub old_health_check: HealthCheck,
+    pub old_deregistration_delay_secs: u32,
+    pub asg_name: String,
+    pub asg_instances: u32,
+    /// True when the old target group is attached to the Auto Scaling group (plain EC2): scale-in
+    /// then deregisters and drains an instance before terminating it. False for ECS-on-EC2, where
+    /// the target group belongs to the ECS service and terminating an instance kills its tasks.
+    pub asg_attached_to_target_group: bool,
+    /// The ECS-on-EC2 cluster, if the old side runs on ECS.
+    pub old_cluster: Option<String>,
+    pub old_services: Vec<OldService>,
+    pub old_app_security_group_id: String,
+    pub old_app_security_group_name: String,
+    pub data_stores: Vec<DataStore>,
+    /// An Elastic Beanstalk environment in front of the old side, if any.
+    pub beanstalk_environment: Option<String>,
+    /// The certificate of the old load balancer's HTTPS listener, if it has one.
+    pub old_certificate_arn: Option<String>,
+}
+
+impl Topology {
+    /// Seed 001: ALB → target group → ECS-on-EC2 (web and worker services) on an Auto Scaling
+    /// group, Redis and RDS, a Route53 alias on the FQDN.
+    pub fn seed_001() -> Self {
+        Self {
+            region: "ap-northeast-1".into(),
+            account: "123456789012".into(),
+            vpc_id: "vpc-0a1b2c3d".into(),
+            public_subnets: vec!["subnet-pub-a".into(), "subnet-pub-c".into()],
+            private_subnets: vec!["subnet-priv-a".into(), "subnet-priv-c".into()],
+            zone_name: "example.com".into(),
+            zone_id: "Z0SHOPEXAMPLE".into(),
+            fqdn: "shop.example.com".into(),
+            old_lb_name: "shop-alb".into(),
+            old_lb_security_group_id: "sg-0alb0000".into(),
+            old_lb_security_group_name: "shop-alb-sg".into(),
+            old_target_group_name: "shop-web-tg".into(),
+            old_health_check: HealthCheck {
+                path: "/healthz".into(),
+                matcher: "200".into(),
+                interval_secs: 15,
+                timeout_secs: 5,
+                healthy_threshold: 2,
+                unhealthy_threshold: 3,
+            },
+            old_deregistration_delay_secs: 30,
+            asg_name: "shop-ecs-asg".into(),
+            asg_instances: 2,
+            asg_attached_to_target_group: false,
+            old_cluster: Some("shop-ec2".into()),
+            old_services: vec![
+                OldService {
+                    name: "web".into(),
+                    desired: 2,
+                    task_definition_family: "shop-web".into(),
+                    load_balanced_container: Some(("nginx".into(), 80)),
+                },
+                OldService {
+                    name: "worker".into(),
+                    desired: 1,
+                    task_definition_family: "shop-worker".into(),
+                    load_balanced_container: None,
+                },
+            ],
+            old_app_security_group_id: "sg-0app0000".into(),
+            old_app_security_group_name: "shop-ecs-instances".into(),
+            data_stores: vec![
+                DataStore {
+                    name: "redis".into(),
+                    security_group_id: "sg-0redis00".into(),
+                    security_group_name: "shop-redis".into(),
+                    port: 6379,
+                },
+                DataStore {
+                    name: "rds".into(),
+                    security_group_id: "sg-0rds0000".into(),
+                    security_group_name: "shop-rds".into(),
+                    port: 3306,
+                },
+            ],
+            beanstalk_environment: None,
+            old_certificate_arn: Some(
+                "arn:aws:acm:ap-northeast-1:123456789012:certificate/5eed0001-0000-4000-8000-000000000001".into(),
+            ),
+        }
+    }
+
+    /// The old side a plan's playbook names, with the playbook's own ids, so that the engine
+    /// finds in the simulated account exactly what it would find in the real one.
+    pub fn from_plan(plan: &Plan) -> Result<Self, SimError> {
+        let p = &plan.playbook;
+        let mut t = Self::seed_001();
+        t.region = p.region.clone().unwrap_or(t.region);
+        t.vpc_id = p.network.vpc.clone();
+        t.private_subnets = p.network.subnets.clone();
+        t.public_subnets = if p.network.load_balancer_subnets.is_empty() {
+            p.network.subnets.clone()
+        } else {
+            p.network.load_balancer_subnets.clone()
+        };
+        t.fqdn = p.cutover.record.trim_end_matches('.').to_string();
+        match &p.cutover.zone {
+            Zone::Name(name) => {
+                t.zone_name = name.trim_end_matches('.').to_string();
+                t.zone_id = format!("Z{:0>12}", plan.id.to_ascii_uppercase());
+            }
+            Zone::Id(id) => {
+                t.zone_id = id.clone();
+                t.zone_name = t
+                    .fqdn
+                    .split_once('.')
+                    .map(|(_, z)| z.to_string())
+                    .unwrap_or_default();
+            }
+        }
+        t.old_lb_name = p
+            .source
+            .load_balancer
+            .clone()
+            .unwrap_or_else(|| format!("{}-old-alb", p.name));
+        t.old_lb_security_group_name = format!("{}-alb-sg", p.name);
+        t.old_app_security_group_name = format!("{}-app-sg", p.name);
+        t.old_target_group_name = format!("{}-old-tg", p.name);
+        t.asg_name = p
+            .source
+            .auto_scaling_group
+            .clone()
+            .unwrap_or_else(|| format!("{}-asg", p.name));
+        let web = p.target.web().and_then(|s| s.web.clone());
+        if let Some(w) = &web {
+            t.old_health_check = HealthCheck {
+                path: w.health_check.path.clone(),
+                matcher: w.health_check.codes.clone(),
+                interval_secs: w.health_check.interval.as_secs() as u32,
+                timeout_secs: w.health_check.timeout.as_secs() as u32,
+                healthy_threshold: w.health_check.healthy_threshold,
+                unhealthy_threshold: w.health_check.unhealthy_threshold,
+            };
+        }
+        t.data_stores = p
+            .network
+            .data_stores
+            .iter()
+            .map(|d| DataStore {
+                name: d.name.clone(),
+                security_group_id: d.security_group.clone(),
+                security_group_name: format!("{}-{}", p.name, d.name),
+                port: d.port,
+            })
+            .collect();
+        t.beanstalk_environment = None;
+        match p.source.kind {
+            SourceKind::EcsEc2 => {
+                let cluster = p.source.ecs_cluster.clone().ok_or_else(|| {
+                    SimError::Topology("an ecs-ec2 source needs its cluster".into())
+                })?;
+                t.old_cluster = Some(cluster);
+                t.asg_attached_to_target_group = false;
+                let web_name = p.target.web().map(|s| s.name.clone()).unwrap_or_default();
+                // The old service behind the load balancer is the one named like the new web
+                // service (`shop-web` for `web`), or else the first one.
+                let lb_index = p
+                    .source
+                    .ecs_services
+                    .iter()
+                    .position(|s| !web_name.is_empty() && s.ends_with(&web_name))
+                    .unwrap_or(0);
+                t.old_services = p
+                    .source
+                    .ecs_services
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| OldService {
+                        name: name.clone(),
+                        desired: 2,
+                        task_definition_family: name.clone(),
+                        load_balanced_container: (i == lb_index)
+                            .then(|| web.as_ref().map(|w| ("nginx".to_string(), w.port)))
+                            .flatten()
+                            .or_else(|| (i == lb_index).then(|| ("web".to_string(), 80))),
+                    })
+                    .collect();
+                t.asg_instances = 2;
+            }
+            SourceKind::Asg | SourceKind::Beanstalk => {
+                t.old_cluster = None;
+                t.old_services = vec![];
+                t.asg_attached_to_target_group = true;
+                t.asg_instances = 2;
+                if p.source.kind == SourceKind::Beanstalk {
+                    t.beanstalk_environment = p.source.beanstalk_environment.clone();
+                }
+            }
+        }
+        Ok(t)
+    }
+}

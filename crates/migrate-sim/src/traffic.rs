@@ -1,0 +1,502 @@
+//! Live traffic: a population of clients that resolve the application's name through their own
+//! resolver caches and send requests through whichever load balancer they were told about.
+//!
+//! A request fails when the name does not resolve, the load balancer is gone or not yet active,
+//! it has no target to send to (an ALB with registered targets that are all unhealthy *fails
+//! open* and sends to all of them; with none registered it answers 503), the chosen target does
+//! not answer, or the target dies while the request is in flight.
+
+use migrate_engine::ports::TargetState;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::clock::Millis;
+use crate::dns_cache::{Answer, DnsCache};
+use crate::faults::{FaultProfile, Span};
+use crate::world::elb::Backend;
+use crate::world::route53::normalise;
+use crate::world::World;
+
+/// The size and pace of the client population.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrafficConfig {
+    pub clients: u32,
+    /// Each client sends one request per interval.
+    pub interval_ms: Millis,
+    /// How long a request takes to serve.
+    pub request_time: Span,
+}
+
+impl Default for TrafficConfig {
+    fn default() -> Self {
+        Self {
+            clients: 40,
+            interval_ms: 2000,
+            request_time: Span::ms(30, 600),
+        }
+    }
+}
+
+/// Which side of the migration served (or failed) a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PathKind {
+    Old,
+    New,
+    /// The name did not resolve to a known load balancer.
+    Nowhere,
+}
+
+/// Served and failed requests on one path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PathCounts {
+    pub served: u64,
+    pub failed: u64,
+}
+
+/// One failed request, kept for the report (the first few only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedRequest {
+    pub at_ms: Millis,
+    pub client: u32,
+    pub path: PathKind,
+    pub load_balancer: String,
+    pub reason: String,
+}
+
+/// What the clients saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TrafficReport {
+    pub old: PathCounts,
+    pub new: PathCounts,
+    pub nowhere: PathCounts,
+    /// The first failures, oldest first.
+    pub first_failures: Vec<FailedRequest>,
+    /// When the old load balancer last received a request.
+    pub last_old_request_ms: Option<Millis>,
+    /// When the new path first served a request.
+    pub first_new_request_ms: Option<Millis>,
+}
+
+impl TrafficReport {
+    pub fn served(&self) -> u64 {
+        self.old.served + self.new.served + self.nowhere.served
+    }
+    pub fn failed(&self) -> u64 {
+        self.old.failed + self.new.failed + self.nowhere.failed
+    }
+    fn counts(&mut self, path: PathKind) -> &mut PathCounts {
+        match path {
+            PathKind::Old => &mut self.old,
+            PathKind::New => &mut self.new,
+            PathKind::Nowhere => &mut self.nowhere,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    id: u32,
+    next_at: Millis,
+    cache: DnsCache,
+}
+
+#[derive(Debug, Clone)]
+struct InFlight {
+    client: u32,
+    ends_at: Millis,
+    path: PathKind,
+    lb: String,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Traffic {
+    config: TrafficConfig,
+    clients: Vec<Client>,
+    durations: Vec<Millis>,
+    in_flight: Vec<InFlight>,
+    pub report: TrafficReport,
+    /// Requests, target 5xx and load balancer 5xx per load balancer name in the current tick.
+    tick_counts: std::collections::BTreeMap<String, [u32; 3]>,
+    /// Stops the clients (after a test is over) without losing the counts.
+    pub paused: bool,
+}
+
+const KEEP_FAILURES: usize = 20;
+
+impl Traffic {
+    pub(crate) fn new(
+        config: &TrafficConfig,
+        profile: &FaultProfile,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
+        let clients = (0..config.clients)
+            .map(|id| {
+                let sticky = rng.gen_bool(profile.sticky_clients.clamp(0.0, 1.0));
+                Client {
+                    id,
+                    next_at: rng.gen_range(0..config.interval_ms.max(1)),
+                    cache: if sticky {
+                        DnsCache::ignoring_ttl(profile.sticky_hold_ms)
+                    } else {
+                        DnsCache::default()
+                    },
+                }
+            })
+            .collect();
+        // Request durations are drawn once, so that traffic does not consume the world's draws.
+        let durations = (0..997)
+            .map(|_| {
+                rng.gen_range(
+                    config.request_time.min_ms
+                        ..=config.request_time.max_ms.max(config.request_time.min_ms),
+                )
+            })
+            .collect();
+        Self {
+            config: config.clone(),
+            clients,
+            durations,
+            in_flight: Vec::new(),
+            report: TrafficReport::default(),
+            tick_counts: std::collections::BTreeMap::new(),
+            paused: false,
+        }
+    }
+}
+
+/// Where routing a request ended.
+enum Route {
+    Target {
+        lb: String,
+        path: PathKind,
+        backend: Backend,
+        serving: bool,
+    },
+    Failed {
+        lb: String,
+        path: PathKind,
+        reason: &'static str,
+        elb_5xx: bool,
+    },
+}
+
+impl World {
+    /// Resolves the FQDN as resolver `client` sees the zone at `now`.
+    fn resolve(&self, client: u32, now: Millis) -> (Answer, u32) {
+        let fqdn = normalise(&self.topology.fqdn);
+        let Some(zone) = self.route53.zones.get(&self.topology.zone_id) else {
+            return (Answer::NxDomain, 60);
+        };
+        let records = zone.visible_to(u64::from(client), now);
+        let candidates: Vec<_> = records
+            .iter()
+            .filter(|((name, ty, _), _)| *name == fqdn && (ty == "A" || ty == "CNAME"))
+            .map(|(_, r)| r)
+            .collect();
+        if candidates.is_empty() {
+            return (Answer::NxDomain, 60);
+        }
+        // Weighted records: a resolver picks one in proportion to the weights.
+        let total: u32 = candidates
+            .iter()
+            .map(|r| u32::from(r.weight.unwrap_or(1)))
+            .sum();
+        let record = if candidates.len() == 1 || total == 0 {
+            candidates[0]
+        } else {
+            let u = crate::world::ids::stable_unit(u64::from(client), now / 1000, 0x77);
+            let mut point = (u * f64::from(total)) as u32;
+            let mut chosen = candidates[0];
+            for r in &candidates {
+                let w = u32::from(r.weight.unwrap_or(1));
+                if point < w {
+                    chosen = r;
+                    break;
+                }
+                point -= w;
+            }
+            chosen
+        };
+        let (target, ttl) = match (&record.alias, record.values.first()) {
+            (Some(alias), _) => (alias.dns_name.clone(), 60),
+            (None, Some(value)) => (value.clone(), record.ttl.unwrap_or(300)),
+            (None, None) => return (Answer::NxDomain, 60),
+        };
+        let mut target = normalise(&target);
+        if let Some(rest) = target.strip_prefix("dualstack.") {
+            target = rest.to_string();
+        }
+        (Answer::LoadBalancer(target), ttl)
+    }
+
+    fn route(&mut self, answer: &Answer, now: Millis) -> Route {
+        let Answer::LoadBalancer(dns) = answer else {
+            return Route::Failed {
+                lb: String::new(),
+                path: PathKind::Nowhere,
+                reason: "name did not resolve",
+                elb_5xx: false,
+            };
+        };
+        let Some(lb) = self
+            .elb
+            .load_balancers
+            .values()
+            .find(|l| l.dns_name == *dns)
+        else {
+            return Route::Failed {
+                lb: dns.clone(),
+                path: PathKind::Nowhere,
+                reason: "no load balancer at the resolved name",
+                elb_5xx: false,
+            };
+        };
+        let path = if lb.old_side {
+            PathKind::Old
+        } else {
+            PathKind::New
+        };
+        let lb_name = lb.name.clone();
+        if lb.deleted {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "load balancer deleted",
+                elb_5xx: false,
+            };
+        }
+        if now < lb.active_at {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "load balancer still provisioning",
+                elb_5xx: false,
+            };
+        }
+        let Some(tg_arn) = self.elb.front_tg_of(&lb.arn) else {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "no listener",
+                elb_5xx: false,
+            };
+        };
+        let Some(tg) = self.elb.target_groups.get_mut(&tg_arn) else {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "503: target group gone",
+                elb_5xx: true,
+            };
+        };
+        let registered: Vec<&crate::world::elb::TargetRec> = tg
+            .targets
+            .values()
+            .filter(|t| t.draining_until.is_none())
+            .collect();
+        let healthy: Vec<&crate::world::elb::TargetRec> = registered
+            .iter()
+            .copied()
+            .filter(|t| t.state == TargetState::Healthy)
+            .collect();
+        // Fail-open: with no healthy target the ALB sends to every registered one.
+        let pool = if healthy.is_empty() {
+            registered
+        } else {
+            healthy
+        };
+        if pool.is_empty() {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "503: no registered targets",
+                elb_5xx: true,
+            };
+        }
+        let chosen = pool[tg.cursor % pool.len()];
+        let (backend, serving) = (chosen.backend.clone(), chosen.serving);
+        tg.cursor = tg.cursor.wrapping_add(1);
+        Route::Target {
+            lb: lb_name,
+            path,
+            backend,
+            serving,
+        }
+    }
+
+    /// Sends the requests clients start in `[from, to)`.
+    pub(crate) fn dispatch_traffic(&mut self, from: Millis, to: Millis) {
+        if self.traffic.paused {
+            return;
+        }
+        let interval = self.traffic.config.interval_ms.max(1);
+        for i in 0..self.traffic.clients.len() {
+            loop {
+                let client = &self.traffic.clients[i];
+                let at = client.next_at;
+                if at >= to {
+                    break;
+                }
+                let id = client.id;
+                let cached = client.cache.get(at).cloned();
+                self.traffic.clients[i].next_at = at.max(from) + interval;
+                let answer = match cached {
+                    Some(a) => a,
+                    None => {
+                        let (a, ttl) = self.resolve(id, at);
+                        self.traffic.clients[i].cache.put(a.clone(), ttl, at);
+                        a
+                    }
+                };
+                let route = self.route(&answer, at);
+                let duration = self.traffic.durations
+                    [(at / 7 + u64::from(id)) as usize % self.traffic.durations.len()];
+                match route {
+                    Route::Target {
+                        lb,
+                        path,
+                        backend,
+                        serving,
+                    } => {
+                        self.count_request(&lb, at, !serving, false);
+                        if serving {
+                            self.traffic.in_flight.push(InFlight {
+                                client: id,
+                                ends_at: at + duration,
+                                path,
+                                lb,
+                                backend,
+                            });
+                        } else {
+                            self.fail(at, id, path, &lb, "502: target did not answer");
+                        }
+                    }
+                    Route::Failed {
+                        lb,
+                        path,
+                        reason,
+                        elb_5xx,
+                    } => {
+                        if path != PathKind::Nowhere {
+                            self.count_request(&lb, at, false, elb_5xx);
+                        }
+                        self.fail(at, id, path, &lb, reason);
+                    }
+                }
+            }
+        }
+    }
+
+    fn count_request(&mut self, lb_name: &str, at: Millis, target_5xx: bool, elb_5xx: bool) {
+        let Some(lb) = self.elb.live_lb_by_name(lb_name) else {
+            return;
+        };
+        if lb.old_side {
+            self.traffic.report.last_old_request_ms = Some(at);
+        } else if self.traffic.report.first_new_request_ms.is_none() && !target_5xx && !elb_5xx {
+            self.traffic.report.first_new_request_ms = Some(at);
+        }
+        // Counted per tick and published once per tick (see `flush_request_metrics`): building
+        // CloudWatch keys per request would dominate the simulation's cost.
+        let counts = self
+            .traffic
+            .tick_counts
+            .entry(lb_name.to_string())
+            .or_default();
+        counts[0] += 1;
+        counts[1] += u32::from(target_5xx);
+        counts[2] += u32::from(elb_5xx);
+    }
+
+    /// Publishes the tick's request counts as CloudWatch data points at `at`.
+    pub(crate) fn flush_request_metrics(&mut self, at: Millis) {
+        let counts = std::mem::take(&mut self.traffic.tick_counts);
+        let ns = "AWS/ApplicationELB";
+        for (lb_name, [requests, target_5xx, elb_5xx]) in counts {
+            let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
+                continue;
+            };
+            let dims = vec![("LoadBalancer".to_string(), lb.metric_dimension())];
+            let tg_dims = self
+                .elb
+                .front_tg_of(&lb.arn)
+                .and_then(|arn| self.elb.target_groups.get(&arn))
+                .map(|tg| {
+                    vec![
+                        dims[0].clone(),
+                        ("TargetGroup".to_string(), tg.metric_dimension()),
+                    ]
+                });
+            self.cloudwatch
+                .add(ns, "RequestCount", &dims, at, f64::from(requests));
+            if let Some(tg_dims) = &tg_dims {
+                self.cloudwatch
+                    .add(ns, "RequestCount", tg_dims, at, f64::from(requests));
+                if target_5xx > 0 {
+                    self.cloudwatch.add(
+                        ns,
+                        "HTTPCode_Target_5XX_Count",
+                        tg_dims,
+                        at,
+                        f64::from(target_5xx),
+                    );
+                }
+            }
+            if target_5xx > 0 {
+                self.cloudwatch.add(
+                    ns,
+                    "HTTPCode_Target_5XX_Count",
+                    &dims,
+                    at,
+                    f64::from(target_5xx),
+                );
+            }
+            if elb_5xx > 0 {
+                self.cloudwatch
+                    .add(ns, "HTTPCode_ELB_5XX_Count", &dims, at, f64::from(elb_5xx));
+            }
+        }
+    }
+
+    fn fail(&mut self, at: Millis, client: u32, path: PathKind, lb: &str, reason: &str) {
+        let report = &mut self.traffic.report;
+        report.counts(path).failed += 1;
+        if report.first_failures.len() < KEEP_FAILURES {
+            report.first_failures.push(FailedRequest {
+                at_ms: at,
+                client,
+                path,
+                load_balancer: lb.to_string(),
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// Ends the requests in flight: those whose task or instance died at `at` before they
+    /// finished fail, the rest are served.
+    pub(crate) fn settle_traffic(&mut self, at: Millis, killed: &[String]) {
+        let in_flight = std::mem::take(&mut self.traffic.in_flight);
+        for r in in_flight {
+            let died = match &r.backend {
+                Backend::Task(id) => killed.iter().any(|k| k == id),
+                Backend::Instance(id) => killed
+                    .iter()
+                    .any(|k| k.strip_prefix("instance:") == Some(id.as_str())),
+            };
+            if died && r.ends_at > at {
+                self.fail(
+                    at,
+                    r.client,
+                    r.path,
+                    &r.lb,
+                    "target stopped mid-request without draining",
+                );
+            } else {
+                self.traffic.report.counts(r.path).served += 1;
+            }
+        }
+    }
+}

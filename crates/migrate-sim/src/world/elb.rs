@@ -1,0 +1,186 @@
+//! Application load balancers, target groups, listeners and target health.
+
+use std::collections::BTreeMap;
+
+use migrate_engine::ports::{
+    HealthCheck, ListenerProtocol, LoadBalancer, Tags, TargetGroup, TargetHealth, TargetState,
+};
+
+use crate::clock::Millis;
+
+#[derive(Debug, Clone)]
+pub(crate) struct LbRec {
+    pub arn: String,
+    pub name: String,
+    pub dns_name: String,
+    pub zone_id: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub internal: bool,
+    pub vpc_id: String,
+    pub active_at: Millis,
+    pub tags: Tags,
+    pub visible_at: Millis,
+    pub deleted: bool,
+    /// True for the load balancer the old side already had.
+    pub old_side: bool,
+}
+
+impl LbRec {
+    pub fn to_port(&self, now: Millis) -> LoadBalancer {
+        LoadBalancer {
+            arn: self.arn.clone(),
+            name: self.name.clone(),
+            dns_name: self.dns_name.clone(),
+            canonical_hosted_zone_id: self.zone_id.clone(),
+            security_groups: self.security_groups.clone(),
+            vpc_id: self.vpc_id.clone(),
+            state: if now >= self.active_at {
+                "active"
+            } else {
+                "provisioning"
+            }
+            .into(),
+        }
+    }
+
+    /// The `LoadBalancer` dimension CloudWatch uses: the ARN after `:loadbalancer/`.
+    pub fn metric_dimension(&self) -> String {
+        self.arn
+            .split_once(":loadbalancer/")
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// What answers behind a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Task(String),
+    Instance(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TargetRec {
+    pub id: String,
+    pub port: u16,
+    pub backend: Backend,
+    pub state: TargetState,
+    pub ok_streak: u32,
+    pub fail_streak: u32,
+    pub next_check: Millis,
+    /// Set while deregistering: the target leaves the group at this instant.
+    pub draining_until: Option<Millis>,
+    pub healthy_since: Option<Millis>,
+    /// Recomputed every tick: would a request to this target succeed?
+    pub serving: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TgRec {
+    pub arn: String,
+    pub name: String,
+    pub port: u16,
+    pub target_type: String,
+    pub vpc_id: String,
+    pub health_check: HealthCheck,
+    pub deregistration_delay_ms: Millis,
+    pub tags: Tags,
+    pub visible_at: Millis,
+    pub targets: BTreeMap<(String, u16), TargetRec>,
+    /// Round-robin cursor for request routing.
+    pub cursor: usize,
+}
+
+impl TgRec {
+    pub fn metric_dimension(&self) -> String {
+        self.arn
+            .split_once(":targetgroup/")
+            .map(|(_, d)| format!("targetgroup/{d}"))
+            .unwrap_or_default()
+    }
+
+    pub fn health(&self) -> Vec<TargetHealth> {
+        self.targets
+            .values()
+            .map(|t| TargetHealth {
+                target_id: t.id.clone(),
+                port: t.port,
+                state: if t.draining_until.is_some() {
+                    TargetState::Draining
+                } else {
+                    t.state
+                },
+                reason: match (t.draining_until.is_some(), t.state) {
+                    (true, _) => Some("Target.DeregistrationInProgress".into()),
+                    (false, TargetState::Unhealthy) => Some("Target.FailedHealthChecks".into()),
+                    (false, TargetState::Initial) => Some("Elb.RegistrationInProgress".into()),
+                    (false, TargetState::Unused) => Some("Target.NotInUse".into()),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ListenerRec {
+    pub arn: String,
+    pub load_balancer_arn: String,
+    pub port: u16,
+    pub protocol: ListenerProtocol,
+    pub certificate_arn: Option<String>,
+    pub target_group_arn: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Elb {
+    pub load_balancers: BTreeMap<String, LbRec>,
+    pub target_groups: BTreeMap<String, TgRec>,
+    pub listeners: BTreeMap<String, ListenerRec>,
+}
+
+impl Elb {
+    pub fn live_lb_by_name(&self, name: &str) -> Option<&LbRec> {
+        self.load_balancers
+            .values()
+            .find(|l| !l.deleted && l.name == name)
+    }
+
+    pub fn tg_by_name(&self, name: &str) -> Option<&TgRec> {
+        self.target_groups.values().find(|t| t.name == name)
+    }
+
+    /// Load balancers forwarding to the target group through a listener.
+    pub fn lbs_of_tg(&self, tg_arn: &str) -> Vec<String> {
+        let mut arns: Vec<String> = self
+            .listeners
+            .values()
+            .filter(|l| l.target_group_arn == tg_arn)
+            .map(|l| l.load_balancer_arn.clone())
+            .collect();
+        arns.dedup();
+        arns
+    }
+
+    pub fn tg_to_port(&self, tg: &TgRec) -> TargetGroup {
+        TargetGroup {
+            arn: tg.arn.clone(),
+            name: tg.name.clone(),
+            port: tg.port,
+            target_type: tg.target_type.clone(),
+            load_balancer_arns: self.lbs_of_tg(&tg.arn),
+        }
+    }
+
+    /// The target group the load balancer's lowest listener forwards to (what a client's
+    /// request meets).
+    pub fn front_tg_of(&self, lb_arn: &str) -> Option<String> {
+        self.listeners
+            .values()
+            .filter(|l| l.load_balancer_arn == lb_arn)
+            .min_by_key(|l| l.port)
+            .map(|l| l.target_group_arn.clone())
+    }
+}

@@ -1,0 +1,1126 @@
+//! The simulated account: every resource, its clock, and the rules by which it changes on its own.
+//!
+//! The world is passive. Port calls, and the test harness, ask it to [`World::advance_to`] a
+//! virtual instant first; it then runs its one-second ticks up to that instant, each tick serving
+//! the traffic of the second before it and then applying whatever became due (tasks reaching
+//! RUNNING, health checks, deregistrations ending, instances terminating). Ticks make the order of
+//! events total and independent of when the engine happens to look.
+
+pub(crate) mod asg;
+pub(crate) mod ec2;
+pub(crate) mod ecs;
+pub(crate) mod elb;
+pub(crate) mod ids;
+pub(crate) mod route53;
+
+use std::collections::BTreeMap;
+
+use migrate_engine::ports::{
+    AliasTarget, Capacity, DnsRecord, ServiceLoadBalancer, Tags, TargetState,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::clock::Millis;
+use crate::faults::{CrashPoint, FaultProfile, Span};
+use crate::metrics::CloudWatch;
+use crate::topology::Topology;
+use crate::traffic::{Traffic, TrafficConfig};
+
+use self::asg::{Asg, InstanceRec, InstanceState};
+use self::ec2::Ec2;
+use self::ecs::{
+    ClusterRec, Ecs, Launch, ServiceRec, ServiceState, TaskDefRec, TaskRec, TaskState,
+};
+use self::elb::{Backend, Elb, LbRec, ListenerRec, TargetRec, TgRec};
+use self::ids::Ids;
+use self::route53::{Route53, ZoneRec, ZoneVersion};
+
+/// The world's time step.
+pub(crate) const TICK: Millis = 1000;
+
+/// The part of a service its tick reads.
+struct ServiceView {
+    cluster: String,
+    name: String,
+    state: ServiceState,
+    desired: u32,
+    load_balancer: Option<ServiceLoadBalancer>,
+    ready_at: Option<Millis>,
+}
+
+/// How often HealthyHostCount is sampled.
+const HOST_COUNT_SAMPLE: Millis = 10 * TICK;
+
+/// The hosted zone id AWS gives application load balancers in the simulated region.
+pub(crate) const ALB_ZONE_ID: &str = "Z14GRHDCWA56QT";
+
+/// One API call as the world counts it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ApiLog {
+    /// Calls per service (`ecs`, `elbv2`, ...), faulted ones included.
+    pub per_service: BTreeMap<String, u64>,
+    /// Calls per operation (`ecs:CreateService`, ...).
+    pub per_operation: BTreeMap<String, u64>,
+    pub total: u64,
+    pub faults_injected: u64,
+}
+
+/// A resource the migration created, as the audit sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Creation {
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    pub at: Millis,
+}
+
+pub struct World {
+    pub(crate) seed: u64,
+    pub(crate) topology: Topology,
+    pub(crate) profile: FaultProfile,
+    pub(crate) now: Millis,
+    pub(crate) rng: ChaCha8Rng,
+    pub(crate) fault_rng: ChaCha8Rng,
+    pub(crate) ids: Ids,
+    pub(crate) ecs: Ecs,
+    pub(crate) ec2: Ec2,
+    pub(crate) elb: Elb,
+    pub(crate) asg: Asg,
+    pub(crate) route53: Route53,
+    pub(crate) cloudwatch: CloudWatch,
+    pub(crate) traffic: Traffic,
+    pub(crate) api: ApiLog,
+    pub(crate) crash: Option<CrashPoint>,
+    pub(crate) crashes: u32,
+    pub(crate) creations: Vec<Creation>,
+    /// When the old Auto Scaling group was told to scale to zero.
+    pub(crate) timeline_scale_in: Option<Millis>,
+    /// Tasks that died without draining during the current tick.
+    killed: Vec<String>,
+}
+
+impl World {
+    pub(crate) fn new(
+        seed: u64,
+        topology: Topology,
+        profile: FaultProfile,
+        traffic: &TrafficConfig,
+    ) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(1);
+        let mut fault_rng = ChaCha8Rng::seed_from_u64(seed);
+        fault_rng.set_stream(2);
+        let mut traffic_rng = ChaCha8Rng::seed_from_u64(seed);
+        traffic_rng.set_stream(3);
+        let cloudwatch = CloudWatch {
+            delay_ms: profile.metric_delay_ms,
+            ..CloudWatch::default()
+        };
+        let traffic = Traffic::new(traffic, &profile, &mut traffic_rng);
+        let mut world = Self {
+            seed,
+            topology,
+            profile,
+            now: 0,
+            rng,
+            fault_rng,
+            ids: Ids::new(seed),
+            ecs: Ecs::default(),
+            ec2: Ec2::default(),
+            elb: Elb::default(),
+            asg: Asg::default(),
+            route53: Route53::default(),
+            cloudwatch,
+            traffic,
+            api: ApiLog::default(),
+            crash: None,
+            crashes: 0,
+            creations: Vec::new(),
+            timeline_scale_in: None,
+            killed: Vec::new(),
+        };
+        world.seed_old_side();
+        world
+    }
+
+    pub(crate) fn draw(&mut self, span: Span) -> Millis {
+        if span.max_ms <= span.min_ms {
+            span.min_ms
+        } else {
+            self.rng.gen_range(span.min_ms..=span.max_ms)
+        }
+    }
+
+    pub(crate) fn arn(&self, service: &str, rest: &str) -> String {
+        format!(
+            "arn:aws:{service}:{}:{}:{rest}",
+            self.topology.region, self.topology.account
+        )
+    }
+
+    pub(crate) fn lb_dns_name(&mut self, name: &str) -> String {
+        let n = self.ids.raw() % 9_000_000_000 + 1_000_000_000;
+        format!("{name}-{n}.{}.elb.amazonaws.com", self.topology.region).to_ascii_lowercase()
+    }
+
+    /// Builds the old side the topology describes, all of it healthy and serving.
+    fn seed_old_side(&mut self) {
+        let t = self.topology.clone();
+        let no_tags = Tags::new;
+        for (id, name) in [
+            (&t.old_lb_security_group_id, &t.old_lb_security_group_name),
+            (&t.old_app_security_group_id, &t.old_app_security_group_name),
+        ]
+        .into_iter()
+        .chain(
+            t.data_stores
+                .iter()
+                .map(|d| (&d.security_group_id, &d.security_group_name)),
+        ) {
+            self.ec2.groups.insert(
+                id.clone(),
+                ec2::GroupRec {
+                    id: id.clone(),
+                    name: name.clone(),
+                    vpc_id: t.vpc_id.clone(),
+                    tags: no_tags(),
+                    visible_at: 0,
+                },
+            );
+        }
+        self.ec2.rules.insert(
+            (
+                t.old_app_security_group_id.clone(),
+                t.old_lb_security_group_id.clone(),
+                80,
+            ),
+            "from the old load balancer".into(),
+        );
+        for d in &t.data_stores {
+            self.ec2.rules.insert(
+                (
+                    d.security_group_id.clone(),
+                    t.old_app_security_group_id.clone(),
+                    d.port,
+                ),
+                format!("{} from the old instances", d.name),
+            );
+        }
+
+        let lb_hex = self.ids.hex16();
+        let lb_arn = self.arn(
+            "elasticloadbalancing",
+            &format!("loadbalancer/app/{}/{lb_hex}", t.old_lb_name),
+        );
+        let lb_dns = self.lb_dns_name(&t.old_lb_name);
+        self.elb.load_balancers.insert(
+            lb_arn.clone(),
+            LbRec {
+                arn: lb_arn.clone(),
+                name: t.old_lb_name.clone(),
+                dns_name: lb_dns.clone(),
+                zone_id: ALB_ZONE_ID.into(),
+                subnets: t.public_subnets.clone(),
+                security_groups: vec![t.old_lb_security_group_id.clone()],
+                internal: false,
+                vpc_id: t.vpc_id.clone(),
+                active_at: 0,
+                tags: no_tags(),
+                visible_at: 0,
+                deleted: false,
+                old_side: true,
+            },
+        );
+        let tg_hex = self.ids.hex16();
+        let tg_arn = self.arn(
+            "elasticloadbalancing",
+            &format!("targetgroup/{}/{tg_hex}", t.old_target_group_name),
+        );
+        self.elb.target_groups.insert(
+            tg_arn.clone(),
+            TgRec {
+                arn: tg_arn.clone(),
+                name: t.old_target_group_name.clone(),
+                port: 80,
+                target_type: "instance".into(),
+                vpc_id: t.vpc_id.clone(),
+                health_check: t.old_health_check.clone(),
+                deregistration_delay_ms: u64::from(t.old_deregistration_delay_secs) * 1000,
+                tags: no_tags(),
+                visible_at: 0,
+                targets: BTreeMap::new(),
+                cursor: 0,
+            },
+        );
+        let listener_hex = self.ids.hex16();
+        let listener_arn = self.arn(
+            "elasticloadbalancing",
+            &format!("listener/app/{}/{lb_hex}/{listener_hex}", t.old_lb_name),
+        );
+        self.elb.listeners.insert(
+            listener_arn.clone(),
+            ListenerRec {
+                arn: listener_arn,
+                load_balancer_arn: lb_arn.clone(),
+                port: 80,
+                protocol: migrate_engine::ports::ListenerProtocol::Http,
+                certificate_arn: None,
+                target_group_arn: tg_arn.clone(),
+                tags: no_tags(),
+            },
+        );
+
+        if let Some(cert) = &t.old_certificate_arn {
+            let hex = self.ids.hex16();
+            let arn = self.arn(
+                "elasticloadbalancing",
+                &format!("listener/app/{}/{lb_hex}/{hex}", t.old_lb_name),
+            );
+            self.elb.listeners.insert(
+                arn.clone(),
+                ListenerRec {
+                    arn,
+                    load_balancer_arn: lb_arn.clone(),
+                    port: 443,
+                    protocol: migrate_engine::ports::ListenerProtocol::Https,
+                    certificate_arn: Some(cert.clone()),
+                    target_group_arn: tg_arn.clone(),
+                    tags: no_tags(),
+                },
+            );
+        }
+
+        // The Auto Scaling group and its instances, all in service.
+        let mut instances = BTreeMap::new();
+        for _ in 0..t.asg_instances {
+            let id = self.ids.ec2("i");
+            instances.insert(
+                id.clone(),
+                InstanceRec {
+                    id,
+                    state: InstanceState::InService,
+                },
+            );
+        }
+        let instance_ids: Vec<String> = instances.keys().cloned().collect();
+        let mut asg_tags = Tags::new();
+        if let Some(env) = &t.beanstalk_environment {
+            asg_tags.insert("elasticbeanstalk:environment-name".into(), env.clone());
+        }
+        self.asg.groups.insert(
+            t.asg_name.clone(),
+            asg::GroupRec {
+                name: t.asg_name.clone(),
+                capacity: Capacity {
+                    min: t.asg_instances,
+                    max: t.asg_instances * 2,
+                    desired: t.asg_instances,
+                },
+                instances,
+                target_group_arns: if t.asg_attached_to_target_group {
+                    vec![tg_arn.clone()]
+                } else {
+                    vec![]
+                },
+                tags: asg_tags,
+                emptied_at: None,
+            },
+        );
+        let healthy_target = |id: String, port: u16, backend: Backend| TargetRec {
+            id,
+            port,
+            backend,
+            state: TargetState::Healthy,
+            ok_streak: 10,
+            fail_streak: 0,
+            next_check: 1000 + port as u64 * 37 % 5000,
+            draining_until: None,
+            healthy_since: Some(0),
+            serving: true,
+        };
+        if t.asg_attached_to_target_group {
+            let tg = self.elb.target_groups.get_mut(&tg_arn);
+            if let Some(tg) = tg {
+                for id in &instance_ids {
+                    tg.targets.insert(
+                        (id.clone(), 80),
+                        healthy_target(id.clone(), 80, Backend::Instance(id.clone())),
+                    );
+                }
+            }
+        }
+
+        // The ECS-on-EC2 cluster, its task definitions, services and tasks.
+        if let Some(cluster) = &t.old_cluster {
+            self.ecs.clusters.insert(
+                cluster.clone(),
+                ClusterRec {
+                    name: cluster.clone(),
+                    arn: self.arn("ecs", &format!("cluster/{cluster}")),
+                    active: true,
+                    tags: no_tags(),
+                    visible_at: 0,
+                },
+            );
+            let mut port = 32768u16;
+            for (si, s) in t.old_services.iter().enumerate() {
+                let td_arn = self.arn(
+                    "ecs",
+                    &format!("task-definition/{}:1", s.task_definition_family),
+                );
+                let containers: Vec<serde_json::Value> = match &s.load_balanced_container {
+                    Some((name, cport)) => vec![
+                        serde_json::json!({
+                            "name": name, "image": format!("nginx:{}", s.name), "essential": true,
+                            "portMappings": [{"containerPort": cport, "hostPort": 0, "protocol": "tcp"}],
+                            "links": ["php-fpm"]
+                        }),
+                        serde_json::json!({"name": "php-fpm", "image": "shop/php-fpm:1", "essential": true}),
+                    ],
+                    None => vec![
+                        serde_json::json!({"name": s.name, "image": "shop/php-fpm:1", "essential": true,
+                        "command": ["php", "artisan", "queue:work"]}),
+                    ],
+                };
+                self.ecs.task_definitions.insert(
+                    td_arn.clone(),
+                    TaskDefRec {
+                        arn: td_arn.clone(),
+                        family: s.task_definition_family.clone(),
+                        revision: 1,
+                        active: true,
+                        definition: serde_json::json!({
+                            "taskDefinitionArn": td_arn, "family": s.task_definition_family, "revision": 1,
+                            "networkMode": "bridge", "requiresCompatibilities": ["EC2"],
+                            "containerDefinitions": containers, "status": "ACTIVE"
+                        }),
+                        tags: no_tags(),
+                        visible_at: 0,
+                    },
+                );
+                self.ecs
+                    .revisions
+                    .insert(s.task_definition_family.clone(), 1);
+                let generation = self.ecs.next_service_generation;
+                self.ecs.next_service_generation += 1;
+                self.ecs.services.insert(
+                    (cluster.clone(), s.name.clone(), generation),
+                    ServiceRec {
+                        arn: self.arn("ecs", &format!("service/{cluster}/{}", s.name)),
+                        name: s.name.clone(),
+                        cluster: cluster.clone(),
+                        state: ServiceState::Active,
+                        task_definition_arn: td_arn,
+                        desired: s.desired,
+                        load_balancer: s.load_balanced_container.as_ref().map(|(c, p)| {
+                            ServiceLoadBalancer {
+                                target_group_arn: tg_arn.clone(),
+                                container_name: c.clone(),
+                                container_port: *p,
+                            }
+                        }),
+                        launch: Launch::Ec2,
+                        security_groups: vec![t.old_app_security_group_id.clone()],
+                        spec: None,
+                        tags: no_tags(),
+                        created_at: 0,
+                        visible_at: 0,
+                        grace_ms: 0,
+                        ready_at: Some(0),
+                        stopped_reasons: vec![],
+                        new_side: false,
+                    },
+                );
+                for n in 0..s.desired {
+                    let instance =
+                        instance_ids[(n as usize + si) % instance_ids.len().max(1)].clone();
+                    let id = self.ids.hex16();
+                    port += 1;
+                    self.ecs.tasks.insert(
+                        id.clone(),
+                        TaskRec {
+                            id: id.clone(),
+                            cluster: cluster.clone(),
+                            service: s.name.clone(),
+                            state: TaskState::Running,
+                            target_id: instance.clone(),
+                            target_port: port,
+                            instance: Some(instance.clone()),
+                            security_groups: vec![t.old_app_security_group_id.clone()],
+                            started_at: 0,
+                            running_since: Some(0),
+                            app_ok: true,
+                        },
+                    );
+                    if s.load_balanced_container.is_some() {
+                        if let Some(tg) = self.elb.target_groups.get_mut(&tg_arn) {
+                            tg.targets.insert(
+                                (instance.clone(), port),
+                                healthy_target(instance, port, Backend::Task(id)),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
+        // Route53: the FQDN is an alias to the old load balancer.
+        let mut records = BTreeMap::new();
+        let record = DnsRecord {
+            name: t.fqdn.clone(),
+            record_type: "A".into(),
+            ttl: None,
+            values: vec![],
+            alias: Some(AliasTarget {
+                dns_name: format!("dualstack.{lb_dns}."),
+                hosted_zone_id: ALB_ZONE_ID.into(),
+                evaluate_target_health: false,
+            }),
+            set_identifier: None,
+            weight: None,
+        };
+        records.insert(route53::key_of(&record), record);
+        self.route53.zones.insert(
+            t.zone_id.clone(),
+            ZoneRec {
+                id: t.zone_id.clone(),
+                name: t.zone_name.clone(),
+                versions: vec![ZoneVersion {
+                    submitted_at: 0,
+                    insync_at: 0,
+                    records,
+                }],
+            },
+        );
+    }
+
+    /// Runs the world's ticks up to `t`.
+    pub(crate) fn advance_to(&mut self, t: Millis) {
+        while self.now + TICK <= t {
+            self.now += TICK;
+            let at = self.now;
+            self.tick(at);
+        }
+    }
+
+    fn tick(&mut self, at: Millis) {
+        self.dispatch_traffic(at - TICK, at);
+        // Requests started in the second before `at` are published in that second's minute.
+        self.flush_request_metrics(at - 1);
+        self.tick_instances(at);
+        self.tick_tasks(at);
+        self.tick_targets(at);
+        self.tick_services(at);
+        self.refresh_serving();
+        let killed = std::mem::take(&mut self.killed);
+        self.settle_traffic(at, &killed);
+        self.record_host_counts(at);
+        // ECS forgets stopped tasks; so does the world, once their requests are settled.
+        self.ecs.tasks.retain(|_, t| t.alive());
+    }
+
+    /// A task stops at once, without draining: requests in flight on it fail.
+    pub(crate) fn kill_task(&mut self, id: &str, reason: &str) {
+        let Some(task) = self.ecs.tasks.get_mut(id) else {
+            return;
+        };
+        if !task.alive() {
+            return;
+        }
+        task.state = TaskState::Stopped;
+        let (cluster, service) = (task.cluster.clone(), task.service.clone());
+        self.killed.push(id.to_string());
+        for tg in self.elb.target_groups.values_mut() {
+            tg.targets
+                .retain(|_, t| t.backend != Backend::Task(id.to_string()));
+        }
+        if let Some(key) = self.ecs.live_service_key(&cluster, &service) {
+            if let Some(s) = self.ecs.services.get_mut(&key) {
+                s.stopped_reasons.push(reason.to_string());
+            }
+        }
+    }
+
+    /// Deregisters the target backed by `backend` everywhere: it drains for its group's delay.
+    fn deregister_backend(&mut self, backend: &Backend, at: Millis) -> Millis {
+        let mut until = at;
+        for tg in self.elb.target_groups.values_mut() {
+            let delay = tg.deregistration_delay_ms;
+            for t in tg.targets.values_mut() {
+                if &t.backend == backend && t.draining_until.is_none() {
+                    t.draining_until = Some(at + delay);
+                    until = until.max(at + delay);
+                }
+            }
+        }
+        until
+    }
+
+    fn tick_instances(&mut self, at: Millis) {
+        let names: Vec<String> = self.asg.groups.keys().cloned().collect();
+        for name in names {
+            let mut to_kill = Vec::new();
+            let mut launches = 0u32;
+            let mut drains = Vec::new();
+            {
+                let Some(g) = self.asg.groups.get_mut(&name) else {
+                    continue;
+                };
+                for inst in g.instances.values_mut() {
+                    match inst.state {
+                        InstanceState::Pending { in_service_at } if in_service_at <= at => {
+                            inst.state = InstanceState::InService;
+                        }
+                        InstanceState::Draining { terminate_at } if terminate_at <= at => {
+                            inst.state = InstanceState::Terminating {
+                                terminated_at: at + 10_000,
+                            };
+                            to_kill.push(inst.id.clone());
+                        }
+                        InstanceState::Terminating { terminated_at } if terminated_at <= at => {
+                            inst.state = InstanceState::Terminated;
+                        }
+                        _ => {}
+                    }
+                }
+                let active: Vec<String> = g
+                    .instances
+                    .values()
+                    .filter(|i| i.counts_in_service())
+                    .map(|i| i.id.clone())
+                    .collect();
+                let desired = g.capacity.desired;
+                if (active.len() as u32) < desired {
+                    launches = desired - active.len() as u32;
+                } else {
+                    // Scale-in terminates the newest instances first (ids sort by creation here).
+                    for id in active.iter().rev().take(active.len() - desired as usize) {
+                        drains.push(id.clone());
+                    }
+                }
+                if g.instances
+                    .values()
+                    .all(|i| i.state == InstanceState::Terminated)
+                    && !g.instances.is_empty()
+                    && g.emptied_at.is_none()
+                {
+                    g.emptied_at = Some(at);
+                }
+            }
+            let attached = self
+                .asg
+                .groups
+                .get(&name)
+                .map(|g| !g.target_group_arns.is_empty())
+                .unwrap_or(false);
+            for id in drains {
+                let state = if attached {
+                    let until = self.deregister_backend(&Backend::Instance(id.clone()), at);
+                    InstanceState::Draining {
+                        terminate_at: until,
+                    }
+                } else {
+                    to_kill.push(id.clone());
+                    InstanceState::Terminating {
+                        terminated_at: at + 10_000,
+                    }
+                };
+                if let Some(i) = self
+                    .asg
+                    .groups
+                    .get_mut(&name)
+                    .and_then(|g| g.instances.get_mut(&id))
+                {
+                    i.state = state;
+                }
+            }
+            for _ in 0..launches {
+                let id = self.ids.ec2("i");
+                let boot = self.draw(Span::secs(60, 120));
+                if let Some(g) = self.asg.groups.get_mut(&name) {
+                    g.instances.insert(
+                        id.clone(),
+                        InstanceRec {
+                            id,
+                            state: InstanceState::Pending {
+                                in_service_at: at + boot,
+                            },
+                        },
+                    );
+                    g.emptied_at = None;
+                }
+            }
+            for id in to_kill {
+                // The instance shuts down: its containers die with it, and a target that was
+                // still registered stops answering mid-request.
+                for tg in self.elb.target_groups.values_mut() {
+                    tg.targets
+                        .retain(|_, t| t.backend != Backend::Instance(id.clone()));
+                }
+                let tasks: Vec<String> = self
+                    .ecs
+                    .tasks
+                    .values()
+                    .filter(|t| t.alive() && t.instance.as_deref() == Some(id.as_str()))
+                    .map(|t| t.id.clone())
+                    .collect();
+                for task in tasks {
+                    self.kill_task(&task, "Host EC2 instance terminated");
+                }
+                self.killed.push(format!("instance:{id}"));
+            }
+        }
+    }
+
+    fn tick_tasks(&mut self, at: Millis) {
+        let mut became_running = Vec::new();
+        for task in self.ecs.tasks.values_mut() {
+            match task.state {
+                TaskState::Provisioning { running_at } if running_at <= at => {
+                    task.state = TaskState::Running;
+                    task.running_since = Some(at);
+                    became_running.push(task.id.clone());
+                }
+                TaskState::Draining { stop_at } if stop_at <= at => {
+                    task.state = TaskState::Stopped;
+                }
+                _ => {}
+            }
+        }
+        for id in became_running {
+            let Some(task) = self.ecs.tasks.get(&id).cloned() else {
+                continue;
+            };
+            let Some(key) = self.ecs.live_service_key(&task.cluster, &task.service) else {
+                continue;
+            };
+            let Some(lb) = self
+                .ecs
+                .services
+                .get(&key)
+                .and_then(|s| s.load_balancer.clone())
+            else {
+                continue;
+            };
+            let interval = self
+                .elb
+                .target_groups
+                .get(&lb.target_group_arn)
+                .map(|tg| u64::from(tg.health_check.interval_secs) * 1000)
+                .unwrap_or(30_000);
+            let first = self.draw(Span::ms(0, interval.saturating_sub(1)));
+            if let Some(tg) = self.elb.target_groups.get_mut(&lb.target_group_arn) {
+                tg.targets.insert(
+                    (task.target_id.clone(), task.target_port),
+                    TargetRec {
+                        id: task.target_id.clone(),
+                        port: task.target_port,
+                        backend: Backend::Task(id.clone()),
+                        state: TargetState::Initial,
+                        ok_streak: 0,
+                        fail_streak: 0,
+                        next_check: at + first,
+                        draining_until: None,
+                        healthy_since: None,
+                        serving: false,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Would a request (or a health check) from `lb_sgs` to this target succeed now?
+    fn backend_serves(&self, backend: &Backend, port: u16, lb_sgs: &[String]) -> bool {
+        match backend {
+            Backend::Instance(id) => self
+                .asg
+                .groups
+                .values()
+                .filter_map(|g| g.instances.get(id))
+                .any(|i| i.up()),
+            Backend::Task(id) => {
+                let Some(task) = self.ecs.tasks.get(id) else {
+                    return false;
+                };
+                if !matches!(task.state, TaskState::Running | TaskState::Draining { .. })
+                    || !task.app_ok
+                {
+                    return false;
+                }
+                if task.instance.is_some() {
+                    // Old bridge-mode tasks: the instance security group admits the old load
+                    // balancer on the ephemeral range, which the topology does not spell out.
+                    return true;
+                }
+                let reachable = self.ec2.admits(&task.security_groups, lb_sgs, port);
+                let data_ok = self.topology.data_stores.iter().all(|d| {
+                    self.ec2.admits(
+                        std::slice::from_ref(&d.security_group_id),
+                        &task.security_groups,
+                        d.port,
+                    )
+                });
+                reachable && data_ok
+            }
+        }
+    }
+
+    fn lb_sgs_of_tg(&self, tg_arn: &str) -> Option<Vec<String>> {
+        let lbs = self.elb.lbs_of_tg(tg_arn);
+        let mut sgs = Vec::new();
+        let mut any = false;
+        for arn in lbs {
+            // Health checks come from the load balancer's nodes, which exist once it is active.
+            if let Some(lb) = self
+                .elb
+                .load_balancers
+                .get(&arn)
+                .filter(|l| !l.deleted && l.active_at <= self.now)
+            {
+                any = true;
+                sgs.extend(lb.security_groups.iter().cloned());
+            }
+        }
+        any.then_some(sgs)
+    }
+
+    fn tick_targets(&mut self, at: Millis) {
+        let arns: Vec<String> = self.elb.target_groups.keys().cloned().collect();
+        let mut unhealthy_tasks = Vec::new();
+        for arn in arns {
+            let lb_sgs = self.lb_sgs_of_tg(&arn);
+            let Some(tg) = self.elb.target_groups.get(&arn) else {
+                continue;
+            };
+            let hc = tg.health_check.clone();
+            let mut results = Vec::new();
+            for (key, t) in &tg.targets {
+                if t.draining_until.is_some_and(|u| u <= at) {
+                    results.push((key.clone(), None));
+                } else if t.draining_until.is_none() && t.next_check <= at {
+                    let pass = lb_sgs
+                        .as_ref()
+                        .map(|sgs| self.backend_serves(&t.backend, t.port, sgs));
+                    results.push((key.clone(), Some(pass)));
+                }
+            }
+            let Some(tg) = self.elb.target_groups.get_mut(&arn) else {
+                continue;
+            };
+            for (key, result) in results {
+                match result {
+                    None => {
+                        tg.targets.remove(&key);
+                    }
+                    Some(pass) => {
+                        let Some(t) = tg.targets.get_mut(&key) else {
+                            continue;
+                        };
+                        t.next_check = at + u64::from(hc.interval_secs) * 1000;
+                        match pass {
+                            None => t.state = TargetState::Unused,
+                            Some(true) => {
+                                t.ok_streak += 1;
+                                t.fail_streak = 0;
+                                if t.state != TargetState::Healthy
+                                    && t.ok_streak >= hc.healthy_threshold
+                                {
+                                    t.state = TargetState::Healthy;
+                                    t.healthy_since = Some(at);
+                                }
+                                if t.state == TargetState::Unused {
+                                    t.state = TargetState::Initial;
+                                }
+                            }
+                            Some(false) => {
+                                t.fail_streak += 1;
+                                t.ok_streak = 0;
+                                if t.state != TargetState::Unhealthy
+                                    && t.fail_streak >= hc.unhealthy_threshold
+                                {
+                                    t.state = TargetState::Unhealthy;
+                                    t.healthy_since = None;
+                                    if let Backend::Task(id) = &t.backend {
+                                        unhealthy_tasks.push(id.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // ECS replaces tasks that fail their load balancer's health checks once the service's
+        // grace period has passed: the task is deregistered, drains, and stops.
+        for id in unhealthy_tasks {
+            let Some(task) = self.ecs.tasks.get(&id).cloned() else {
+                continue;
+            };
+            let Some(key) = self.ecs.live_service_key(&task.cluster, &task.service) else {
+                continue;
+            };
+            let Some(service) = self.ecs.services.get(&key) else {
+                continue;
+            };
+            if task.running_since.unwrap_or(at) + service.grace_ms > at {
+                continue;
+            }
+            let tg_name = service
+                .load_balancer
+                .as_ref()
+                .and_then(|lb| self.elb.target_groups.get(&lb.target_group_arn))
+                .map(|tg| tg.arn.clone())
+                .unwrap_or_default();
+            let until = self.deregister_backend(&Backend::Task(id.clone()), at);
+            if let Some(t) = self.ecs.tasks.get_mut(&id) {
+                t.state = TaskState::Draining { stop_at: until };
+            }
+            if let Some(s) = self.ecs.services.get_mut(&key) {
+                s.stopped_reasons.push(format!(
+                    "Task failed ELB health checks in (target-group {tg_name})"
+                ));
+            }
+        }
+    }
+
+    fn tick_services(&mut self, at: Millis) {
+        let keys: Vec<(String, String, u64)> = self.ecs.services.keys().cloned().collect();
+        for key in keys {
+            // Only what the reconciliation reads: cloning the whole record (with the request
+            // that created it) every tick would dominate the simulation's cost.
+            let Some(s) = self.ecs.services.get(&key).map(|s| ServiceView {
+                cluster: s.cluster.clone(),
+                name: s.name.clone(),
+                state: s.state,
+                desired: s.desired,
+                load_balancer: s.load_balancer.clone(),
+                ready_at: s.ready_at,
+            }) else {
+                continue;
+            };
+            if s.state == ServiceState::Inactive {
+                continue;
+            }
+            let mut live: Vec<(Millis, String)> = self
+                .ecs
+                .tasks
+                .values()
+                .filter(|t| {
+                    t.cluster == s.cluster
+                        && t.service == s.name
+                        && matches!(t.state, TaskState::Provisioning { .. } | TaskState::Running)
+                })
+                .map(|t| (t.started_at, t.id.clone()))
+                .collect();
+            let desired = if s.state == ServiceState::Active {
+                s.desired
+            } else {
+                0
+            };
+            if (live.len() as u32) < desired {
+                for _ in live.len() as u32..desired {
+                    self.launch_task(&key, at);
+                }
+            } else if live.len() as u32 > desired {
+                live.sort_by(|a, b| b.cmp(a));
+                for (_, id) in live.iter().take(live.len() - desired as usize) {
+                    self.stop_task_gracefully(id, at);
+                }
+            }
+            let alive = self
+                .ecs
+                .tasks
+                .values()
+                .any(|t| t.cluster == s.cluster && t.service == s.name && t.alive());
+            if s.state == ServiceState::Draining && !alive {
+                if let Some(rec) = self.ecs.services.get_mut(&key) {
+                    rec.state = ServiceState::Inactive;
+                }
+            }
+            if s.state == ServiceState::Active && s.ready_at.is_none() && s.desired > 0 {
+                let running: Vec<&TaskRec> = self
+                    .ecs
+                    .tasks
+                    .values()
+                    .filter(|t| t.cluster == s.cluster && t.service == s.name && t.running())
+                    .collect();
+                let healthy = |t: &TaskRec| match &s.load_balancer {
+                    None => true,
+                    Some(lb) => self
+                        .elb
+                        .target_groups
+                        .get(&lb.target_group_arn)
+                        .is_some_and(|tg| {
+                            tg.targets.values().any(|x| {
+                                x.backend == Backend::Task(t.id.clone())
+                                    && x.state == TargetState::Healthy
+                            })
+                        }),
+                };
+                if running.len() as u32 >= s.desired && running.iter().all(|t| healthy(t)) {
+                    if let Some(rec) = self.ecs.services.get_mut(&key) {
+                        rec.ready_at = Some(at);
+                    }
+                }
+            }
+        }
+    }
+
+    fn launch_task(&mut self, key: &(String, String, u64), at: Millis) {
+        let Some(s) = self.ecs.services.get(key).cloned() else {
+            return;
+        };
+        let id = self.ids.hex16();
+        let (target_id, port, instance, running_at) = match s.launch {
+            Launch::Fargate => {
+                let ip = self.ids.private_ip();
+                let port = s
+                    .load_balancer
+                    .as_ref()
+                    .map(|l| l.container_port)
+                    .unwrap_or(80);
+                let start = self.draw(self.profile.task_start);
+                (ip, port, None, at + start)
+            }
+            Launch::Ec2 => {
+                let up: Vec<String> = self
+                    .asg
+                    .groups
+                    .values()
+                    .flat_map(|g| g.instances.values())
+                    .filter(|i| i.state == InstanceState::InService)
+                    .map(|i| i.id.clone())
+                    .collect();
+                if up.is_empty() {
+                    if let Some(rec) = self.ecs.services.get_mut(key) {
+                        let reason = "service was unable to place a task: no container instances"
+                            .to_string();
+                        if rec.stopped_reasons.last() != Some(&reason) {
+                            rec.stopped_reasons.push(reason);
+                        }
+                    }
+                    return;
+                }
+                let instance = up[(self.ids.raw() % up.len() as u64) as usize].clone();
+                let port = 32768 + (self.ids.raw() % 28000) as u16;
+                let start = self.draw(self.profile.ec2_task_start);
+                (instance.clone(), port, Some(instance), at + start)
+            }
+        };
+        let app_ok = !(s.new_side && self.profile.never_healthy);
+        self.ecs.tasks.insert(
+            id.clone(),
+            TaskRec {
+                id,
+                cluster: s.cluster.clone(),
+                service: s.name.clone(),
+                state: TaskState::Provisioning { running_at },
+                target_id,
+                target_port: port,
+                instance,
+                security_groups: s.security_groups.clone(),
+                started_at: at,
+                running_since: None,
+                app_ok,
+            },
+        );
+    }
+
+    /// ECS stops a task the way it does on scale-in: deregister, wait out the delay, stop.
+    fn stop_task_gracefully(&mut self, id: &str, at: Millis) {
+        let Some(task) = self.ecs.tasks.get(id).cloned() else {
+            return;
+        };
+        let state = match task.state {
+            TaskState::Provisioning { .. } => TaskState::Stopped,
+            TaskState::Running => {
+                let until = self.deregister_backend(&Backend::Task(id.to_string()), at);
+                // SIGTERM, then the container exits within a couple of seconds.
+                TaskState::Draining {
+                    stop_at: until.max(at + 2000),
+                }
+            }
+            other => other,
+        };
+        if let Some(t) = self.ecs.tasks.get_mut(id) {
+            t.state = state;
+        }
+    }
+
+    fn refresh_serving(&mut self) {
+        let arns: Vec<String> = self.elb.target_groups.keys().cloned().collect();
+        for arn in arns {
+            let sgs = self.lb_sgs_of_tg(&arn).unwrap_or_default();
+            let flags: Vec<((String, u16), bool)> = self.elb.target_groups[&arn]
+                .targets
+                .iter()
+                .map(|(k, t)| (k.clone(), self.backend_serves(&t.backend, t.port, &sgs)))
+                .collect();
+            if let Some(tg) = self.elb.target_groups.get_mut(&arn) {
+                for (k, f) in flags {
+                    if let Some(t) = tg.targets.get_mut(&k) {
+                        t.serving = f;
+                    }
+                }
+            }
+        }
+    }
+
+    fn record_host_counts(&mut self, at: Millis) {
+        // Sampled every ten seconds, weighted accordingly: the per-minute average is the same,
+        // and publishing every tick would dominate the simulation's cost.
+        if at % HOST_COUNT_SAMPLE != 0 {
+            return;
+        }
+        let mut points = Vec::new();
+        for tg in self.elb.target_groups.values() {
+            let healthy = tg
+                .targets
+                .values()
+                .filter(|t| t.draining_until.is_none() && t.state == TargetState::Healthy)
+                .count();
+            let unhealthy = tg
+                .targets
+                .values()
+                .filter(|t| t.draining_until.is_none() && t.state == TargetState::Unhealthy)
+                .count();
+            for lb_arn in self.elb.lbs_of_tg(&tg.arn) {
+                let Some(lb) = self.elb.load_balancers.get(&lb_arn).filter(|l| !l.deleted) else {
+                    continue;
+                };
+                let dims = vec![
+                    ("LoadBalancer".to_string(), lb.metric_dimension()),
+                    ("TargetGroup".to_string(), tg.metric_dimension()),
+                ];
+                points.push((dims, healthy, unhealthy));
+            }
+        }
+        for (dims, healthy, unhealthy) in points {
+            let per_tick = HOST_COUNT_SAMPLE as f64 / crate::metrics::MINUTE as f64;
+            self.cloudwatch.add(
+                "AWS/ApplicationELB",
+                "HealthyHostCount",
+                &dims,
+                at,
+                healthy as f64 * per_tick,
+            );
+            self.cloudwatch.add(
+                "AWS/ApplicationELB",
+                "UnHealthyHostCount",
+                &dims,
+                at,
+                unhealthy as f64 * per_tick,
+            );
+        }
+    }
+
+    pub(crate) fn record_creation(&mut self, kind: &'static str, name: &str, id: &str) {
+        self.creations.push(Creation {
+            kind,
+            name: name.to_string(),
+            id: id.to_string(),
+            at: self.now,
+        });
+    }
+}
