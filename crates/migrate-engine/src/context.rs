@@ -108,6 +108,25 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// The answer of a read made while polling. A transient error (throttling, 5xx, a time-out)
+    /// is "not known yet" rather than a failure: the wait goes on until its deadline anyway, and
+    /// failing the step would restart the whole wait and spend one of its attempts.
+    pub fn tolerate<T>(
+        &self,
+        result: crate::ports::CloudResult<T>,
+    ) -> Result<Option<T>, StepError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.kind.is_transient() => {
+                self.waiting(&format!("will ask again after: {e}"), None);
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 /// How often waits poll. Short enough that a wait ends within a few seconds of its condition
 /// becoming true; long enough to stay well inside AWS's describe-call rate limits.
 pub const POLL: Duration = Duration::from_secs(5);

@@ -211,10 +211,7 @@ impl Engine {
                     token: previous.token.clone(),
                     recorded: previous.recorded.clone(),
                 },
-                None => {
-                    let ctx = self.ctx(index, deadline);
-                    with_deadline(&ctx, steps::prepare(&ctx)).await?
-                }
+                None => self.prepare(index, deadline, &step.retry).await?,
             };
             let attempt = self.state.steps[index].attempts + 1;
             let intent = Intent {
@@ -268,6 +265,29 @@ impl Engine {
                     self.cloud.clock.sleep(wait).await;
                 }
                 Err(error) => return Err(Stop::Step(error)),
+            }
+        }
+    }
+
+    /// Reads what the step's compensation will need, retrying transient errors like the call
+    /// itself: a throttled read must not fail a migration.
+    async fn prepare(
+        &self,
+        index: usize,
+        deadline: chrono::DateTime<Utc>,
+        retry: &migrate_plan::RetryPolicy,
+    ) -> Result<steps::Prepared, StepError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let ctx = self.ctx(index, deadline);
+            match with_deadline(&ctx, steps::prepare(&ctx)).await {
+                Err(e) if e.is_transient() && attempt < retry.max_attempts => {
+                    let wait = Duration::from_millis(retry.backoff_ms(attempt));
+                    ctx.waiting(&format!("retrying after: {e}"), None);
+                    self.cloud.clock.sleep(wait).await;
+                }
+                other => return other,
             }
         }
     }

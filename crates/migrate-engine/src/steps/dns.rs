@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use migrate_plan::Action;
+
 use super::{drain, Outcome, Prepared};
 use crate::context::{Ctx, Outputs, POLL};
 use crate::error::StepError;
@@ -102,14 +104,27 @@ async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepErro
             });
         }
     }
-    if changes.is_empty() {
-        return Ok(false);
+    let changed = !changes.is_empty();
+    if !changed {
+        // The records already read as desired, perhaps because an interrupted attempt submitted
+        // the change. Nothing says that change is INSYNC yet, so submit the same records again
+        // (an UPSERT of identical records is accepted) and wait for that change instead.
+        changes = desired
+            .iter()
+            .map(|record| RecordChange {
+                action: ChangeAction::Upsert,
+                record: record.clone(),
+            })
+            .collect();
+        if changes.is_empty() {
+            return Ok(false);
+        }
     }
     let change_id = ctx.cloud.dns.change_records(&zone_id, &changes).await?;
     loop {
-        match ctx.cloud.dns.change_status(&change_id).await? {
-            ChangeStatus::Insync => return Ok(true),
-            ChangeStatus::Pending => {
+        match ctx.tolerate(ctx.cloud.dns.change_status(&change_id).await)? {
+            Some(ChangeStatus::Insync) => return Ok(changed),
+            Some(ChangeStatus::Pending) | None => {
                 ctx.waiting(&format!("DNS change {change_id} is PENDING"), None);
                 ctx.pause(POLL, || {
                     format!("the DNS change {change_id} never reached INSYNC")
@@ -285,13 +300,19 @@ pub async fn restore(ctx: &Ctx<'_>, recorded: &Outputs) -> Result<(), StepError>
     if previous.is_empty() {
         return Ok(());
     }
-    let now_points_at_new = points_at_new(ctx, &current(ctx).await?);
-    let restores_old_only = !points_at_new(ctx, &previous);
-    if now_points_at_new && restores_old_only {
+    // Whether traffic must be handed back is decided by what this step did, not by what DNS
+    // shows now: an interrupted earlier attempt of this very restore may already have pointed
+    // the name back, and clients that resolved before it still hold the new answer.
+    let forward_sent_traffic_to_new = matches!(
+        ctx.step.action,
+        Action::CutoverDns | Action::ShiftWeight { .. }
+    );
+    let hand_back = forward_sent_traffic_to_new && !points_at_new(ctx, &previous);
+    if hand_back {
         wait_old_side_healthy(ctx).await?;
     }
     converge(ctx, &previous).await?;
-    if now_points_at_new && restores_old_only {
+    if hand_back {
         if let Some(arn) = ctx.optional_output("create-load-balancer", "arn") {
             let since = ctx.now();
             let drain = &ctx.playbook().drain;
@@ -324,10 +345,8 @@ pub async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
         let mut healthy = 0;
         for arn in &groups {
             healthy += ctx
-                .cloud
-                .load_balancing
-                .target_health(arn)
-                .await?
+                .tolerate(ctx.cloud.load_balancing.target_health(arn).await)?
+                .unwrap_or_default()
                 .iter()
                 .filter(|t| t.state == TargetState::Healthy)
                 .count();

@@ -11,7 +11,7 @@ use migrate_plan::Action;
 
 use super::dns::{original_ttl, ALIAS_TTL_SECS};
 use super::Outcome;
-use crate::context::{load_balancer_dimension, Ctx, Outputs};
+use crate::context::{load_balancer_dimension, Ctx, Outputs, POLL};
 use crate::error::StepError;
 use crate::ports::MetricQuery;
 
@@ -20,7 +20,7 @@ use crate::ports::MetricQuery;
 pub const METRIC_LAG: Duration = Duration::from_secs(60);
 
 /// How often the drain reads the metric.
-const DRAIN_POLL: Duration = Duration::from_secs(30);
+const DRAIN_POLL: Duration = Duration::from_secs(10);
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
     let playbook = ctx.playbook();
@@ -123,7 +123,11 @@ pub async fn wait_for_zero(
             end,
             period_secs: 60,
         };
-        let count = ctx.cloud.metrics.sum(&query).await?;
+        let Some(count) = ctx.tolerate(ctx.cloud.metrics.sum(&query).await)? else {
+            ctx.pause(POLL, || format!("{what}: CloudWatch did not answer"))
+                .await?;
+            continue;
+        };
         if count <= 0.0 {
             return Ok(last_nonzero);
         }

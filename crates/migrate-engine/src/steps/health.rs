@@ -23,13 +23,19 @@ pub async fn verify(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
     let mut good_probes = 0;
     let mut last_problem = String::from("nothing checked yet");
     loop {
-        match check_once(
+        let checked = match check_once(
             ctx,
             web_service.map(|s| s.desired_count),
             target_group.as_deref(),
         )
-        .await?
+        .await
         {
+            Ok(checked) => checked,
+            // A throttled describe says nothing about health; ask again at the next poll.
+            Err(e) if e.is_transient() => Some(format!("will ask again after: {e}")),
+            Err(e) => return Err(e),
+        };
+        match checked {
             Some(problem) => {
                 good_probes = 0;
                 last_problem = problem;

@@ -8,7 +8,7 @@ use migrate_playbook::HttpsCertificate;
 use super::cluster::ignore_not_found;
 use super::security::load_balancer_groups;
 use super::Outcome;
-use crate::context::{Ctx, Outputs, POLL};
+use crate::context::{Ctx, Outputs};
 use crate::error::StepError;
 use crate::ports::{
     HealthCheck, ListenerProtocol, ListenerSpec, LoadBalancer, LoadBalancerSpec, TargetGroupSpec,
@@ -102,22 +102,10 @@ pub async fn create_load_balancer(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             ctx.cloud.load_balancing.create_load_balancer(&spec).await?
         }
     };
-    // A load balancer answers only once it is active; the health gate would otherwise probe a
-    // name that does not resolve yet.
-    let mut current = lb;
-    while current.state != "active" {
-        ctx.waiting(&format!("load balancer {name} is {}", current.state), None);
-        let state = current.state.clone();
-        ctx.pause(POLL, || format!("the load balancer {name} stayed {state}"))
-            .await?;
-        current = ctx
-            .cloud
-            .load_balancing
-            .find_load_balancer(&name)
-            .await?
-            .unwrap_or(current);
-    }
-    Ok(Outcome::Done(lb_outputs(&current)))
+    // No wait for `active` here: listeners and services accept a load balancer that is still
+    // provisioning, so its 30-90 s overlap the tasks' start, and the health gate probes through
+    // it before any traffic is sent its way.
+    Ok(Outcome::Done(lb_outputs(&lb)))
 }
 
 pub async fn delete_load_balancer(ctx: &Ctx<'_>, outputs: &Outputs) -> Result<(), StepError> {

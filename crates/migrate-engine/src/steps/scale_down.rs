@@ -59,7 +59,11 @@ pub async fn scale_group(ctx: &Ctx<'_>, intent: &Intent) -> Result<Outcome, Step
         )
         .await?;
     loop {
-        let group = ctx.cloud.scaling.find_group(&name).await?;
+        let Some(group) = ctx.tolerate(ctx.cloud.scaling.find_group(&name).await)? else {
+            ctx.pause(POLL, || format!("{name} could not be read"))
+                .await?;
+            continue;
+        };
         let in_service = group.map_or(0, |g| g.in_service);
         if in_service == 0 {
             break;
@@ -87,10 +91,8 @@ pub async fn restore_group(ctx: &Ctx<'_>, recorded: &Outputs) -> Result<(), Step
     ctx.cloud.scaling.set_capacity(&name, capacity).await?;
     loop {
         let in_service = ctx
-            .cloud
-            .scaling
-            .find_group(&name)
-            .await?
+            .tolerate(ctx.cloud.scaling.find_group(&name).await)?
+            .flatten()
             .map_or(0, |g| g.in_service);
         if in_service >= capacity.desired {
             break;
@@ -158,10 +160,8 @@ pub async fn restore_service(
         .await?;
     loop {
         let running = ctx
-            .cloud
-            .containers
-            .find_service(&cluster, service)
-            .await?
+            .tolerate(ctx.cloud.containers.find_service(&cluster, service).await)?
+            .flatten()
             .map_or(0, |s| s.running_count);
         if running >= desired {
             break;

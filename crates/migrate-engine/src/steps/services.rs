@@ -78,15 +78,20 @@ pub async fn delete_service(ctx: &Ctx<'_>, service: &str) -> Result<(), StepErro
     }
     // The cluster and the security group can only go once the service's tasks are gone.
     loop {
-        let current = ctx
-            .cloud
-            .containers
-            .find_service(&names.cluster, name)
-            .await?;
+        let current = ctx.tolerate(
+            ctx.cloud
+                .containers
+                .find_service(&names.cluster, name)
+                .await,
+        )?;
         match current {
-            None => return Ok(()),
-            Some(s) if s.status == "INACTIVE" => return Ok(()),
-            Some(s) => {
+            Some(None) => return Ok(()),
+            None => {
+                ctx.pause(POLL, || format!("the service {name} could not be read"))
+                    .await?;
+            }
+            Some(Some(s)) if s.status == "INACTIVE" => return Ok(()),
+            Some(Some(s)) => {
                 ctx.waiting(
                     &format!(
                         "service {name} is {} with {} running",
