@@ -77,6 +77,9 @@ pub enum Command {
     Convert(migrate_taskdef::cli::ConvertArgs),
     /// Check a task definition for what Fargate refuses.
     Lint(migrate_taskdef::cli::LintArgs),
+    /// Run the plan in the simulator, with live traffic and faults: timeline, total time against
+    /// the critical-path lower bound, requests served and failed, API calls. Touches no account.
+    Rehearse(RehearseArgs),
     /// Print the JSON Schema of the playbook.
     Schema,
     /// Print shell completions.
@@ -119,6 +122,21 @@ pub struct UnlockArgs {
     pub id: String,
     #[command(flatten)]
     pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The seed: the same seed replays the same run exactly.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The fault profile: none, quiet, default, chaos or unhealthy.
+    #[arg(long, default_value = "default")]
+    pub faults: String,
+    /// Print the rehearsal as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

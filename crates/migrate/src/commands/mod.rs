@@ -1,6 +1,7 @@
 //! One module per command. Each answers the process exit code.
 
 mod plan;
+mod rehearse;
 mod run;
 mod status;
 mod unlock;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             let code = migrate_taskdef::cli::run_lint(&args, &mut std::io::stdout())?;
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
         }
+        Command::Rehearse(args) => rehearse::run(&args),
         Command::Schema => {
             println!(
                 "{}",
