@@ -26,8 +26,10 @@ $(VENV)/.stamp: requirements-moto.txt
 venv: $(VENV)/.stamp ## Create the Python virtualenv with the pinned moto[server].
 
 .PHONY: build
-build: ## Build the migrate binary (debug).
-	$(CARGO) build --locked -p migrate
+# Built with every target of the workspace so that features resolve exactly as for `make test`:
+# the two then share one build of the AWS SDK crates instead of invalidating each other's.
+build: ## Build the migrate binary (debug), sharing the build with the tests.
+	$(CARGO) build --locked --workspace --all-targets
 
 .PHONY: test
 test: venv ## Run every test: unit, snapshot, property, simulation seeds, wire tests against moto.
