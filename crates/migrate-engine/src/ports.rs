@@ -597,6 +597,35 @@ pub struct Cloud {
     pub clock: Arc<dyn Clock>,
 }
 
+impl Cloud {
+    /// The bundle for one account value that implements every port, as the in-memory fake and
+    /// the simulator do.
+    pub fn from_account<A>(account: Arc<A>, clock: Arc<dyn Clock>) -> Self
+    where
+        A: ContainerPlatform
+            + Network
+            + LoadBalancing
+            + Dns
+            + Metrics
+            + AutoScaling
+            + Environments
+            + HttpProbe
+            + 'static,
+    {
+        Self {
+            containers: account.clone(),
+            network: account.clone(),
+            load_balancing: account.clone(),
+            dns: account.clone(),
+            metrics: account.clone(),
+            scaling: account.clone(),
+            environments: account.clone(),
+            probe: account,
+            clock,
+        }
+    }
+}
+
 impl fmt::Debug for Cloud {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Cloud { .. }")

@@ -43,18 +43,7 @@ impl FakeAccount {
     }
 
     pub fn cloud(&self) -> Cloud {
-        let me = Arc::new(self.clone());
-        Cloud {
-            containers: me.clone(),
-            network: me.clone(),
-            load_balancing: me.clone(),
-            dns: me.clone(),
-            metrics: me.clone(),
-            scaling: me.clone(),
-            environments: me.clone(),
-            probe: me,
-            clock: self.clock.clone(),
-        }
+        Cloud::from_account(Arc::new(self.clone()), self.clock.clone())
     }
 
     /// The `n`-th mutating call from now dies, before or after taking effect.

@@ -57,18 +57,7 @@ impl SimCloud {
 
     /// The ports bundle the engine is given.
     pub fn cloud(&self) -> Cloud {
-        let me = Arc::new(self.clone());
-        Cloud {
-            containers: me.clone(),
-            network: me.clone(),
-            load_balancing: me.clone(),
-            dns: me.clone(),
-            metrics: me.clone(),
-            scaling: me.clone(),
-            environments: me.clone(),
-            probe: me,
-            clock: Arc::new(self.clock),
-        }
+        Cloud::from_account(Arc::new(self.clone()), Arc::new(self.clock))
     }
 
     pub(crate) async fn call<T>(
