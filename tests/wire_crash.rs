@@ -63,7 +63,8 @@ struct Run {
 
 impl Migrate {
     fn command(&self, args: &[&str]) -> Command {
-        let no_file = self.dir.join("no-aws-config");
+        // An empty file: the SDK warns about a configuration file that does not exist.
+        let empty = self.dir.join("empty-aws-config");
         let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
         command
             .args(["--endpoint-url", &self.endpoint])
@@ -76,8 +77,8 @@ impl Migrate {
             .env_remove("AWS_SESSION_TOKEN")
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", &no_file)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &no_file)
+            .env("AWS_CONFIG_FILE", &empty)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdin(Stdio::null())
             // A failed assertion must not leave a migration running against the next test's moto.
@@ -263,6 +264,7 @@ async fn killed_at_several_points_then_resumed_leaves_no_duplicates() {
             "zero_traffic_window=1m",
         ],
     );
+    std::fs::write(dir.path().join("empty-aws-config"), "").unwrap();
     let sdk = common::sdk_config(&moto.url()).await;
     let migrate = Migrate {
         dir: dir.path().to_path_buf(),
