@@ -13,9 +13,10 @@
 //! the application behind the new ALB. Every call of the binary goes to moto on loopback, with
 //! static test credentials and no shared AWS configuration.
 //!
-//! The run takes about three minutes: the drain cannot be shorter than two (a one-minute
-//! zero-traffic window, the playbook's minimum, plus the minute CloudWatch lags), and it runs on
-//! the binary's real clock.
+//! The run takes three to four minutes on the binary's real clock: the drain cannot be shorter
+//! than two (a one-minute zero-traffic window, the playbook's minimum, plus the minute CloudWatch
+//! lags), and a resume whose killed step had not called yet looks for its resource for 30 s
+//! before it calls (the engine's consistency wait).
 
 // The wire tests' shared helpers of the AWS adapter: the seed script's driver, the test acting
 // as ECS, the probe's server and the duplicate checks.
@@ -190,14 +191,12 @@ const KILL_POINTS: &[KillPoint] = &[
         step: "open-data-store:sessions",
         at: |line| starts(line, "open-data-store:sessions"),
     },
-    // The new ALB was created (it is provisioning) but its ARN is not recorded: the resume must
-    // find it instead of creating a second one.
+    // The new ALB's intent is recorded; CreateLoadBalancer may or may not have gone out (the
+    // engine prints nothing between the call and its journal write, so the kill races the call).
+    // Either way the resume must end with one ALB, and adopt it when it exists.
     KillPoint {
         step: "create-load-balancer",
-        at: |line| {
-            line.contains("create-load-balancer: load balancer")
-                && line.ends_with("is provisioning")
-        },
+        at: |line| starts(line, "create-load-balancer"),
     },
     // The web service's intent is recorded; whether CreateService went out first is a race, and
     // either way the resume must end with one service.
@@ -319,10 +318,10 @@ async fn killed_at_several_points_then_resumed_leaves_no_duplicates() {
         assert_eq!(lock.operation, operation);
 
         if point.step == "create-load-balancer" {
-            // Created on the cloud, not in the journal.
+            // Whatever the killed run created is not in the journal yet.
             assert!(record(&state, point.step).outputs.is_empty());
             let arns = alb_arns(&sdk, &names.load_balancer).await;
-            assert_eq!(arns.len(), 1, "the ALB exists before the resume: {arns:?}");
+            assert!(arns.len() <= 1, "one CreateLoadBalancer at most: {arns:?}");
             alb_at_kill = arns.into_iter().next();
         }
 
@@ -361,21 +360,24 @@ async fn killed_at_several_points_then_resumed_leaves_no_duplicates() {
 
     let killed_at = |step: &str| KILL_POINTS.iter().position(|p| p.step == step).unwrap();
 
-    // The resume after the kill at create-load-balancer adopted the ALB the killed run created.
+    // When the killed run had created the ALB, the resume after it adopted that ALB instead of
+    // creating another.
     let after_alb_kill = &runs[killed_at("create-load-balancer") + 1].stderr;
-    assert!(
-        after_alb_kill
-            .iter()
-            .any(|l| l.ends_with("create-load-balancer: found what the interrupted attempt did")),
-        "{}",
-        after_alb_kill.join("\n")
-    );
     let (state, lock) = migrate.status().await;
-    assert_eq!(
-        record(&state, "create-load-balancer").outputs.get("arn"),
-        alb_at_kill.as_ref(),
-        "the recorded ALB is the one created before the kill"
-    );
+    if let Some(arn) = &alb_at_kill {
+        assert!(
+            after_alb_kill.iter().any(
+                |l| l.ends_with("create-load-balancer: found what the interrupted attempt did")
+            ),
+            "{}",
+            after_alb_kill.join("\n")
+        );
+        assert_eq!(
+            record(&state, "create-load-balancer").outputs.get("arn"),
+            Some(arn),
+            "the recorded ALB is the one created before the kill"
+        );
+    }
 
     // The drain went on from the recorded cutover: the resumed wait is no longer than the wait
     // that was left when the process died.
