@@ -5,6 +5,7 @@
 
 pub mod proxy;
 pub mod seed;
+pub mod verify;
 
 use std::sync::Arc;
 
