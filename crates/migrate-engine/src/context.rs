@@ -109,6 +109,29 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Makes one call, retrying it alone on transient errors per the step's retry policy. A step
+    /// that makes many calls (discovery reads a dozen things) would otherwise start over on every
+    /// throttled answer and, under sustained throttling, never get through all of them.
+    pub async fn call<T, F, Fut>(&self, mut call: F) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = crate::ports::CloudResult<T>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(e) if e.kind.is_transient() && attempt < self.step.retry.max_attempts => {
+                    self.waiting(&format!("will call again after: {e}"), None);
+                    let wait = Duration::from_millis(self.step.retry.backoff_ms(attempt));
+                    self.pause(wait, || format!("kept failing: {e}")).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// The answer of a read made while polling. A transient error (throttling, 5xx, a time-out)
     /// is "not known yet" rather than a failure: the wait goes on until its deadline anyway, and
     /// failing the step would restart the whole wait and spend one of its attempts.

@@ -57,7 +57,7 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
 pub async fn create(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
     let alarms = specs(ctx)?;
     for alarm in &alarms {
-        ctx.cloud.metrics.put_alarm(alarm).await?;
+        ctx.call(|| ctx.cloud.metrics.put_alarm(alarm)).await?;
     }
     let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
     Ok(Outcome::Done(Outputs::from([(

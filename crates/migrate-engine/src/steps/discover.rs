@@ -26,9 +26,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
 
     if source.kind == SourceKind::Beanstalk {
         let environment = source.beanstalk_environment.clone().unwrap_or_default();
-        let found = cloud
-            .environments
-            .find_environment(&environment)
+        let found = ctx
+            .call(|| cloud.environments.find_environment(&environment))
             .await?
             .ok_or_else(|| {
                 StepError::precondition(format!(
@@ -40,9 +39,12 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             out.insert("beanstalk_cname".into(), cname.clone());
         }
         if asg_name.is_none() {
-            let groups = cloud
-                .scaling
-                .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
+            let groups = ctx
+                .call(|| {
+                    cloud
+                        .scaling
+                        .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
+                })
                 .await?;
             let group = groups.first().ok_or_else(|| {
                 StepError::precondition(format!(
@@ -59,9 +61,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
     if source.kind == SourceKind::EcsEc2 {
         let cluster = source.ecs_cluster.clone().unwrap_or_default();
         for service in &source.ecs_services {
-            let found = cloud
-                .containers
-                .find_service(&cluster, service)
+            let found = ctx
+                .call(|| cloud.containers.find_service(&cluster, service))
                 .await?
                 .filter(|s| s.status != "INACTIVE")
                 .ok_or_else(|| {
@@ -79,9 +80,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             );
         }
         if asg_name.is_none() {
-            asg_name = cloud
-                .containers
-                .container_instance_groups(&cluster)
+            asg_name = ctx
+                .call(|| cloud.containers.container_instance_groups(&cluster))
                 .await?
                 .into_iter()
                 .next();
@@ -89,11 +89,14 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
     }
 
     if let Some(name) = &asg_name {
-        let group = cloud.scaling.find_group(name).await?.ok_or_else(|| {
-            StepError::precondition(format!(
-                "the Auto Scaling group {name} does not exist in {region}"
-            ))
-        })?;
+        let group = ctx
+            .call(|| cloud.scaling.find_group(name))
+            .await?
+            .ok_or_else(|| {
+                StepError::precondition(format!(
+                    "the Auto Scaling group {name} does not exist in {region}"
+                ))
+            })?;
         out.insert("auto_scaling_group".into(), group.name.clone());
         out.insert(
             "auto_scaling_group_min".into(),
@@ -114,9 +117,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
 
     if let Some(name) = &source.load_balancer {
         load_balancer = Some(
-            cloud
-                .load_balancing
-                .find_load_balancer(name)
+            ctx.call(|| cloud.load_balancing.find_load_balancer(name))
                 .await?
                 .ok_or_else(|| {
                     StepError::precondition(format!(
@@ -141,7 +142,9 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
         "load_balancer_security_groups".into(),
         lb.security_groups.join(","),
     );
-    let target_groups = cloud.load_balancing.target_groups_of(&lb.arn).await?;
+    let target_groups = ctx
+        .call(|| cloud.load_balancing.target_groups_of(&lb.arn))
+        .await?;
     out.insert(
         "target_groups".into(),
         target_groups
@@ -150,7 +153,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             .collect::<Vec<_>>()
             .join(","),
     );
-    let listeners = cloud.load_balancing.listeners(&lb.arn).await?;
+    let listeners = ctx.call(|| cloud.load_balancing.listeners(&lb.arn)).await?;
     if let Some(cert) = listeners
         .iter()
         .find(|l| l.protocol == ListenerProtocol::Https)
@@ -161,15 +164,17 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
 
     let zone_id = match &playbook.cutover.zone {
         Zone::Id(id) => id.clone(),
-        Zone::Name(name) => cloud.dns.find_zone(name).await?.ok_or_else(|| {
-            StepError::precondition(format!("there is no hosted zone named {name}"))
-        })?,
+        Zone::Name(name) => ctx
+            .call(|| cloud.dns.find_zone(name))
+            .await?
+            .ok_or_else(|| {
+                StepError::precondition(format!("there is no hosted zone named {name}"))
+            })?,
     };
     out.insert("zone_id".into(), zone_id.clone());
     let record_name = &playbook.cutover.record;
-    let current: Vec<DnsRecord> = cloud
-        .dns
-        .records(&zone_id, record_name)
+    let current: Vec<DnsRecord> = ctx
+        .call(|| cloud.dns.records(&zone_id, record_name))
         .await?
         .into_iter()
         .filter(|r| r.record_type == "A" || r.record_type == "CNAME")
@@ -206,15 +211,16 @@ async fn load_balancer_of_group(
         let Some(name) = arn.split('/').nth(1) else {
             continue;
         };
-        let Some(group) = ctx.cloud.load_balancing.find_target_group(name).await? else {
+        let Some(group) = ctx
+            .call(|| ctx.cloud.load_balancing.find_target_group(name))
+            .await?
+        else {
             continue;
         };
         if let Some(lb_arn) = group.load_balancer_arns.first() {
-            return Ok(ctx
-                .cloud
-                .load_balancing
-                .load_balancer_by_arn(lb_arn)
-                .await?);
+            return ctx
+                .call(|| ctx.cloud.load_balancing.load_balancer_by_arn(lb_arn))
+                .await;
         }
     }
     Ok(None)
