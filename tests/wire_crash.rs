@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use common::seed;
 use migrate_journal::{LockInfo, Phase, State, StepStatus};
-use migrate_moto::MotoServer;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
@@ -241,28 +240,13 @@ async fn alb_arns(sdk: &aws_types::SdkConfig, name: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_several_points_then_resumed_leaves_no_duplicates() {
     let began = Instant::now();
-    let moto = MotoServer::builder()
-        .env("MOTO_ECS_SERVICE_RUNNING", "2")
-        .start()
-        .expect("moto server starts (run `make venv`)");
-    let dir = tempfile::tempdir().unwrap();
     // The shortest drain the playbook accepts, so that the test runs in minutes.
-    let (ids, playbook) = seed::seed(
-        &moto.url(),
-        dir.path(),
-        &[
-            "--web-desired",
-            "2",
-            "--worker-desired",
-            "2",
-            "--set",
-            "desired_count=2",
-            "--set",
-            "min_wait=0s",
-            "--set",
-            "zero_traffic_window=1m",
-        ],
-    );
+    let seed::Seeded {
+        moto,
+        dir,
+        ids,
+        playbook,
+    } = seed::seed_001_with_two_tasks(&["--set", "min_wait=0s", "--set", "zero_traffic_window=1m"]);
     std::fs::write(dir.path().join("empty-aws-config"), "").unwrap();
     let sdk = common::sdk_config(&moto.url()).await;
     let migrate = Migrate {

@@ -16,7 +16,6 @@ use common::seed::{self, FastClock};
 use migrate_aws::TcpProbe;
 use migrate_engine::{Engine, NullReporter, RunOutcome};
 use migrate_journal::{MemoryStore, State, StateStore};
-use migrate_moto::MotoServer;
 
 /// The n-th run is stopped at its `FIRST_CRASH + n`-th journal write: each run gets one write
 /// further than the one before, so the stops walk across every step, before and after each
@@ -25,23 +24,12 @@ const FIRST_CRASH: u64 = 2;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_every_few_writes_and_resumed_leaves_no_duplicates() {
-    let moto = MotoServer::builder()
-        .env("MOTO_ECS_SERVICE_RUNNING", "2")
-        .start()
-        .expect("moto server starts (run `make venv`)");
-    let dir = tempfile::tempdir().unwrap();
-    let (ids, playbook_path) = seed::seed(
-        &moto.url(),
-        dir.path(),
-        &[
-            "--web-desired",
-            "2",
-            "--worker-desired",
-            "2",
-            "--set",
-            "desired_count=2",
-        ],
-    );
+    let seed::Seeded {
+        moto,
+        dir: _dir,
+        ids,
+        playbook: playbook_path,
+    } = seed::seed_001_with_two_tasks(&[]);
     let sdk = common::sdk_config(&moto.url()).await;
     let app = seed::app_server().await;
     let conn = migrate_aws::from_sdk_config(

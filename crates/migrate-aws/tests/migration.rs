@@ -17,7 +17,6 @@ use migrate_aws::TcpProbe;
 use migrate_engine::ports::{TAG_PLAN_ID, TAG_STEP};
 use migrate_engine::{Engine, NullReporter, RunOutcome};
 use migrate_journal::{MemoryStore, State, StateStore};
-use migrate_moto::MotoServer;
 
 async fn alias_of(sdk: &aws_types::SdkConfig, zone: &str) -> String {
     let r53 = aws_sdk_route53::Client::new(sdk);
@@ -84,23 +83,12 @@ async fn admits(sdk: &aws_types::SdkConfig, group: &str, source: &str, port: i32
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_001_apply_then_rollback_over_the_wire() {
-    let moto = MotoServer::builder()
-        .env("MOTO_ECS_SERVICE_RUNNING", "2")
-        .start()
-        .expect("moto server starts (run `make venv`)");
-    let dir = tempfile::tempdir().unwrap();
-    let (ids, playbook_path) = seed::seed(
-        &moto.url(),
-        dir.path(),
-        &[
-            "--web-desired",
-            "2",
-            "--worker-desired",
-            "2",
-            "--set",
-            "desired_count=2",
-        ],
-    );
+    let seed::Seeded {
+        moto,
+        dir: _dir,
+        ids,
+        playbook: playbook_path,
+    } = seed::seed_001_with_two_tasks(&[]);
     let sdk = common::sdk_config(&moto.url()).await;
     let app = seed::app_server().await;
     let conn = migrate_aws::from_sdk_config(

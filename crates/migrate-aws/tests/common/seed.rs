@@ -20,6 +20,43 @@ pub fn id(ids: &Ids, key: &str) -> String {
     ids[key].as_str().unwrap().to_string()
 }
 
+/// A moto server seeded with the seed-001 topology, the scratch directory holding the playbook
+/// the seed wrote, and the ids. Dropping it stops the server and removes the directory.
+pub struct Seeded {
+    pub moto: migrate_moto::MotoServer,
+    pub dir: tempfile::TempDir,
+    pub ids: Ids,
+    pub playbook: PathBuf,
+}
+
+/// Starts moto and seeds seed-001 for a full migration. moto's ECS starts no task: the server
+/// reports two running tasks for every service (`MOTO_ECS_SERVICE_RUNNING`), so both services
+/// ask for two, and the health gate sees them steady as it would on AWS. `extra` adds arguments
+/// of `seed_demo.py` (e.g. `--set min_wait=0s`).
+pub fn seed_001_with_two_tasks(extra: &[&str]) -> Seeded {
+    let moto = migrate_moto::MotoServer::builder()
+        .env("MOTO_ECS_SERVICE_RUNNING", "2")
+        .start()
+        .expect("moto server starts (run `make venv`)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "--web-desired",
+        "2",
+        "--worker-desired",
+        "2",
+        "--set",
+        "desired_count=2",
+    ];
+    args.extend_from_slice(extra);
+    let (ids, playbook) = seed(&moto.url(), dir.path(), &args);
+    Seeded {
+        moto,
+        dir,
+        ids,
+        playbook,
+    }
+}
+
 /// Runs `scripts/seed_demo.py` with the virtualenv's Python against `endpoint`; answers the
 /// ids and the path of the playbook it wrote into `out`.
 pub fn seed(endpoint: &str, out: &Path, extra: &[&str]) -> (Ids, PathBuf) {
