@@ -145,6 +145,28 @@ impl FaultProfile {
         }
     }
 
+    /// No latency anywhere and no random faults: every call answers at once, tasks start and load
+    /// balancers become active on the next tick, Route53 changes are in sync as soon as they are
+    /// made, metrics are published without delay. What the engine's own tests use (with
+    /// [`crate::TrafficConfig::none`]): their runs are deterministic and fast, and the only faults
+    /// are the ones a test injects (crash points, throttled calls). Not among [`Self::NAMES`]: a
+    /// rehearsal without latency would predict nothing. Health checks still take
+    /// their intervals and thresholds, and instances still take a minute to boot: those are the
+    /// account's rules, not its weather.
+    pub fn instant() -> Self {
+        Self {
+            name: "instant".into(),
+            api_latency: Span::ms(0, 0),
+            task_start: Span::ms(0, 0),
+            ec2_task_start: Span::ms(0, 0),
+            lb_provision: Span::ms(0, 0),
+            dns_propagation: Span::ms(0, 0),
+            sticky_clients: 0.0,
+            sticky_hold_ms: 0,
+            ..Self::none()
+        }
+    }
+
     /// The profile called `name`.
     pub fn named(name: &str) -> Result<Self, SimError> {
         match name {
@@ -166,13 +188,46 @@ impl FaultProfile {
     }
 }
 
-/// Where the orchestrator "crashes": the port call with this ordinal (counting from 1, over the
-/// whole simulation) answers [`migrate_engine::ports::ErrorKind::Interrupted`], before or after
-/// the mutation it carries took effect.
+/// Where the orchestrator "crashes": the port call with this ordinal (counting from 1, among the
+/// calls [`CrashPoint::counting`] names) answers [`migrate_engine::ports::ErrorKind::Interrupted`],
+/// before or after the mutation it carries took effect. Before: the call changed nothing. After:
+/// it changed the account and its answer was lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CrashPoint {
     pub at_call: u64,
     pub after_effect: bool,
+    pub counting: Counted,
+}
+
+/// Which port calls a [`CrashPoint`]'s ordinal counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Counted {
+    /// Every call, reads included: what the seeded properties draw from.
+    All,
+    /// Only the calls that change the account: what the engine's tests enumerate, since a crash
+    /// before or after a read is the same crash.
+    Mutating,
+}
+
+impl CrashPoint {
+    /// The `n`-th port call of any kind.
+    pub const fn at_call(n: u64, after_effect: bool) -> Self {
+        Self {
+            at_call: n,
+            after_effect,
+            counting: Counted::All,
+        }
+    }
+
+    /// The `n`-th call that changes the account.
+    pub const fn at_mutating_call(n: u64, after_effect: bool) -> Self {
+        Self {
+            at_call: n,
+            after_effect,
+            counting: Counted::Mutating,
+        }
+    }
 }
 
 /// What the injector decided for one call.

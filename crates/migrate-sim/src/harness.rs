@@ -207,10 +207,7 @@ async fn run_async(
         .map_err(|e| SimError::Engine(e.to_string()))?;
     match scenario.crash {
         Crash::None => {}
-        Crash::AtCall(point) => sim.crash_at(CrashPoint {
-            at_call: sim.calls_so_far() + point.at_call,
-            ..point
-        }),
+        Crash::AtCall(point) => sim.crash_at(point),
         Crash::AtSave(n) => store.crash_at_save(n),
     }
     let new_engine = |store: &MemoryStore| {
@@ -253,10 +250,7 @@ async fn run_async(
     };
     let rollback = if wants_rollback {
         if let Some(point) = scenario.rollback_crash {
-            sim.crash_at(CrashPoint {
-                at_call: sim.calls_so_far() + point.at_call,
-                ..point
-            });
+            sim.crash_at(point);
         }
         let mut attempts = 0;
         Some(loop {

@@ -13,6 +13,7 @@
 //! - [`metrics`]: CloudWatch figures derived from that traffic;
 //! - [`faults`]: named fault profiles;
 //! - [`audit`]: what the properties check after a run;
+//! - [`snapshot`]: the account as a person would see it, which the engine's tests compare;
 //! - [`rehearsal`]: `migrate rehearse`, a plan run in the simulator and its timeline.
 
 pub mod audit;
@@ -24,6 +25,7 @@ pub mod harness;
 mod metrics;
 pub mod ports;
 pub mod rehearsal;
+pub mod snapshot;
 pub mod topology;
 pub mod traffic;
 pub mod world;
@@ -34,14 +36,15 @@ use std::sync::{Arc, Mutex};
 use migrate_engine::ports::Cloud;
 
 pub use clock::{runtime, SimClock};
-pub use faults::{CrashPoint, FaultProfile};
+pub use faults::{Counted, CrashPoint, FaultProfile};
 pub use ports::SimCloud;
 pub use rehearsal::{rehearse, Rehearsal, RehearseOptions};
+pub use snapshot::AccountSnapshot;
 pub use topology::Topology;
 pub use traffic::{TrafficConfig, TrafficReport};
 
 use crate::clock::Millis;
-use crate::world::World;
+use crate::world::{ChosenThrottle, World};
 
 /// What can go wrong in setting up or running a simulation (not in the simulated migration,
 /// whose failures are results).
@@ -85,6 +88,12 @@ impl Simulation {
         Self { cloud, clock }
     }
 
+    /// The account the topology describes, with the [`FaultProfile::instant`] profile and no
+    /// traffic: what the engine's tests run on. Must be called inside a paused-time runtime.
+    pub fn instant(topology: Topology) -> Self {
+        Self::new(0, topology, FaultProfile::instant(), &TrafficConfig::none())
+    }
+
     /// The ports bundle to give an engine.
     pub fn cloud(&self) -> Cloud {
         self.cloud.cloud()
@@ -106,15 +115,75 @@ impl Simulation {
         f(&mut w)
     }
 
-    /// Makes the port call with this ordinal (over the whole simulation) the point where the
-    /// orchestrator crashes.
+    /// Makes a call from now on the point where the orchestrator crashes: the point's ordinal
+    /// counts from the next call (of the kind it counts), so `at_call: 1` is the very next one.
+    /// Replaces a crash point set before.
     pub fn crash_at(&self, point: CrashPoint) {
-        self.with_world(|w| w.crash = Some(point));
+        self.with_world(|w| {
+            let so_far = match point.counting {
+                Counted::All => w.api.total,
+                Counted::Mutating => w.api.mutating,
+            };
+            w.crash = Some(CrashPoint {
+                at_call: so_far + point.at_call,
+                ..point
+            });
+        });
+    }
+
+    /// The next `calls` port calls, of any operation, answer `Throttled` without effect.
+    pub fn throttle_next(&self, calls: u32) {
+        self.with_world(|w| {
+            w.throttles.push(ChosenThrottle {
+                operation: None,
+                calls,
+            })
+        });
+    }
+
+    /// The next `calls` calls to `operation` (as the API log names it, `elbv2:CreateListener`)
+    /// answer `Throttled` without effect.
+    pub fn throttle_next_calls_to(&self, operation: &str, calls: u32) {
+        self.with_world(|w| {
+            w.throttles.push(ChosenThrottle {
+                operation: Some(operation.to_string()),
+                calls,
+            })
+        });
     }
 
     /// How many port calls have been made so far.
     pub fn calls_so_far(&self) -> u64 {
         self.with_world(|w| w.api.total)
+    }
+
+    /// How many calls that change the account have been made so far (faulted ones included).
+    pub fn mutating_calls_so_far(&self) -> u64 {
+        self.with_world(|w| w.api.mutating)
+    }
+
+    /// Every resource a port call created, by kind (`cluster`, `service`, `listener`, ...), names
+    /// in the order of creation. Seeded resources are not in it.
+    pub fn creations(&self) -> BTreeMap<String, Vec<String>> {
+        self.with_world(|w| {
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for c in &w.creations {
+                out.entry(c.kind.to_string())
+                    .or_default()
+                    .push(c.name.clone());
+            }
+            out
+        })
+    }
+
+    /// Resources created more than once, of any kind: empty when nothing was created twice.
+    pub fn duplicates(&self) -> Vec<String> {
+        self.with_world(|w| w.duplicate_creations(&[]))
+    }
+
+    /// The old side the simulation started from.
+    pub fn topology(&self) -> Topology {
+        self.with_world(|w| w.topology.clone())
     }
 
     /// Port calls per service so far.

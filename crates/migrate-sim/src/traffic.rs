@@ -28,6 +28,17 @@ pub struct TrafficConfig {
     pub request_time: Span,
 }
 
+impl TrafficConfig {
+    /// No clients at all: the account serves nobody, and CloudWatch counts no requests. For the
+    /// engine's tests, which judge what the engine did to the account, not what users saw.
+    pub fn none() -> Self {
+        Self {
+            clients: 0,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for TrafficConfig {
     fn default() -> Self {
         Self {

@@ -228,10 +228,10 @@ fn crash_for(seed: u64, reference: &RunReport) -> Crash {
     if mix % 5 == 0 {
         Crash::AtSave(1 + (mix >> 8) % reference.journal_saves.max(1))
     } else {
-        Crash::AtCall(CrashPoint {
-            at_call: 1 + (mix >> 8) % reference.api_calls_total.max(1),
-            after_effect: (mix >> 4) % 2 == 0,
-        })
+        Crash::AtCall(CrashPoint::at_call(
+            1 + (mix >> 8) % reference.api_calls_total.max(1),
+            (mix >> 4) % 2 == 0,
+        ))
     }
 }
 
@@ -328,17 +328,14 @@ fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
             // Half of those crash during the rollback itself and run it again.
             let mix = seed.wrapping_mul(0x94d0_49bb_1331_11eb).rotate_left(11);
             if mix % 2 == 0 {
-                scenario.rollback_crash = Some(CrashPoint {
-                    at_call: 1 + (mix >> 8) % 80,
-                    after_effect: (mix >> 3) % 2 == 0,
-                });
+                scenario.rollback_crash = Some(CrashPoint::at_call(
+                    1 + (mix >> 8) % 80,
+                    (mix >> 3) % 2 == 0,
+                ));
             }
         } else {
             let mix = seed.wrapping_mul(0xbf58_476d_1ce4_e5b9).rotate_left(29);
-            scenario.crash = Crash::AtCall(CrashPoint {
-                at_call: 1 + mix % 130,
-                after_effect: mix % 2 == 0,
-            });
+            scenario.crash = Crash::AtCall(CrashPoint::at_call(1 + mix % 130, mix % 2 == 0));
             scenario.afterwards = Afterwards::RollbackInsteadOfResume;
         }
         let r = run(&plan, &scenario)?;
@@ -465,10 +462,7 @@ fn replay() {
             .expect("MIGRATE_SIM_CRASH=call:N[:after]|save:N");
         scenario.crash = match parts[0] {
             "save" => Crash::AtSave(n),
-            _ => Crash::AtCall(CrashPoint {
-                at_call: n,
-                after_effect: parts.get(2) == Some(&"after"),
-            }),
+            _ => Crash::AtCall(CrashPoint::at_call(n, parts.get(2) == Some(&"after"))),
         };
     }
     scenario.afterwards = match std::env::var("MIGRATE_SIM_AFTER").as_deref() {

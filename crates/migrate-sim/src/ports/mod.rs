@@ -21,7 +21,7 @@ use migrate_engine::ports::{Cloud, CloudError, CloudResult, ErrorKind};
 use rand::Rng;
 
 use crate::clock::SimClock;
-use crate::faults::Verdict;
+use crate::faults::{Counted, Verdict};
 use crate::world::World;
 
 /// The simulated account seen through the ports. Cheap to clone; clones share the world.
@@ -88,7 +88,10 @@ impl SimCloud {
                 .entry(operation.to_string())
                 .or_default() += 1;
             w.api.total += 1;
-            let verdict = w.verdict(kind);
+            if kind == Kind::Write {
+                w.api.mutating += 1;
+            }
+            let verdict = w.verdict(operation, kind);
             if verdict != Verdict::Proceed {
                 w.api.faults_injected += 1;
             }
@@ -144,15 +147,31 @@ impl SimCloud {
 }
 
 impl World {
-    pub(crate) fn verdict(&mut self, kind: Kind) -> Verdict {
+    /// Decides the fate of the call just counted. Injected faults (a crash point, throttles a
+    /// test chose) come first and draw nothing, so that the random draws of a seed are the same
+    /// whether or not a test injected anything.
+    pub(crate) fn verdict(&mut self, operation: &str, kind: Kind) -> Verdict {
         if let Some(crash) = self.crash {
-            if self.api.total >= crash.at_call {
+            let reached = match crash.counting {
+                Counted::All => self.api.total >= crash.at_call,
+                Counted::Mutating => kind == Kind::Write && self.api.mutating >= crash.at_call,
+            };
+            if reached {
                 self.crash = None;
                 self.crashes += 1;
                 return Verdict::Crash {
                     after_effect: crash.after_effect && kind == Kind::Write,
                 };
             }
+        }
+        if let Some(chosen) = self
+            .throttles
+            .iter_mut()
+            .find(|t| t.calls > 0 && t.operation.as_deref().is_none_or(|op| op == operation))
+        {
+            chosen.calls -= 1;
+            self.throttles.retain(|t| t.calls > 0);
+            return Verdict::Throttle;
         }
         let p = self.profile.clone();
         if !p.injects_errors() {

@@ -63,7 +63,17 @@ pub(crate) struct ApiLog {
     /// Calls per operation (`ecs:CreateService`, ...).
     pub per_operation: BTreeMap<String, u64>,
     pub total: u64,
+    /// Calls that change the account, faulted ones included.
+    pub mutating: u64,
     pub faults_injected: u64,
+}
+
+/// Calls a test chose to throttle: the next `calls` calls to `operation` (to any operation when
+/// `None`) answer `Throttled` without effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChosenThrottle {
+    pub operation: Option<String>,
+    pub calls: u32,
 }
 
 /// A resource the migration created, as the audit sees it.
@@ -93,6 +103,7 @@ pub struct World {
     pub(crate) api: ApiLog,
     pub(crate) crash: Option<CrashPoint>,
     pub(crate) crashes: u32,
+    pub(crate) throttles: Vec<ChosenThrottle>,
     pub(crate) creations: Vec<Creation>,
     /// When the old Auto Scaling group was told to scale to zero.
     pub(crate) timeline_scale_in: Option<Millis>,
@@ -136,6 +147,7 @@ impl World {
             api: ApiLog::default(),
             crash: None,
             crashes: 0,
+            throttles: Vec::new(),
             creations: Vec::new(),
             timeline_scale_in: None,
             killed: Vec::new(),
