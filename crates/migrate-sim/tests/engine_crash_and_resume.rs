@@ -11,8 +11,8 @@ use migrate_journal::{MemoryStore, Phase};
 use migrate_playbook::Playbook;
 use migrate_sim::{AccountSnapshot, CrashPoint, Simulation};
 
-/// Where the crash falls: before the call reaches the account (it changes nothing), or after
-/// (the change is made and its answer lost).
+/// Where a crash falls: before the call reaches the account (it changes nothing), or after (the
+/// change is made and its answer lost).
 const BEFORE_AND_AFTER_THE_EFFECT: [bool; 2] = [false, true];
 
 fn when(after_effect: bool) -> &'static str {
@@ -42,31 +42,43 @@ async fn resume_until_done(sim: &Simulation, store: &MemoryStore) {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_crash_at_any_mutating_call_resumes_without_duplicates() {
-    for playbook in [demo_playbook(), with_strategy_weighted(demo_playbook())] {
-        let (mutations, _, expected) = clean_run(&playbook).await;
-        assert!(
-            mutations > 15,
-            "the demo migration makes {mutations} mutating calls"
-        );
-        for n in 1..=mutations {
-            for after_effect in BEFORE_AND_AFTER_THE_EFFECT {
-                let at = format!("crash at call {n} {}", when(after_effect));
-                let (sim, store, _) = setup(&playbook);
-                sim.crash_at(CrashPoint::at_mutating_call(n, after_effect));
-                let first = apply(&sim, &store).await;
-                assert!(
-                    matches!(first, Err(EngineError::Interrupted)),
-                    "{at} must interrupt the run, got {first:?}"
-                );
-                resume_until_done(&sim, &store).await;
-                assert_eq!(sim.duplicates(), Vec::<String>::new(), "{at}");
-                assert_eq!(sim.snapshot(), expected, "{at}");
-                assert_eq!(load(&store).phase, Phase::Applied, "{at}");
-            }
+/// Crashes a run at each mutating call in turn, before and after its effect, and resumes it.
+/// One test per cutover strategy, so that the test runner can run them side by side.
+async fn a_crash_at_any_mutating_call_resumes_without_duplicates(playbook: Playbook) {
+    let (mutations, _, expected) = clean_run(&playbook).await;
+    assert!(
+        mutations > 15,
+        "the demo migration makes {mutations} mutating calls"
+    );
+    for n in 1..=mutations {
+        for after_effect in BEFORE_AND_AFTER_THE_EFFECT {
+            let at = format!("crash at call {n} {}", when(after_effect));
+            let (sim, store, _) = setup(&playbook);
+            sim.crash_at(CrashPoint::at_mutating_call(n, after_effect));
+            let first = apply(&sim, &store).await;
+            assert!(
+                matches!(first, Err(EngineError::Interrupted)),
+                "{at} must interrupt the run, got {first:?}"
+            );
+            resume_until_done(&sim, &store).await;
+            assert_eq!(sim.duplicates(), Vec::<String>::new(), "{at}");
+            assert_eq!(sim.snapshot(), expected, "{at}");
+            assert_eq!(load(&store).phase, Phase::Applied, "{at}");
         }
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_at_any_mutating_call_of_an_alias_cutover_resumes_without_duplicates() {
+    a_crash_at_any_mutating_call_resumes_without_duplicates(demo_playbook()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_at_any_mutating_call_of_a_weighted_cutover_resumes_without_duplicates() {
+    a_crash_at_any_mutating_call_resumes_without_duplicates(
+        with_strategy_weighted(demo_playbook()),
+    )
+    .await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -128,8 +140,9 @@ async fn rollback_from_every_checkpoint_restores_the_start() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_rollback_killed_at_any_call_finishes_when_run_again() {
+/// Kills a rollback at each of its mutating calls in turn and runs it again. One test for the
+/// crashes before the effect and one for those after it, so that they can run side by side.
+async fn a_rollback_killed_at_any_call_finishes_when_run_again(after_effect: bool) {
     let playbook = demo_playbook();
     let (sim, store, _) = setup(&playbook);
     let start = sim.snapshot();
@@ -141,23 +154,31 @@ async fn a_rollback_killed_at_any_call_finishes_when_run_again() {
     assert_eq!(sim.snapshot(), start);
 
     for n in 1..=rollback_calls {
-        for after_effect in BEFORE_AND_AFTER_THE_EFFECT {
-            let at = format!("rollback killed at call {n} {}", when(after_effect));
-            let (sim, store, _) = setup(&playbook);
-            apply(&sim, &store).await.unwrap();
-            sim.crash_at(CrashPoint::at_mutating_call(n, after_effect));
-            assert!(
-                matches!(rollback(&sim, &store).await, Err(EngineError::Interrupted)),
-                "{at}"
-            );
-            assert_eq!(load(&store).phase, Phase::RollingBack, "{at}");
-            // `apply` refuses to run over an unfinished rollback.
-            assert!(
-                matches!(apply(&sim, &store).await, Err(EngineError::WrongPhase(_))),
-                "{at}"
-            );
-            rollback(&sim, &store).await.unwrap();
-            assert_eq!(sim.snapshot(), start, "{at}");
-        }
+        let at = format!("rollback killed at call {n} {}", when(after_effect));
+        let (sim, store, _) = setup(&playbook);
+        apply(&sim, &store).await.unwrap();
+        sim.crash_at(CrashPoint::at_mutating_call(n, after_effect));
+        assert!(
+            matches!(rollback(&sim, &store).await, Err(EngineError::Interrupted)),
+            "{at}"
+        );
+        assert_eq!(load(&store).phase, Phase::RollingBack, "{at}");
+        // `apply` refuses to run over an unfinished rollback.
+        assert!(
+            matches!(apply(&sim, &store).await, Err(EngineError::WrongPhase(_))),
+            "{at}"
+        );
+        rollback(&sim, &store).await.unwrap();
+        assert_eq!(sim.snapshot(), start, "{at}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_killed_at_any_call_before_its_effect_finishes_when_run_again() {
+    a_rollback_killed_at_any_call_finishes_when_run_again(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_killed_at_any_call_after_its_effect_finishes_when_run_again() {
+    a_rollback_killed_at_any_call_finishes_when_run_again(true).await;
 }
