@@ -2,6 +2,9 @@
 //! problem listed and nothing written, locked and corrupt states refused and left untouched.
 //! None of these reach a cloud: each is refused (or finished) before `migrate` connects.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,5 +1,8 @@
 //! A whole migration over the in-memory account, and its rollback.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use migrate_engine::{EngineError, RunOutcome};

@@ -2,6 +2,9 @@
 //! step once and creates nothing twice; a rollback from any point restores the start, and a
 //! rollback that is itself killed finishes when run again.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use migrate_engine::{EngineError, RunOutcome};
