@@ -2,6 +2,9 @@
 //! problem listed and nothing written, locked and corrupt states refused and left untouched.
 //! None of these reach a cloud: each is refused (or finished) before `migrate` connects.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -14,12 +17,20 @@ fn repo() -> PathBuf {
 
 /// Runs `migrate` in `dir`, with no AWS settings that could send it anywhere.
 fn migrate(dir: &Path, args: &[&str]) -> Output {
+    migrate_with_env(dir, args, &[])
+}
+
+/// As [`migrate`], with `env` set; the caller's `RUST_LOG` is never passed on, so the logs are
+/// what the flags and `env` ask for.
+fn migrate_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_migrate"))
         .args(args)
         .current_dir(dir)
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("RUST_LOG")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs")
 }
@@ -256,4 +267,95 @@ fn completions_and_schema_print() {
     let schema = migrate(&repo(), &["schema"]);
     let parsed: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert!(parsed["properties"]["cutover"].is_object());
+}
+
+#[test]
+fn logs_are_json_lines_on_stderr_with_log_format_json() {
+    let dir = workspace();
+    let out = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--log-format", "json", "-v"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The plan is on stdout, untouched by the logs.
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("discover-source"), "{stdout}");
+    assert!(!stdout.contains("\"level\""), "{stdout}");
+
+    let stderr = text(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let ready = events
+        .iter()
+        .find(|e| e["message"] == "plan ready for review")
+        .unwrap_or_else(|| panic!("no plan event in:\n{stderr}"));
+    assert_eq!(ready["level"], "INFO");
+    assert!(ready["timestamp"].is_string(), "{ready}");
+    assert!(ready["steps"].as_u64().unwrap() > 15, "{ready}");
+    let state = std::fs::read_to_string(dir.path().join(".migrate/shop/state.json")).unwrap();
+    let plan_id = ready["plan_id"].as_str().unwrap();
+    assert!(state.contains(plan_id), "{plan_id} is not the written plan");
+}
+
+#[test]
+fn log_levels_follow_v_q_and_rust_log() {
+    let dir = workspace();
+    let plan = ["plan", "playbooks/demo.yaml"];
+    let with = |extra: &[&str], env: &[(&str, &str)]| {
+        let args: Vec<&str> = plan.iter().chain(extra).copied().collect();
+        let out = migrate_with_env(dir.path(), &args, env);
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    // By default only warnings and errors are logged: a plan has neither.
+    assert_eq!(with(&[], &[]), "");
+    assert_eq!(with(&["-q"], &[]), "");
+    let verbose = with(&["-v"], &[]);
+    assert!(
+        verbose.contains("INFO") && verbose.contains("plan ready for review"),
+        "{verbose}"
+    );
+    // RUST_LOG wins over the flags.
+    let from_env = with(&[], &[("RUST_LOG", "migrate=info")]);
+    assert!(from_env.contains("plan ready for review"), "{from_env}");
+}
+
+#[test]
+fn bad_log_settings_are_refused_with_what_is_accepted() {
+    let dir = workspace();
+    let out = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--log-format", "xml"],
+    );
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("'xml'") && stderr.contains("[possible values: text, json]"),
+        "{stderr}"
+    );
+
+    let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "-q", "-v"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = migrate_with_env(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml"],
+        &[("RUST_LOG", "migrate=loud")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("RUST_LOG=migrate=loud is not a valid log filter"),
+        "{stderr}"
+    );
+    // Refused before the command ran: nothing was written.
+    assert!(!dir.path().join(".migrate").exists());
 }

@@ -18,6 +18,9 @@
 //! lags), and a resume whose killed step had not called yet looks for its resource for 30 s
 //! before it calls (the engine's consistency wait).
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 // The wire tests' shared helpers of the AWS adapter: the seed script's driver, the test acting
 // as ECS, the probe's server and the duplicate checks.
 #[path = "../crates/migrate-aws/tests/common/mod.rs"]

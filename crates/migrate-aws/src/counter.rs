@@ -3,6 +3,11 @@
 //! An SDK interceptor on every client counts each operation once when it starts and each
 //! attempt (the first and every retry) as it goes out, so the figures show both what the engine
 //! asked for and what retries cost.
+//!
+//! The same interceptor logs each attempt once it has its answer: a `debug` event with the
+//! service, operation, attempt number, HTTP status, outcome and the request id AWS gave it (the
+//! id AWS support asks for). Only headers are read, never a request or response body, which may
+//! hold secrets (task definition environment variables, for one).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,11 +16,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_types::request_id::RequestId;
 
 /// How often one operation was called and how many HTTP attempts that took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,5 +159,42 @@ impl Intercept for CountingInterceptor {
     ) -> Result<(), BoxError> {
         self.calls.bump(self.service, &operation_name(cfg), 0, 1);
         Ok(())
+    }
+
+    // Runs after every attempt, whatever its outcome (an answer, a timeout, a refused
+    // connection), so a retried call logs one event per attempt.
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        // The orchestrator numbers attempts from 1 in the config bag before each one.
+        let attempt = cfg.load::<RequestAttempts>().map(RequestAttempts::attempts);
+        tracing::debug!(
+            service = self.service,
+            operation = %operation_name(cfg),
+            attempt,
+            request_id = response.and_then(RequestId::request_id).unwrap_or("none"),
+            status = response.map(|r| r.status().as_u16()),
+            outcome = outcome(context),
+            "AWS call attempt"
+        );
+        Ok(())
+    }
+}
+
+/// What became of one attempt, in a word or two; the error's text is left to whoever handles
+/// the error, since it is read from the response body.
+fn outcome(context: &FinalizerInterceptorContextRef<'_>) -> &'static str {
+    match context.output_or_error() {
+        Some(Ok(_)) => "ok",
+        Some(Err(e)) if e.is_operation_error() => "service error",
+        Some(Err(e)) if e.is_timeout_error() => "timeout",
+        Some(Err(e)) if e.is_connector_error() => "connection error",
+        Some(Err(e)) if e.is_response_error() => "unreadable response",
+        Some(Err(_)) => "error",
+        None => "no answer",
     }
 }

@@ -8,6 +8,9 @@
 //! `MOTO_ECS_SERVICE_RUNNING=2`, and task IPs are registered in the new target group once it
 //! exists.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::Arc;

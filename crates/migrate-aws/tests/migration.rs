@@ -8,6 +8,9 @@
 //! tasks in the playbook used here, so "running equals desired" holds for each. The HTTP probe
 //! goes to a loopback server standing in for the application behind the new ALB.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::Arc;

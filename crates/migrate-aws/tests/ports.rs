@@ -2,6 +2,9 @@
 //! not-found on delete. Checks of what was created are made with plain SDK clients, so they do
 //! not depend on the adapter's own parsing.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use migrate_engine::ports::*;

@@ -1,6 +1,9 @@
 //! Throttling and 5xx answers are retried by the SDK configuration `config::loader` builds:
 //! a fault-injecting proxy on loopback sits between the adapter and moto.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::atomic::Ordering;

@@ -1,6 +1,9 @@
 //! The state file's discipline: atomic writes, lineage and serial, the lock, and corrupt input
 //! that is reported and left untouched.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use migrate_journal::{lock, FileStore, JournalError, State, StateStore};

@@ -1,6 +1,9 @@
 //! Playbooks as authors write them: the examples are valid and match the published schema, and a
 //! broken playbook reports every mistake with its location.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use migrate_playbook::{json_schema, Directory, Playbook};

@@ -1,6 +1,9 @@
 //! The engine's tests: a whole migration over the simulated account, and its rollback. (Why they
 //! live in this crate: `engine_support/mod.rs`.)
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod engine_support;
 
 use engine_support::*;

@@ -3,6 +3,9 @@
 //! start, and a rollback that is itself killed finishes when run again. (Why they live in this
 //! crate: `engine_support/mod.rs`.)
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod engine_support;
 
 use engine_support::*;

@@ -11,6 +11,9 @@
 //! `MIGRATE_SIM_SEED=S` runs only seed S, which is how a failure is replayed: every failing seed
 //! prints the exact command.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;

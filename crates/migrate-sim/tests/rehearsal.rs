@@ -1,5 +1,8 @@
 //! `migrate rehearse` on the seed-001 playbook.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use migrate_playbook::Playbook;

@@ -3,6 +3,9 @@
 //! request, and the two classic mistakes (scaling the old side down before the drain, cutting
 //! DNS over before the new targets are healthy) fail requests.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use migrate_engine::ports::*;

@@ -2,6 +2,9 @@
 //! nginx + php-fpm definition translate into definitions that pass the lint, and their outputs and
 //! change lists are held as snapshots.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use migrate_taskdef::{

@@ -1,5 +1,8 @@
 //! The `convert` and `lint` commands as the binary calls them: exit codes, formats, files written.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use clap::Parser;

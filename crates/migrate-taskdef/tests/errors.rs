@@ -1,5 +1,8 @@
 //! Bad input gives one clear error with its position, never a panic.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use migrate_taskdef::{
     lint, translate, SourceDocument, SourceKind, TaskdefError, TranslateOptions,
 };

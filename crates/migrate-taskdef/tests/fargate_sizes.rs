@@ -2,6 +2,9 @@
 //! neighbours are rejected. The expected sizes are written out here from AWS's table, independently
 //! of the crate's own table, so a mistake in either shows.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use migrate_taskdef::fargate::{cpu_values, memory_values, smallest_pair_fitting, valid_pair};
 
 const GIB: u32 = 1024;

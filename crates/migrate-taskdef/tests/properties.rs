@@ -1,6 +1,9 @@
 //! Property tests over generated inputs: nothing panics, and whatever translates well-formed is
 //! networked, sized and ported for Fargate.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use migrate_taskdef::fargate::{smallest_pair_fitting, valid_pair};
 use migrate_taskdef::rules::container_demand;
 use migrate_taskdef::{

@@ -1,6 +1,9 @@
 //! Every lint rule has a case that fires it and a clean (and, where one exists, near-miss) case that
 //! does not.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use migrate_taskdef::rules::catalog;
 use migrate_taskdef::{lint, Finding, Severity};
 use serde_json::{json, Value};

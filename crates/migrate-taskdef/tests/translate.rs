@@ -1,6 +1,9 @@
 //! Translation of Dockerrun v2 and compose sources, and the options of the translation: secrets from
 //! a `.env` file, EFS, size overrides, log groups, nginx configurations.
 
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use migrate_taskdef::{

@@ -42,9 +42,24 @@ pub struct GlobalArgs {
     /// Plain lines instead of progress bars, even on a terminal.
     #[arg(long, global = true)]
     pub no_progress: bool,
-    /// More detail in logs (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// More detail in the logs on stderr: -v says what migrate does, -vv adds every AWS call
+    /// attempt with its request id, -vvv the AWS SDK's debug events too. `RUST_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
+    /// Only errors in the logs on stderr (progress and results are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// How log lines are written on stderr: text for people, json (one object per line) for
+    /// machines.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The shape of the log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Which migration a command acts on.

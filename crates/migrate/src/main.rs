@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 mod reporters;
 mod target;
 
@@ -22,7 +23,16 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging(cli.global.verbose);
+    let global = &cli.global;
+    if let Err(error) = logging::init(
+        global.quiet,
+        global.verbose,
+        global.log_format,
+        reporters::shared_bars(),
+    ) {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(exit::ERROR);
+    }
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
@@ -30,19 +40,4 @@ fn main() -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
-}
-
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info,aws_config=warn,aws_smithy_runtime=warn",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MIGRATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
 }

@@ -3,11 +3,19 @@
 //! the edge.
 
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use migrate_engine::{Event, Reporter};
+
+/// The one set of progress bars of this process. The log writer pauses them for each log line
+/// (see [`crate::logging`]), so it must hold the very bars the reporter draws.
+pub fn shared_bars() -> MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+        .clone()
+}
 
 /// Picks the reporter for this process's stderr.
 pub fn for_terminal(no_progress: bool) -> Box<dyn Reporter> {
@@ -120,7 +128,7 @@ pub struct BarReporter {
 
 impl BarReporter {
     fn new() -> Self {
-        let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let bars = shared_bars();
         let overall = bars.add(ProgressBar::new(0));
         overall.set_style(
             ProgressStyle::with_template(

@@ -19,10 +19,15 @@ pub enum Fault {
     Unavailable,
 }
 
+/// The request id every injected answer carries, as AWS puts one on its errors too.
+pub const INJECTED_REQUEST_ID: &str = "injected-by-the-test-proxy";
+
 pub struct FaultProxy {
     pub url: String,
     pub faults_served: Arc<AtomicUsize>,
     pub forwarded: Arc<AtomicUsize>,
+    /// The `x-amzn-RequestId` of every answer moto gave through the proxy, in order.
+    pub upstream_request_ids: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -66,6 +71,16 @@ async fn read_message(stream: &mut TcpStream) -> std::io::Result<Option<(String,
     Ok(Some((head, body)))
 }
 
+/// The value of a header of a message head, its name matched case-insensitively.
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
+}
+
 /// The head with any `Connection` header replaced by `Connection: close`, so that every
 /// exchange uses a connection of its own and the client never reuses one the proxy closed.
 fn closing(head: &str) -> String {
@@ -89,7 +104,7 @@ fn fault_answer(fault: Fault) -> Vec<u8> {
     };
     let body = format!(r#"{{"__type":"{kind}","message":"injected by the test proxy"}}"#);
     format!(
-        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-ErrorType: {kind}\r\nx-amzn-RequestId: {INJECTED_REQUEST_ID}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -101,6 +116,7 @@ async fn handle(
     faults: Arc<Mutex<VecDeque<Fault>>>,
     served: Arc<AtomicUsize>,
     forwarded: Arc<AtomicUsize>,
+    request_ids: Arc<Mutex<Vec<String>>>,
 ) -> std::io::Result<()> {
     let Some((head, body)) = read_message(&mut client).await? else {
         return Ok(());
@@ -118,6 +134,9 @@ async fn handle(
     let Some((answer_head, answer_body)) = read_message(&mut moto).await? else {
         return Ok(());
     };
+    if let Some(id) = header(&answer_head, "x-amzn-requestid") {
+        request_ids.lock().unwrap().push(id);
+    }
     client.write_all(closing(&answer_head).as_bytes()).await?;
     client.write_all(&answer_body).await?;
     client.shutdown().await
@@ -130,7 +149,8 @@ pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
     let faults = Arc::new(Mutex::new(VecDeque::from(faults)));
     let served = Arc::new(AtomicUsize::new(0));
     let forwarded = Arc::new(AtomicUsize::new(0));
-    let (s, f) = (served.clone(), forwarded.clone());
+    let request_ids = Arc::new(Mutex::new(Vec::new()));
+    let (s, f, r) = (served.clone(), forwarded.clone(), request_ids.clone());
     let task = tokio::spawn(async move {
         loop {
             let Ok((client, _)) = listener.accept().await else {
@@ -142,6 +162,7 @@ pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
                 faults.clone(),
                 s.clone(),
                 f.clone(),
+                r.clone(),
             ));
         }
     });
@@ -149,6 +170,7 @@ pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
         url,
         faults_served: served,
         forwarded,
+        upstream_request_ids: request_ids,
         task,
     }
 }

@@ -41,6 +41,14 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
         Err(other) => return Err(other.into()),
     };
 
+    tracing::info!(
+        state = %store.location().display(),
+        plan_id = %state.plan.id,
+        steps = state.plan.steps.len(),
+        phase = ?state.phase,
+        "plan ready for review"
+    );
+
     if args.json {
         let pending: Vec<&str> = state
             .steps
