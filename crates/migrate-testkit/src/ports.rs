@@ -773,12 +773,6 @@ impl Metrics for FakeAccount {
         })
     }
 
-    async fn alarm_exists(&self, name: &str) -> CloudResult<bool> {
-        self.call("cloudwatch:DescribeAlarms", false, |w| {
-            Ok(w.alarms.contains_key(name))
-        })
-    }
-
     async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
         self.call("cloudwatch:DeleteAlarms", true, |w| {
             w.alarms

@@ -145,9 +145,4 @@ impl World {
     }
 }
 
-pub fn normalise(name: &str) -> String {
-    name.trim_end_matches('.')
-        .to_ascii_lowercase()
-        .trim_start_matches("dualstack.")
-        .to_string()
-}
+pub use migrate_engine::ports::normalise_dns_name as normalise;
