@@ -202,24 +202,33 @@ impl CreateListener {
         }
     }
 
-    /// The certificate of an HTTPS listener, or why there is no listener to create.
-    fn certificate(&self, ctx: &Ctx<'_>) -> Result<Result<Option<String>, String>, StepError> {
+    /// What the listener is given: no certificate (HTTP), a certificate, or a reason why there
+    /// is no listener to create.
+    fn certificate(&self, ctx: &Ctx<'_>) -> Result<Certificate, StepError> {
         if !self.https {
-            return Ok(Ok(None));
+            return Ok(Certificate::NotNeeded);
         }
         Ok(
             match &ctx.playbook().target.load_balancer.https_certificate {
-                HttpsCertificate::Arn(arn) => Ok(Some(arn.clone())),
+                HttpsCertificate::Arn(arn) => Certificate::Arn(arn.clone()),
                 HttpsCertificate::FromOldLoadBalancer => {
                     match ctx.output::<SourceDiscovered>()?.https_certificate {
-                        Some(cert) => Ok(Some(cert)),
-                        None => Err("the old load balancer has no HTTPS listener to copy".into()),
+                        Some(arn) => Certificate::Arn(arn),
+                        None => {
+                            Certificate::Skip("the old load balancer has no HTTPS listener to copy")
+                        }
                     }
                 }
-                HttpsCertificate::None => Err("HTTPS is off in the playbook".into()),
+                HttpsCertificate::None => Certificate::Skip("HTTPS is off in the playbook"),
             },
         )
     }
+}
+
+enum Certificate {
+    NotNeeded,
+    Arn(String),
+    Skip(&'static str),
 }
 
 #[async_trait]
@@ -236,8 +245,9 @@ impl Step for CreateListener {
 
     async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<ListenerCreated>, StepError> {
         let certificate_arn = match self.certificate(ctx)? {
-            Ok(certificate) => certificate,
-            Err(reason) => return Ok(Outcome::Skipped(reason)),
+            Certificate::NotNeeded => None,
+            Certificate::Arn(arn) => Some(arn),
+            Certificate::Skip(reason) => return Ok(Outcome::Skipped(reason.into())),
         };
         if let Some(found) = self.find(ctx).await? {
             return Ok(Outcome::Done(found));
