@@ -18,18 +18,27 @@ impl CloudWatchMetrics {
     pub fn new(cloudwatch: aws_sdk_cloudwatch::Client) -> Self {
         Self { cloudwatch }
     }
+
+    /// Whether an alarm of this name exists: `DeleteAlarms` does not say.
+    pub async fn alarm_exists(&self, name: &str) -> CloudResult<bool> {
+        let out = self
+            .cloudwatch
+            .describe_alarms()
+            .alarm_names(name)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
+        Ok(out
+            .metric_alarms()
+            .iter()
+            .any(|a| a.alarm_name() == Some(name)))
+    }
 }
 
 fn dimensions(dims: &[(String, String)]) -> Vec<Dimension> {
     dims.iter()
         .map(|(n, v)| Dimension::builder().name(n).value(v).build())
         .collect()
-}
-
-/// The `LoadBalancer` dimension of `AWS/ApplicationELB` metrics: the ARN's part after
-/// `:loadbalancer/`, e.g. `app/shop-old/50dc6c495c0c9188`.
-pub fn load_balancer_dimension(arn: &str) -> Option<&str> {
-    arn.split_once(":loadbalancer/").map(|(_, d)| d)
 }
 
 #[async_trait]
@@ -117,20 +126,6 @@ impl Metrics for CloudWatchMetrics {
         Ok(())
     }
 
-    async fn alarm_exists(&self, name: &str) -> CloudResult<bool> {
-        let out = self
-            .cloudwatch
-            .describe_alarms()
-            .alarm_names(name)
-            .send()
-            .await
-            .map_err(|e| sdk_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}")))?;
-        Ok(out
-            .metric_alarms()
-            .iter()
-            .any(|a| a.alarm_name() == Some(name)))
-    }
-
     async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
         // DeleteAlarms does not say reliably whether the alarm existed; look first.
         if !self.alarm_exists(name).await? {
@@ -146,21 +141,5 @@ impl Metrics for CloudWatchMetrics {
             .await
             .map_err(|e| sdk_error(&e, "cloudwatch:DeleteAlarms", format!("alarm {name}")))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_load_balancer_dimension_is_the_arn_tail() {
-        assert_eq!(
-            load_balancer_dimension(
-                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-old/50dc6c495c0c9188"
-            ),
-            Some("app/shop-old/50dc6c495c0c9188")
-        );
-        assert_eq!(load_balancer_dimension("nonsense"), None);
     }
 }

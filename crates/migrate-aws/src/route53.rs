@@ -6,8 +6,8 @@ use aws_sdk_route53::types::{
     ChangeStatus as SdkStatus, ResourceRecord, ResourceRecordSet, RrType,
 };
 use migrate_engine::ports::{
-    AliasTarget, ChangeAction, ChangeStatus, CloudError, CloudResult, Dns, DnsRecord, ErrorKind,
-    RecordChange,
+    normalise_dns_name, AliasTarget, ChangeAction, ChangeStatus, CloudError, CloudResult, Dns,
+    DnsRecord, ErrorKind, RecordChange,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -22,14 +22,9 @@ impl Route53Dns {
     }
 }
 
-/// Names compare lower-case with the trailing dot, as Route53 stores them.
-pub fn normalise(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
-    if lower.ends_with('.') {
-        lower
-    } else {
-        format!("{lower}.")
-    }
+/// A name as Route53 stores and lists it: the engine's one normal form, plus the trailing dot.
+fn fully_qualified(name: &str) -> String {
+    format!("{}.", normalise_dns_name(name))
 }
 
 /// `/hostedzone/Z123` → `Z123`; `/change/C123` → `C123`.
@@ -59,7 +54,7 @@ fn record_of(set: &ResourceRecordSet) -> DnsRecord {
 
 fn record_set(record: &DnsRecord) -> Result<ResourceRecordSet, String> {
     let mut b = ResourceRecordSet::builder()
-        .name(normalise(&record.name))
+        .name(fully_qualified(&record.name))
         .r#type(RrType::from(record.record_type.as_str()));
     match (&record.alias, record.ttl) {
         (Some(alias), None) => {
@@ -101,7 +96,7 @@ fn record_set(record: &DnsRecord) -> Result<ResourceRecordSet, String> {
 #[async_trait]
 impl Dns for Route53Dns {
     async fn find_zone(&self, name: &str) -> CloudResult<Option<String>> {
-        let wanted = normalise(name);
+        let wanted = fully_qualified(name);
         let resource = format!("hosted zone {wanted}");
         let out = self
             .route53
@@ -116,13 +111,13 @@ impl Dns for Route53Dns {
             .hosted_zones()
             .iter()
             .find(|z| {
-                normalise(z.name()) == wanted && !z.config().is_some_and(|c| c.private_zone())
+                fully_qualified(z.name()) == wanted && !z.config().is_some_and(|c| c.private_zone())
             })
             .map(|z| bare_id(z.id()).to_string()))
     }
 
     async fn records(&self, zone_id: &str, name: &str) -> CloudResult<Vec<DnsRecord>> {
-        let wanted = normalise(name);
+        let wanted = fully_qualified(name);
         let resource = format!("records {wanted} in zone {zone_id}");
         let mut records = Vec::new();
         let mut start_name = wanted.clone();
@@ -141,7 +136,7 @@ impl Dns for Route53Dns {
                 .map_err(|e| sdk_error(&e, "route53:ListResourceRecordSets", &resource))?;
             let mut past = false;
             for set in out.resource_record_sets() {
-                if normalise(set.name()) == wanted {
+                if fully_qualified(set.name()) == wanted {
                     records.push(record_of(set));
                 } else {
                     past = true;
@@ -152,7 +147,7 @@ impl Dns for Route53Dns {
                 break;
             }
             match out.next_record_name() {
-                Some(next) if normalise(next) == wanted => {
+                Some(next) if fully_qualified(next) == wanted => {
                     start_name = next.to_string();
                     start_type = out.next_record_type().cloned();
                     start_id = out.next_record_identifier().map(str::to_string);
@@ -231,9 +226,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_and_ids_normalise() {
-        assert_eq!(normalise("Shop.Example.com"), "shop.example.com.");
-        assert_eq!(normalise("shop.example.com."), "shop.example.com.");
+    fn names_and_ids_fully_qualified() {
+        assert_eq!(fully_qualified("Shop.Example.com"), "shop.example.com.");
+        assert_eq!(fully_qualified("shop.example.com."), "shop.example.com.");
         assert_eq!(bare_id("/hostedzone/Z1"), "Z1");
         assert_eq!(bare_id("C2"), "C2");
     }

@@ -1,7 +1,6 @@
 //! What a step sees while it runs: the ports, the plan, earlier steps' outputs, and helpers for
 //! tags, tokens, polling and deadlines.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,10 +11,10 @@ use migrate_playbook::Playbook;
 use sha2::{Digest, Sha256};
 
 use crate::error::StepError;
+use crate::outputs::{self, StepOutput};
 use crate::ports::{Cloud, Tags, TAG_PLAN_ID, TAG_STEP};
 use crate::reporter::{Event, Reporter};
-
-pub type Outputs = BTreeMap<String, String>;
+use crate::retry;
 
 pub struct Ctx<'a> {
     pub cloud: &'a Cloud,
@@ -39,21 +38,29 @@ impl<'a> Ctx<'a> {
         self.cloud.clock.now()
     }
 
-    /// An output an earlier step must have recorded.
-    pub fn output(&self, step: &str, key: &str) -> Result<String, StepError> {
-        self.state
-            .output(step, key)
-            .map(str::to_string)
-            .ok_or_else(|| {
-                StepError::precondition(format!(
-                    "step {step} has not recorded `{key}`; the state is inconsistent"
-                ))
-            })
+    /// The outputs of the earlier step that records `T`; their absence is an inconsistent state.
+    pub fn output<T: StepOutput>(&self) -> Result<T, StepError> {
+        self.required(T::STEP)
     }
 
-    /// An output that may be absent.
-    pub fn optional_output(&self, step: &str, key: &str) -> Option<String> {
-        self.state.output(step, key).map(str::to_string)
+    /// The outputs of the step that records `T` for `key` (a service, a store), e.g.
+    /// `register-task-definition:web`.
+    pub fn output_of<T: StepOutput>(&self, key: &str) -> Result<T, StepError> {
+        self.required(&format!("{}:{key}", T::STEP))
+    }
+
+    /// Outputs that may be absent (the step was skipped, or has not run yet); present outputs
+    /// that do not read as `T` are still an error.
+    pub fn optional_output<T: StepOutput>(&self) -> Result<Option<T>, StepError> {
+        outputs::read(self.state, T::STEP)
+    }
+
+    fn required<T: StepOutput>(&self, step: &str) -> Result<T, StepError> {
+        outputs::read(self.state, step)?.ok_or_else(|| {
+            StepError::precondition(format!(
+                "step {step} has recorded no outputs; the state is inconsistent"
+            ))
+        })
     }
 
     pub fn record(&self, step: &str) -> Option<&'a StepRecord> {
@@ -117,19 +124,11 @@ impl Ctx<'_> {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = crate::ports::CloudResult<T>>,
     {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match call().await {
-                Ok(value) => return Ok(value),
-                Err(e) if e.kind.is_transient() && attempt < self.step.retry.max_attempts => {
-                    self.waiting(&format!("will call again after: {e}"), None);
-                    let wait = Duration::from_millis(self.step.retry.backoff_ms(attempt));
-                    self.pause(wait, || format!("kept failing: {e}")).await?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        retry::retrying(self, || {
+            let attempt = call();
+            async move { attempt.await.map_err(StepError::from) }
+        })
+        .await
     }
 
     /// The answer of a read made while polling. A transient error (throttling, 5xx, a time-out)
@@ -153,39 +152,3 @@ impl Ctx<'_> {
 /// How often waits poll. Short enough that a wait ends within a few seconds of its condition
 /// becoming true; long enough to stay well inside AWS's describe-call rate limits.
 pub const POLL: Duration = Duration::from_secs(5);
-
-/// The load balancer dimension of CloudWatch's `AWS/ApplicationELB` metrics: the ARN after
-/// `:loadbalancer/`, e.g. `app/shop-fg-3f2a9c/50dc6c495c0c9188`.
-pub fn load_balancer_dimension(arn: &str) -> String {
-    arn.split_once(":loadbalancer/")
-        .map_or(arn, |(_, rest)| rest)
-        .to_string()
-}
-
-/// The target group dimension: the ARN after the last `:`, e.g. `targetgroup/name/id`.
-pub fn target_group_dimension(arn: &str) -> String {
-    arn.rsplit_once(':')
-        .map_or(arn, |(_, rest)| rest)
-        .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dimensions_come_from_arns() {
-        assert_eq!(
-            load_balancer_dimension(
-                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188"
-            ),
-            "app/shop/50dc6c495c0c9188"
-        );
-        assert_eq!(
-            target_group_dimension(
-                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-tg/73e2d6bc24d8a067"
-            ),
-            "targetgroup/shop-tg/73e2d6bc24d8a067"
-        );
-    }
-}

@@ -21,11 +21,14 @@ use std::time::Duration;
 use chrono::Utc;
 use futures::future::{select, Either};
 use migrate_journal::{Intent, Phase, State, StateStore, StepStatus, Undo, UndoStatus};
+use tracing::Instrument;
 
 use crate::context::Ctx;
 use crate::error::{EngineError, StepError};
+use crate::phase::{next_run, Direction, NextRun, Operation};
 use crate::ports::Cloud;
 use crate::reporter::{Event, Reporter};
+use crate::retry::{self, next_wait};
 use crate::steps::{self, Outcome};
 
 /// How long reconciliation keeps looking for what an interrupted attempt may have created before
@@ -105,21 +108,28 @@ impl Engine {
         })
     }
 
-    /// Runs the plan forward from wherever it stopped (this is also `resume`).
-    pub async fn apply(&mut self) -> Result<RunOutcome, EngineError> {
-        match self.state.phase {
-            Phase::Applied => return Ok(RunOutcome::NothingToDo),
-            Phase::RollingBack => return Err(EngineError::WrongPhase(
-                "a rollback of this migration is unfinished; run `migrate rollback` to finish it"
-                    .into(),
-            )),
-            Phase::RolledBack => {
-                return Err(EngineError::WrongPhase(
-                    "this migration was rolled back; run `migrate plan` again to start over".into(),
-                ))
-            }
-            Phase::Planned | Phase::Applying | Phase::Failed => {}
+    /// Does what `operation` means in the migration's phase ([`next_run`]): runs the plan
+    /// forward from wherever it stopped, or walks it back.
+    pub async fn run(&mut self, operation: Operation) -> Result<RunOutcome, EngineError> {
+        match next_run(operation, self.state.phase, &self.state.plan.name) {
+            NextRun::Run(Direction::Forward) => self.forward().await,
+            NextRun::Run(Direction::Backward) => self.backward().await,
+            NextRun::NothingToDo(_) => Ok(RunOutcome::NothingToDo),
+            NextRun::Refused(message) => Err(EngineError::WrongPhase(message)),
         }
+    }
+
+    /// Runs the plan forward from wherever it stopped.
+    pub async fn apply(&mut self) -> Result<RunOutcome, EngineError> {
+        self.run(Operation::Apply).await
+    }
+
+    /// Undoes every step that did something, newest first. Continues an interrupted rollback.
+    pub async fn rollback(&mut self) -> Result<RunOutcome, EngineError> {
+        self.run(Operation::Rollback).await
+    }
+
+    async fn forward(&mut self) -> Result<RunOutcome, EngineError> {
         self.state.phase = Phase::Applying;
         self.state.failure = None;
         self.save()?;
@@ -188,6 +198,17 @@ impl Engine {
     }
 
     async fn run_step(&mut self, index: usize) -> Result<(), Stop> {
+        let span = tracing::info_span!(
+            "step",
+            id = %self.state.plan.steps[index].id,
+            attempt = tracing::field::Empty
+        );
+        self.run_step_in(index, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn run_step_in(&mut self, index: usize, span: &tracing::Span) -> Result<(), Stop> {
         let step = self.state.plan.steps[index].clone();
         let started = self.cloud.clock.now();
         let deadline = started + chrono::Duration::seconds(step.deadline_secs as i64);
@@ -197,12 +218,17 @@ impl Engine {
         loop {
             // 1. Reconcile what an earlier attempt may have done.
             if let Some(intent) = self.state.steps[index].intent.clone() {
-                if let Some(outputs) = self.reconcile(index, deadline, &intent).await? {
+                if let Some(outputs) = self.reconcile(index, deadline).await? {
+                    tracing::info!("reconcile found what the interrupted attempt did");
                     self.reporter
                         .report(&Event::StepReconciled { step: &step.id });
                     self.finish(index, Outcome::Done(outputs), started)?;
                     return Ok(());
                 }
+                tracing::info!(
+                    previous_attempt = intent.attempt,
+                    "reconcile found nothing; calling again"
+                );
             }
             // 2. Durable intent.
             let prepared = match &self.state.steps[index].intent {
@@ -211,9 +237,10 @@ impl Engine {
                     token: previous.token.clone(),
                     recorded: previous.recorded.clone(),
                 },
-                None => self.prepare(index, deadline, &step.retry).await?,
+                None => self.prepare(index, deadline).await?,
             };
             let attempt = self.state.steps[index].attempts + 1;
+            span.record("attempt", attempt);
             let intent = Intent {
                 attempt,
                 at: self.cloud.clock.now(),
@@ -228,6 +255,7 @@ impl Engine {
                 record.intent = Some(intent.clone());
             }
             self.save()?;
+            tracing::info!(operation = %intent.operation, "intent written");
             self.reporter.report(&Event::StepStarted {
                 index,
                 total: self.state.plan.steps.len(),
@@ -238,34 +266,41 @@ impl Engine {
             // 3. The call, then the durable result.
             let result = {
                 let ctx = self.ctx(index, deadline);
-                with_deadline(&ctx, steps::execute(&ctx, &intent)).await
+                let definition = steps::definition(&ctx.step.action);
+                with_deadline(&ctx, definition.execute(&ctx, &intent.recorded)).await
             };
-            match result {
+            let error = match result {
                 Ok(outcome) => {
                     self.finish(index, outcome, started)?;
                     return Ok(());
                 }
                 Err(error) if error.is_interrupted() => return Err(Stop::Step(error)),
-                Err(error) if error.is_transient() && attempt < step.retry.max_attempts => {
-                    let wait = Duration::from_millis(step.retry.backoff_ms(attempt));
-                    if self.cloud.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
-                        >= deadline
-                    {
-                        return Err(Stop::Step(error));
-                    }
-                    let message = error.to_string();
-                    self.state.steps[index].error = Some(message.clone());
-                    self.save()?;
-                    self.reporter.report(&Event::Retrying {
-                        step: &step.id,
-                        attempt,
-                        error: &message,
-                        wait,
-                    });
-                    self.cloud.clock.sleep(wait).await;
-                }
+                Err(error) if error.is_transient() => error,
                 Err(error) => return Err(Stop::Step(error)),
+            };
+            let Some(wait) = next_wait(&step.retry, attempt, step.retry.max_attempts) else {
+                return Err(Stop::Step(error));
+            };
+            if self.cloud.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
+                >= deadline
+            {
+                return Err(Stop::Step(error));
             }
+            let message = error.to_string();
+            tracing::warn!(
+                wait_ms = wait.as_millis() as u64,
+                error = %message,
+                "the step failed transiently; retrying it"
+            );
+            self.state.steps[index].error = Some(message.clone());
+            self.save()?;
+            self.reporter.report(&Event::Retrying {
+                step: &step.id,
+                attempt,
+                error: &message,
+                wait,
+            });
+            self.cloud.clock.sleep(wait).await;
         }
     }
 
@@ -275,21 +310,10 @@ impl Engine {
         &self,
         index: usize,
         deadline: chrono::DateTime<Utc>,
-        retry: &migrate_plan::RetryPolicy,
-    ) -> Result<steps::Prepared, StepError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let ctx = self.ctx(index, deadline);
-            match with_deadline(&ctx, steps::prepare(&ctx)).await {
-                Err(e) if e.is_transient() && attempt < retry.max_attempts => {
-                    let wait = Duration::from_millis(retry.backoff_ms(attempt));
-                    ctx.waiting(&format!("retrying after: {e}"), None);
-                    self.cloud.clock.sleep(wait).await;
-                }
-                other => return other,
-            }
-        }
+    ) -> Result<steps::Prepared<serde_json::Value>, StepError> {
+        let ctx = self.ctx(index, deadline);
+        let definition = steps::definition(&ctx.step.action);
+        retry::retrying(&ctx, || with_deadline(&ctx, definition.prepare(&ctx))).await
     }
 
     /// Looks for an earlier attempt's effect, polling for up to [`CONSISTENCY_WAIT`] when the
@@ -298,18 +322,20 @@ impl Engine {
         &self,
         index: usize,
         deadline: chrono::DateTime<Utc>,
-        intent: &Intent,
-    ) -> Result<Option<crate::context::Outputs>, StepError> {
+    ) -> Result<Option<serde_json::Value>, StepError> {
         let ctx = self.ctx(index, deadline);
-        let creates = steps::creates_resource(&ctx.step.action);
+        let definition = steps::definition(&ctx.step.action);
+        let creates = definition.creates_resource();
         let give_up = self.cloud.clock.now()
             + chrono::Duration::from_std(CONSISTENCY_WAIT).unwrap_or_default();
         loop {
-            match with_deadline(&ctx, steps::reconcile(&ctx, intent)).await {
+            match with_deadline(&ctx, definition.reconcile(&ctx)).await {
                 Ok(Some(found)) => return Ok(Some(found)),
                 Ok(None) if !creates || self.cloud.clock.now() >= give_up => return Ok(None),
                 Ok(None) => {}
-                Err(e) if e.is_transient() => {}
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "reconcile failed transiently; looking again");
+                }
                 Err(e) => return Err(e),
             }
             ctx.waiting("looking for what the interrupted attempt created", None);
@@ -320,7 +346,7 @@ impl Engine {
     fn finish(
         &mut self,
         index: usize,
-        outcome: Outcome,
+        outcome: Outcome<serde_json::Value>,
         started: chrono::DateTime<Utc>,
     ) -> Result<(), EngineError> {
         let now = self.cloud.clock.now();
@@ -340,7 +366,7 @@ impl Engine {
             }
             Outcome::Skipped(reason) => {
                 record.status = StepStatus::Skipped;
-                record.outputs.insert("skipped".into(), reason.clone());
+                record.skipped = Some(reason.clone());
                 self.save()?;
                 self.reporter.report(&Event::StepSkipped {
                     step: &id,
@@ -351,11 +377,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Undoes every step that did something, newest first. Continues an interrupted rollback.
-    pub async fn rollback(&mut self) -> Result<RunOutcome, EngineError> {
-        if self.state.phase == Phase::RolledBack {
-            return Ok(RunOutcome::NothingToDo);
-        }
+    async fn backward(&mut self) -> Result<RunOutcome, EngineError> {
         let queue: Vec<usize> = (0..self.state.steps.len())
             .rev()
             .filter(|&i| self.state.steps[i].needs_undo())
@@ -386,6 +408,23 @@ impl Engine {
         position: usize,
         total: usize,
     ) -> Result<(), EngineError> {
+        let span = tracing::info_span!(
+            "undo",
+            id = %self.state.plan.steps[index].id,
+            attempt = tracing::field::Empty
+        );
+        self.undo_step_in(index, position, total, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn undo_step_in(
+        &mut self,
+        index: usize,
+        position: usize,
+        total: usize,
+        span: &tracing::Span,
+    ) -> Result<(), EngineError> {
         let step = self.state.plan.steps[index].clone();
         let now = self.cloud.clock.now();
         let attempts = self.state.steps[index]
@@ -409,14 +448,24 @@ impl Engine {
         let mut attempt = attempts;
         loop {
             attempt += 1;
+            span.record("attempt", attempt);
+            tracing::info!("compensation started");
             let result = {
                 let ctx = self.ctx(index, deadline);
                 let record = self.state.steps[index].clone();
-                with_deadline(&ctx, steps::compensate(&ctx, &record)).await
+                let definition = steps::definition(&ctx.step.action);
+                with_deadline(&ctx, definition.compensate(&ctx, &record)).await
             };
             let now = self.cloud.clock.now();
-            match result {
-                Ok(()) => {
+            let retry_wait = match &result {
+                Err(error) if !matches!(error, StepError::Deadline(_)) => {
+                    next_wait(&step.retry, attempt, step.retry.max_attempts.max(10))
+                }
+                _ => None,
+            };
+            match (result, retry_wait) {
+                (Ok(()), _) => {
+                    tracing::info!("compensation done");
                     if let Some(undo) = self.state.steps[index].undo.as_mut() {
                         undo.status = UndoStatus::Done;
                         undo.attempts = attempt;
@@ -427,15 +476,16 @@ impl Engine {
                     self.reporter.report(&Event::UndoDone { step: &step.id });
                     return Ok(());
                 }
-                Err(error) if error.is_interrupted() => return Err(EngineError::Interrupted),
+                (Err(error), _) if error.is_interrupted() => return Err(EngineError::Interrupted),
                 // A compensation is retried on any error short of the deadline: a dependency
                 // still draining (a security group held by a task's network interface, a target
                 // group held by a load balancer being deleted) clears by itself.
-                Err(error)
-                    if attempt < step.retry.max_attempts.max(10)
-                        && !matches!(error, StepError::Deadline(_)) =>
-                {
-                    let wait = Duration::from_millis(step.retry.backoff_ms(attempt));
+                (Err(error), Some(wait)) => {
+                    tracing::warn!(
+                        wait_ms = wait.as_millis() as u64,
+                        error = %error,
+                        "compensation failed; retrying it"
+                    );
                     if let Some(undo) = self.state.steps[index].undo.as_mut() {
                         undo.attempts = attempt;
                         undo.error = Some(error.to_string());
@@ -450,8 +500,9 @@ impl Engine {
                     });
                     self.cloud.clock.sleep(wait).await;
                 }
-                Err(error) => {
+                (Err(error), None) => {
                     let reason = error.to_string();
+                    tracing::warn!(error = %reason, "compensation failed for good");
                     if let Some(undo) = self.state.steps[index].undo.as_mut() {
                         undo.status = UndoStatus::Failed;
                         undo.attempts = attempt;

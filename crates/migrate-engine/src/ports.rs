@@ -1,8 +1,8 @@
 //! The ports: everything the engine asks of the cloud, in the engine's own terms.
 //!
-//! No type here mentions an SDK. The AWS adapter (`migrate-aws`), the deterministic simulator
-//! (`migrate-sim`) and the in-memory fake (`migrate-testkit`) implement these traits, so the same
-//! steps run against real AWS, a simulated account with live traffic, or a unit test.
+//! No type here mentions an SDK. The AWS adapter (`migrate-aws`) and the deterministic simulator
+//! (`migrate-sim`) implement these traits, so the same steps run against real AWS, a simulated
+//! account with live traffic, or (the simulator's instant profile) the engine's own tests.
 //!
 //! Conventions every implementation follows:
 //! - A `find_*` method answers `Ok(None)` when the resource does not exist; it never errors for
@@ -472,6 +472,18 @@ pub trait Dns: Send + Sync {
     async fn change_status(&self, change_id: &str) -> CloudResult<ChangeStatus>;
 }
 
+/// A DNS name in the one form every comparison uses: trimmed, lower-case, without the trailing
+/// dot Route53 stores, and without the `dualstack.` prefix under which Route53 aliases name an
+/// Elastic Load Balancing DNS name (`dualstack.shop-1.us-east-1.elb.amazonaws.com` is the same
+/// load balancer as `shop-1.us-east-1.elb.amazonaws.com`).
+pub fn normalise_dns_name(name: &str) -> String {
+    let lower = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    match lower.strip_prefix("dualstack.") {
+        Some(rest) => rest.to_string(),
+        None => lower,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // CloudWatch
 // ---------------------------------------------------------------------------------------------
@@ -509,8 +521,22 @@ pub trait Metrics: Send + Sync {
     /// The sum of the metric over the window; `0.0` when there are no data points.
     async fn sum(&self, query: &MetricQuery) -> CloudResult<f64>;
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()>;
-    async fn alarm_exists(&self, name: &str) -> CloudResult<bool>;
     async fn delete_alarm(&self, name: &str) -> CloudResult<()>;
+}
+
+/// The `LoadBalancer` dimension of CloudWatch's `AWS/ApplicationELB` metrics: the ARN after
+/// `:loadbalancer/`, e.g. `app/shop-fg-3f2a9c/50dc6c495c0c9188`.
+pub fn load_balancer_dimension(arn: &str) -> String {
+    arn.split_once(":loadbalancer/")
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
+}
+
+/// The `TargetGroup` dimension: the ARN after the last `:`, e.g. `targetgroup/name/id`.
+pub fn target_group_dimension(arn: &str) -> String {
+    arn.rsplit_once(':')
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,5 +655,36 @@ impl Cloud {
 impl fmt::Debug for Cloud {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Cloud { .. }")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimensions_come_from_arns() {
+        assert_eq!(
+            load_balancer_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188"
+            ),
+            "app/shop/50dc6c495c0c9188"
+        );
+        assert_eq!(
+            target_group_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-tg/73e2d6bc24d8a067"
+            ),
+            "targetgroup/shop-tg/73e2d6bc24d8a067"
+        );
+    }
+
+    #[test]
+    fn dns_names_compare_in_one_form() {
+        assert_eq!(normalise_dns_name("Shop.Example.com."), "shop.example.com");
+        assert_eq!(normalise_dns_name(" shop.example.com "), "shop.example.com");
+        assert_eq!(
+            normalise_dns_name("dualstack.Shop-1.us-east-1.elb.amazonaws.com."),
+            "shop-1.us-east-1.elb.amazonaws.com"
+        );
     }
 }

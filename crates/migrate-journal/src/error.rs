@@ -13,7 +13,7 @@ pub enum JournalError {
         column: usize,
         message: String,
     },
-    #[error("the state at {path} has format {found}; this migrate reads format {expected}")]
+    #[error("the state at {path} has format {found}; this migrate reads only format {expected}; run `migrate plan` again with this version to start a new state")]
     UnsupportedFormat {
         path: PathBuf,
         found: u32,

@@ -1,13 +1,14 @@
 //! The state of one migration: the plan, and a record per step of what happened to it.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use migrate_plan::Plan;
 use serde::{Deserialize, Serialize};
 
 /// The version of the state file format; a state of another version is refused.
-pub const STATE_FORMAT: u32 = 1;
+///
+/// Format 2 stores step outputs and an intent's recorded values as typed JSON (lists as lists,
+/// nested data nested); format 1 stored them as string maps and is no longer read.
+pub const STATE_FORMAT: u32 = 2;
 
 /// Where the migration as a whole stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +52,8 @@ pub struct Intent {
     pub token: Option<String>,
     /// Values read before the change that the compensation restores (e.g. the ASG's capacity).
     /// They are recorded here, before the call, because after a lost response the cloud already
-    /// shows the new values.
-    pub recorded: BTreeMap<String, String>,
+    /// shows the new values. The engine owns their shape; the journal stores them as JSON.
+    pub recorded: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,8 +83,11 @@ pub struct StepRecord {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub intent: Option<Intent>,
-    /// What the step produced: ARNs, ids, DNS names. Later steps and compensations read them.
-    pub outputs: BTreeMap<String, String>,
+    /// What the step produced: ARNs, ids, DNS names, as the JSON of the engine's typed output
+    /// (`null` until the step is done). Later steps and compensations read them.
+    pub outputs: serde_json::Value,
+    /// Why the step had nothing to do, when it was skipped.
+    pub skipped: Option<String>,
     pub error: Option<String>,
     pub undo: Option<Undo>,
 }
@@ -97,7 +101,8 @@ impl StepRecord {
             started_at: None,
             finished_at: None,
             intent: None,
-            outputs: BTreeMap::new(),
+            outputs: serde_json::Value::Null,
+            skipped: None,
             error: None,
             undo: None,
         }
@@ -156,18 +161,11 @@ impl State {
         self.steps.iter().find(|r| r.id == id)
     }
 
-    pub fn record_mut(&mut self, id: &str) -> Option<&mut StepRecord> {
-        self.steps.iter_mut().find(|r| r.id == id)
-    }
-
-    /// An output of an earlier step.
-    pub fn output(&self, step: &str, key: &str) -> Option<&str> {
-        self.record(step)?.outputs.get(key).map(String::as_str)
-    }
-
-    /// Whether any step has been started, i.e. whether the account may have been changed.
-    pub fn has_progress(&self) -> bool {
-        self.steps.iter().any(|r| r.status != StepStatus::Pending)
+    /// The outputs a step recorded, when it recorded any.
+    pub fn outputs(&self, step: &str) -> Option<&serde_json::Value> {
+        self.record(step)
+            .map(|r| &r.outputs)
+            .filter(|outputs| !outputs.is_null())
     }
 
     /// Steps a rollback would undo now, newest first.

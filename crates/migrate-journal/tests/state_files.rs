@@ -83,7 +83,7 @@ fn truncated_or_corrupt_states_give_a_clear_error_and_stay_untouched() {
         ("not json", b"\x00\x01garbage".to_vec()),
         (
             "wrong shape",
-            br#"{"format": 1, "lineage": "x", "serial": 3}"#.to_vec(),
+            br#"{"format": 2, "lineage": "x", "serial": 3}"#.to_vec(),
         ),
     ];
     for (what, bytes) in cases {
@@ -167,4 +167,35 @@ fn a_lock_is_released_when_its_run_ends() {
     let dir = tempfile::tempdir().unwrap();
     drop(lock::acquire(dir.path(), "apply", chrono::Utc::now()).unwrap());
     assert!(lock::acquire(dir.path(), "rollback", chrono::Utc::now()).is_ok());
+}
+
+#[test]
+fn a_state_of_format_1_is_refused_naming_both_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = fresh(dir.path());
+    let good = std::fs::read(store.path()).unwrap();
+    let mut old = serde_json::from_slice::<serde_json::Value>(&good).unwrap();
+    old["format"] = serde_json::json!(1);
+    // Format 1 kept every step's outputs as a map of strings.
+    old["steps"][0]["outputs"] = serde_json::json!({"zone_id": "Z1", "target_groups": "a,b"});
+    let bytes = serde_json::to_vec(&old).unwrap();
+    std::fs::write(store.path(), &bytes).unwrap();
+    let error = store.load().unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(
+            error,
+            JournalError::UnsupportedFormat {
+                found: 1,
+                expected: 2,
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("format 1") && message.contains("format 2"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read(store.path()).unwrap(), bytes);
 }

@@ -43,16 +43,6 @@ pub enum Action {
     CreateAlarms,
 }
 
-impl Action {
-    /// Whether the step changes anything in the account (waits and reads do not).
-    pub fn mutates(&self) -> bool {
-        !matches!(
-            self,
-            Self::DiscoverSource | Self::VerifyHealth | Self::Drain
-        )
-    }
-}
-
 /// The kind of a change, as a reviewer reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,27 +1,68 @@
 //! The alarms seed 001 sets after the move: healthy hosts behind the new load balancer, and each
 //! service's running task count.
 
-use super::cluster::ignore_not_found;
-use super::Outcome;
-use crate::context::{load_balancer_dimension, target_group_dimension, Ctx, Outputs};
+use async_trait::async_trait;
+
+use super::{ignore_not_found, names, Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::Ctx;
 use crate::error::StepError;
-use crate::ports::AlarmSpec;
+use crate::outputs::{AlarmsCreated, LoadBalancerCreated, TargetGroupCreated};
+use crate::ports::{load_balancer_dimension, target_group_dimension, AlarmSpec};
+
+/// `create-alarms`. `PutMetricAlarm` creates or replaces by name, so the step is idempotent as a
+/// whole; the compensation deletes the same names.
+pub struct CreateAlarms;
+
+#[async_trait]
+impl Step for CreateAlarms {
+    type Output = AlarmsCreated;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("put CloudWatch alarms"))
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<AlarmsCreated>, StepError> {
+        let alarms = specs(ctx)?;
+        for alarm in &alarms {
+            ctx.call(|| ctx.cloud.metrics.put_alarm(alarm)).await?;
+        }
+        Ok(Outcome::Done(AlarmsCreated {
+            names: alarms.into_iter().map(|a| a.name).collect(),
+        }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, AlarmsCreated> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        _: Undoing<AlarmsCreated, ()>,
+    ) -> Result<(), StepError> {
+        for alarm in specs(ctx)? {
+            ignore_not_found(ctx.cloud.metrics.delete_alarm(&alarm.name).await)?;
+        }
+        Ok(())
+    }
+}
 
 fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
     let plan = ctx.plan();
     let prefix = &plan.names.alarm_prefix;
     let mut alarms = Vec::new();
     if let (Some(tg), Some(lb)) = (
-        ctx.optional_output("create-target-group", "arn"),
-        ctx.optional_output("create-load-balancer", "arn"),
+        ctx.optional_output::<TargetGroupCreated>()?,
+        ctx.optional_output::<LoadBalancerCreated>()?,
     ) {
         alarms.push(AlarmSpec {
             name: format!("{prefix}-healthy-hosts"),
             namespace: "AWS/ApplicationELB".into(),
             metric_name: "HealthyHostCount".into(),
             dimensions: vec![
-                ("TargetGroup".into(), target_group_dimension(&tg)),
-                ("LoadBalancer".into(), load_balancer_dimension(&lb)),
+                ("TargetGroup".into(), target_group_dimension(&tg.arn)),
+                ("LoadBalancer".into(), load_balancer_dimension(&lb.arn)),
             ],
             statistic: "Minimum".into(),
             comparison: "LessThanThreshold".into(),
@@ -40,7 +81,7 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
                 ("ClusterName".into(), plan.names.cluster.clone()),
                 (
                     "ServiceName".into(),
-                    plan.names.services[&service.name].clone(),
+                    names::service(&plan.names, &service.name)?.to_string(),
                 ),
             ],
             statistic: "Average".into(),
@@ -52,23 +93,4 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
         });
     }
     Ok(alarms)
-}
-
-pub async fn create(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    let alarms = specs(ctx)?;
-    for alarm in &alarms {
-        ctx.call(|| ctx.cloud.metrics.put_alarm(alarm)).await?;
-    }
-    let names: Vec<&str> = alarms.iter().map(|a| a.name.as_str()).collect();
-    Ok(Outcome::Done(Outputs::from([(
-        "alarms".into(),
-        names.join(","),
-    )])))
-}
-
-pub async fn delete(ctx: &Ctx<'_>) -> Result<(), StepError> {
-    for alarm in specs(ctx)? {
-        ignore_not_found(ctx.cloud.metrics.delete_alarm(&alarm.name).await)?;
-    }
-    Ok(())
 }

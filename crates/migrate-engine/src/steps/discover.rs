@@ -1,21 +1,61 @@
 //! Reads the old side and records it, so that later steps and every compensation work from what
 //! the account looked like before anything changed.
 
+use async_trait::async_trait;
 use migrate_playbook::{SourceKind, Zone};
 
-use super::Outcome;
-use crate::context::{Ctx, Outputs};
+use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::Ctx;
 use crate::error::StepError;
-use crate::ports::{DnsRecord, ListenerProtocol, LoadBalancer};
+use crate::outputs::{
+    BeanstalkEnvironment, OldAutoScalingGroup, OldLoadBalancer, OldService, SourceDiscovered,
+};
+use crate::ports::{normalise_dns_name, DnsRecord, ListenerProtocol, LoadBalancer};
 
 /// The tag Elastic Beanstalk puts on its environment's Auto Scaling group.
 const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
+/// `discover-source`: reads only, so it is idempotent as a whole and undoes nothing.
+pub struct DiscoverSource;
+
+#[async_trait]
+impl Step for DiscoverSource {
+    type Output = SourceDiscovered;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("read the old side"))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<SourceDiscovered>, StepError> {
+        discover(ctx).await.map(Outcome::Done)
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, SourceDiscovered> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        _: &Ctx<'_>,
+        _: Undoing<SourceDiscovered, ()>,
+    ) -> Result<(), StepError> {
+        // Reading changed nothing; there is nothing to undo.
+        Ok(())
+    }
+}
+
+async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepError> {
     let playbook = ctx.playbook();
     let source = &playbook.source;
     let cloud = ctx.cloud;
-    let mut out = Outputs::new();
+    let mut beanstalk = None;
+    let mut old_services = Vec::new();
+    let mut auto_scaling_group = None;
     let region = playbook
         .region
         .as_deref()
@@ -34,10 +74,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
                     "the Beanstalk environment {environment} does not exist in {region}"
                 ))
             })?;
-        out.insert("beanstalk_environment_id".into(), found.id.clone());
-        if let Some(cname) = &found.cname {
-            out.insert("beanstalk_cname".into(), cname.clone());
-        }
+        beanstalk = Some(BeanstalkEnvironment {
+            id: found.id.clone(),
+            cname: found.cname.clone(),
+        });
         if asg_name.is_none() {
             let groups = ctx
                 .call(|| {
@@ -70,14 +110,11 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
                         "the old ECS service {service} does not exist in cluster {cluster}"
                     ))
                 })?;
-            out.insert(
-                format!("old_service:{service}:desired"),
-                found.desired_count.to_string(),
-            );
-            out.insert(
-                format!("old_service:{service}:task_definition"),
-                found.task_definition_arn,
-            );
+            old_services.push(OldService {
+                name: service.clone(),
+                desired: found.desired_count,
+                task_definition: found.task_definition_arn,
+            });
         }
         if asg_name.is_none() {
             asg_name = ctx
@@ -97,19 +134,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
                     "the Auto Scaling group {name} does not exist in {region}"
                 ))
             })?;
-        out.insert("auto_scaling_group".into(), group.name.clone());
-        out.insert(
-            "auto_scaling_group_min".into(),
-            group.capacity.min.to_string(),
-        );
-        out.insert(
-            "auto_scaling_group_max".into(),
-            group.capacity.max.to_string(),
-        );
-        out.insert(
-            "auto_scaling_group_desired".into(),
-            group.capacity.desired.to_string(),
-        );
+        auto_scaling_group = Some(OldAutoScalingGroup {
+            name: group.name.clone(),
+            capacity: group.capacity,
+        });
         if load_balancer.is_none() && source.load_balancer.is_none() {
             load_balancer = load_balancer_of_group(ctx, &group.target_group_arns).await?;
         }
@@ -131,36 +159,17 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             "could not find the old load balancer; name it in source.load_balancer",
         )
     })?;
-    out.insert("load_balancer_arn".into(), lb.arn.clone());
-    out.insert("load_balancer_name".into(), lb.name.clone());
-    out.insert("load_balancer_dns".into(), lb.dns_name.clone());
-    out.insert(
-        "load_balancer_zone".into(),
-        lb.canonical_hosted_zone_id.clone(),
-    );
-    out.insert(
-        "load_balancer_security_groups".into(),
-        lb.security_groups.join(","),
-    );
     let target_groups = ctx
         .call(|| cloud.load_balancing.target_groups_of(&lb.arn))
-        .await?;
-    out.insert(
-        "target_groups".into(),
-        target_groups
-            .iter()
-            .map(|t| t.arn.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+        .await?
+        .into_iter()
+        .map(|t| t.arn)
+        .collect();
     let listeners = ctx.call(|| cloud.load_balancing.listeners(&lb.arn)).await?;
-    if let Some(cert) = listeners
+    let https_certificate = listeners
         .iter()
         .find(|l| l.protocol == ListenerProtocol::Https)
-        .and_then(|l| l.certificate_arn.clone())
-    {
-        out.insert("https_certificate".into(), cert);
-    }
+        .and_then(|l| l.certificate_arn.clone());
 
     let zone_id = match &playbook.cutover.zone {
         Zone::Id(id) => id.clone(),
@@ -171,7 +180,6 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
                 StepError::precondition(format!("there is no hosted zone named {name}"))
             })?,
     };
-    out.insert("zone_id".into(), zone_id.clone());
     let record_name = &playbook.cutover.record;
     let current: Vec<DnsRecord> = ctx
         .call(|| cloud.dns.records(&zone_id, record_name))
@@ -184,7 +192,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             "the zone {zone_id} has no A or CNAME record {record_name} to cut over"
         )));
     }
-    let beanstalk_cname = out.get("beanstalk_cname").cloned();
+    let beanstalk_cname = beanstalk.as_ref().and_then(|b| b.cname.clone());
     for record in &current {
         if !points_at(record, &lb.dns_name, beanstalk_cname.as_deref()) {
             return Err(StepError::precondition(format!(
@@ -195,11 +203,22 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             )));
         }
     }
-    out.insert(
-        "record".into(),
-        serde_json::to_string(&current).map_err(|e| StepError::precondition(e.to_string()))?,
-    );
-    Ok(Outcome::Done(out))
+    Ok(SourceDiscovered {
+        beanstalk,
+        old_services,
+        auto_scaling_group,
+        load_balancer: OldLoadBalancer {
+            arn: lb.arn,
+            name: lb.name,
+            dns_name: lb.dns_name,
+            zone_id: lb.canonical_hosted_zone_id,
+            security_groups: lb.security_groups,
+        },
+        target_groups,
+        https_certificate,
+        zone_id,
+        records: current,
+    })
 }
 
 async fn load_balancer_of_group(
@@ -226,18 +245,11 @@ async fn load_balancer_of_group(
     Ok(None)
 }
 
-fn normalise(name: &str) -> String {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name.strip_prefix("dualstack.")
-        .map(str::to_string)
-        .unwrap_or(name)
-}
-
 fn points_at(record: &DnsRecord, lb_dns: &str, beanstalk_cname: Option<&str>) -> bool {
-    let lb = normalise(lb_dns);
-    let eb = beanstalk_cname.map(normalise);
+    let lb = normalise_dns_name(lb_dns);
+    let eb = beanstalk_cname.map(normalise_dns_name);
     let matches = |target: &str| {
-        let target = normalise(target);
+        let target = normalise_dns_name(target);
         target == lb || eb.as_deref() == Some(target.as_str())
     };
     match &record.alias {

@@ -2,16 +2,24 @@
 //! record back on rollback.
 //!
 //! Every change is expressed as "make the record sets of this name equal to these", applied as
-//! one atomic Route53 batch, so that a repeated or resumed step converges instead of failing.
+//! one atomic Route53 batch, so that a repeated or resumed step converges instead of failing:
+//! the three DNS steps are idempotent as a whole and need no reconciliation. Each records the
+//! record sets as they were in its intent, and its compensation puts them back.
 
 use std::time::Duration;
 
-use migrate_plan::Action;
+use async_trait::async_trait;
 
-use super::{drain, Outcome, Prepared};
-use crate::context::{Ctx, Outputs, POLL};
+use super::{drain, Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::{Ctx, POLL};
 use crate::error::StepError;
-use crate::ports::{AliasTarget, ChangeAction, ChangeStatus, DnsRecord, RecordChange, TargetState};
+use crate::outputs::{
+    DnsCutOver, DnsSnapshot, LoadBalancerCreated, SourceDiscovered, TtlLowered, WeightShifted,
+};
+use crate::ports::{
+    normalise_dns_name, AliasTarget, ChangeAction, ChangeStatus, DnsRecord, RecordChange,
+    TargetState,
+};
 
 /// Route53 answers an alias to a load balancer with a 60-second TTL.
 pub const ALIAS_TTL_SECS: u64 = 60;
@@ -20,25 +28,11 @@ const OLD_SET: &str = "migrate-old";
 const NEW_SET: &str = "migrate-new";
 
 fn zone(ctx: &Ctx<'_>) -> Result<String, StepError> {
-    ctx.output("discover-source", "zone_id")
+    Ok(ctx.output::<SourceDiscovered>()?.zone_id)
 }
 
 fn record_name(ctx: &Ctx<'_>) -> String {
     ctx.playbook().cutover.record.clone()
-}
-
-fn normalise(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
-fn decode(json: &str) -> Result<Vec<DnsRecord>, StepError> {
-    serde_json::from_str(json).map_err(|e| {
-        StepError::precondition(format!("the recorded DNS records cannot be read: {e}"))
-    })
-}
-
-fn encode(records: &[DnsRecord]) -> String {
-    serde_json::to_string(records).unwrap_or_default()
 }
 
 async fn current(ctx: &Ctx<'_>) -> Result<Vec<DnsRecord>, StepError> {
@@ -53,11 +47,12 @@ async fn current(ctx: &Ctx<'_>) -> Result<Vec<DnsRecord>, StepError> {
 }
 
 /// Records the record sets as they are before this step changes them.
-pub async fn prepare(ctx: &Ctx<'_>) -> Result<Prepared, StepError> {
+async fn snapshot(ctx: &Ctx<'_>) -> Result<Prepared<DnsSnapshot>, StepError> {
     let records = current(ctx).await?;
-    let mut prepared = Prepared::new(format!("change DNS record {}", record_name(ctx)));
-    prepared.recorded.insert("records".into(), encode(&records));
-    Ok(prepared)
+    Ok(
+        Prepared::new(format!("change DNS record {}", record_name(ctx)))
+            .recording(DnsSnapshot { records }),
+    )
 }
 
 fn same_target(a: &DnsRecord, b: &DnsRecord) -> bool {
@@ -67,7 +62,7 @@ fn same_target(a: &DnsRecord, b: &DnsRecord) -> bool {
         && a.values == b.values
         && match (&a.alias, &b.alias) {
             (Some(x), Some(y)) => {
-                normalise(&x.dns_name) == normalise(&y.dns_name)
+                normalise_dns_name(&x.dns_name) == normalise_dns_name(&y.dns_name)
                     && x.hosted_zone_id == y.hosted_zone_id
                     && x.evaluate_target_health == y.evaluate_target_health
             }
@@ -137,77 +132,181 @@ async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepErro
 
 fn new_alias(ctx: &Ctx<'_>, evaluate_target_health: bool) -> Result<AliasTarget, StepError> {
     Ok(AliasTarget {
-        dns_name: ctx.output("create-load-balancer", "dns_name")?,
-        hosted_zone_id: ctx.output("create-load-balancer", "zone_id")?,
+        dns_name: ctx.output::<LoadBalancerCreated>()?.dns_name,
+        hosted_zone_id: ctx.output::<LoadBalancerCreated>()?.zone_id,
         evaluate_target_health,
     })
 }
 
 fn original(ctx: &Ctx<'_>) -> Result<Vec<DnsRecord>, StepError> {
-    decode(&ctx.output("discover-source", "record")?)
+    Ok(ctx.output::<SourceDiscovered>()?.records)
 }
 
-/// The largest TTL clients may have cached for the original record.
-pub fn original_ttl(records: &[DnsRecord]) -> u64 {
-    records
-        .iter()
-        .map(|r| {
-            if r.alias.is_some() {
-                ALIAS_TTL_SECS
-            } else {
-                u64::from(r.ttl.unwrap_or(300))
+/// The largest TTL clients may have cached for the original record. A record set that has
+/// neither an alias nor a TTL, or no record set at all, is an inconsistent recording: guessing
+/// a TTL could shorten the wait that keeps clients on a working answer.
+pub fn original_ttl(records: &[DnsRecord]) -> Result<u64, StepError> {
+    let mut longest = None;
+    for record in records {
+        let ttl = match (&record.alias, record.ttl) {
+            (Some(_), _) => ALIAS_TTL_SECS,
+            (None, Some(ttl)) => u64::from(ttl),
+            (None, None) => {
+                return Err(StepError::precondition(format!(
+                    "the recorded {} record {} has neither a TTL nor an alias target; the state \
+                     is inconsistent",
+                    record.record_type, record.name
+                )))
             }
-        })
-        .max()
-        .unwrap_or(ALIAS_TTL_SECS)
+        };
+        longest = longest.max(Some(ttl));
+    }
+    longest.ok_or_else(|| {
+        StepError::precondition(
+            "no DNS record set was recorded, so the TTL clients cache it for is unknown; the \
+             state is inconsistent",
+        )
+    })
 }
 
-pub async fn lower_ttl(
-    ctx: &Ctx<'_>,
-    intent: &migrate_journal::Intent,
-) -> Result<Outcome, StepError> {
-    let before = decode(intent.recorded.get("records").map_or("[]", String::as_str))?;
-    let target = ctx.playbook().cutover.lower_ttl_to;
+/// What lowering the TTL comes to for the record sets as they were.
+#[derive(Debug, PartialEq, Eq)]
+enum TtlChange {
+    /// Every record set is an alias: clients cache it for the load balancer's 60 s.
+    AliasOnly,
+    /// The TTL is already the target or lower.
+    AlreadyLow,
+    /// Converge to these record sets.
+    Lower(Vec<DnsRecord>),
+}
+
+/// An empty snapshot is an error, not an alias: the step would otherwise skip and leave a long
+/// TTL in place before the cutover.
+fn ttl_change(before: &[DnsRecord], target: u32) -> Result<TtlChange, StepError> {
+    if before.is_empty() {
+        return Err(StepError::precondition(
+            "the intent of lower-ttl recorded no DNS record set to lower; the state is \
+             inconsistent",
+        ));
+    }
     if before.iter().all(|r| r.alias.is_some()) {
-        return Ok(Outcome::Skipped(format!(
-            "the record is an alias; clients cache it for the load balancer's {ALIAS_TTL_SECS}s"
-        )));
+        return Ok(TtlChange::AliasOnly);
     }
     if before
         .iter()
         .all(|r| r.alias.is_some() || r.ttl.is_some_and(|t| t <= target))
     {
-        return Ok(Outcome::Skipped(format!(
-            "the TTL is already {target}s or less"
-        )));
+        return Ok(TtlChange::AlreadyLow);
     }
-    let lowered: Vec<DnsRecord> = before
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            if r.alias.is_none() {
-                r.ttl = Some(r.ttl.unwrap_or(target).min(target));
-            }
-            r
-        })
-        .collect();
-    converge(ctx, &lowered).await?;
-    // Clients that resolved just before the change keep the old TTL; wait it out so that the
-    // cutover reaches everyone within the new TTL.
-    let old_ttl = original_ttl(&before);
-    drain::wait_for(
-        ctx,
-        Duration::from_secs(old_ttl),
-        "the old TTL to expire from caches",
-    )
-    .await?;
-    Ok(Outcome::Done(Outputs::from([(
-        "effective_ttl".into(),
-        target.to_string(),
-    )])))
+    Ok(TtlChange::Lower(
+        before
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if r.alias.is_none() {
+                    r.ttl = Some(r.ttl.unwrap_or(target).min(target));
+                }
+                r
+            })
+            .collect(),
+    ))
 }
 
-pub async fn cutover(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
+/// `lower-ttl`.
+pub struct LowerTtl;
+
+#[async_trait]
+impl Step for LowerTtl {
+    type Output = TtlLowered;
+    type Recorded = DnsSnapshot;
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<DnsSnapshot>, StepError> {
+        snapshot(ctx).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        before: &DnsSnapshot,
+    ) -> Result<Outcome<TtlLowered>, StepError> {
+        let target = ctx.playbook().cutover.lower_ttl_to;
+        let lowered = match ttl_change(&before.records, target)? {
+            TtlChange::AliasOnly => {
+                return Ok(Outcome::Skipped(format!(
+                    "the record is an alias; clients cache it for the load balancer's {ALIAS_TTL_SECS}s"
+                )))
+            }
+            TtlChange::AlreadyLow => {
+                return Ok(Outcome::Skipped(format!(
+                    "the TTL is already {target}s or less"
+                )))
+            }
+            TtlChange::Lower(lowered) => lowered,
+        };
+        converge(ctx, &lowered).await?;
+        // Clients that resolved just before the change keep the old TTL; wait it out so that
+        // the cutover reaches everyone within the new TTL.
+        let old_ttl = original_ttl(&before.records)?;
+        drain::wait_for(
+            ctx,
+            Duration::from_secs(old_ttl),
+            "the old TTL to expire from caches",
+        )
+        .await?;
+        Ok(Outcome::Done(TtlLowered {
+            effective_ttl_secs: u64::from(target),
+        }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, TtlLowered> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<TtlLowered, DnsSnapshot>,
+    ) -> Result<(), StepError> {
+        // Lowering the TTL sent no traffic anywhere: there is nothing to hand back.
+        restore(ctx, undoing.recorded, false).await
+    }
+}
+
+/// `cutover-dns`: the name becomes an alias of the new load balancer.
+pub struct CutoverDns;
+
+#[async_trait]
+impl Step for CutoverDns {
+    type Output = DnsCutOver;
+    type Recorded = DnsSnapshot;
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<DnsSnapshot>, StepError> {
+        snapshot(ctx).await
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        _: &DnsSnapshot,
+    ) -> Result<Outcome<DnsCutOver>, StepError> {
+        cut_over(ctx).await?;
+        Ok(Outcome::Done(DnsCutOver { at: ctx.now() }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, DnsCutOver> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<DnsCutOver, DnsSnapshot>,
+    ) -> Result<(), StepError> {
+        restore(ctx, undoing.recorded, true).await
+    }
+}
+
+async fn cut_over(ctx: &Ctx<'_>) -> Result<(), StepError> {
     let evaluate = original(ctx)?
         .iter()
         .find_map(|r| r.alias.as_ref().map(|a| a.evaluate_target_health))
@@ -222,107 +321,144 @@ pub async fn cutover(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
         weight: None,
     }];
     converge(ctx, &desired).await?;
-    Ok(Outcome::Done(Outputs::from([(
-        "cutover_at".into(),
-        ctx.now().to_rfc3339(),
-    )])))
+    Ok(())
 }
 
-pub async fn shift_weight(ctx: &Ctx<'_>, weight: u8, bake_secs: u64) -> Result<Outcome, StepError> {
-    if weight >= 100 {
-        // The last step of the ramp leaves a plain alias, the same end state as the alias strategy.
-        return cutover(ctx).await;
+/// `shift-weight:<n>`: one step of a weighted ramp, then a bake.
+pub struct ShiftWeight {
+    /// The new side's share, in percent.
+    pub weight: u8,
+    pub bake_secs: u64,
+}
+
+#[async_trait]
+impl Step for ShiftWeight {
+    type Output = WeightShifted;
+    type Recorded = DnsSnapshot;
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<DnsSnapshot>, StepError> {
+        snapshot(ctx).await
     }
-    let original = original(ctx)?;
-    let old = original
-        .first()
-        .ok_or_else(|| StepError::precondition("no original DNS record was recorded"))?;
-    let mut old_weighted = old.clone();
-    old_weighted.set_identifier = Some(OLD_SET.into());
-    old_weighted.weight = Some(100 - weight);
-    let new_weighted = DnsRecord {
-        name: record_name(ctx),
-        record_type: old.record_type.clone(),
-        // A weighted pair must share a type: a CNAME source is ramped with CNAMEs.
-        ttl: old
-            .alias
-            .is_none()
-            .then_some(ctx.playbook().cutover.lower_ttl_to),
-        values: if old.alias.is_none() {
-            vec![ctx.output("create-load-balancer", "dns_name")?]
-        } else {
-            Vec::new()
-        },
-        alias: if old.alias.is_some() {
-            Some(new_alias(ctx, true)?)
-        } else {
-            None
-        },
-        set_identifier: Some(NEW_SET.into()),
-        weight: Some(weight),
-    };
-    converge(ctx, &[old_weighted, new_weighted]).await?;
-    drain::wait_for(
-        ctx,
-        Duration::from_secs(bake_secs),
-        &format!("{weight}% of traffic to bake"),
-    )
-    .await?;
-    Ok(Outcome::Done(Outputs::from([(
-        "weight".into(),
-        weight.to_string(),
-    )])))
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        _: &DnsSnapshot,
+    ) -> Result<Outcome<WeightShifted>, StepError> {
+        let weight = self.weight;
+        if weight >= 100 {
+            // The last step of the ramp leaves a plain alias, the same end state as the alias
+            // strategy.
+            cut_over(ctx).await?;
+            return Ok(Outcome::Done(WeightShifted {
+                weight,
+                at: ctx.now(),
+            }));
+        }
+        let original = original(ctx)?;
+        let old = original
+            .first()
+            .ok_or_else(|| StepError::precondition("no original DNS record was recorded"))?;
+        let mut old_weighted = old.clone();
+        old_weighted.set_identifier = Some(OLD_SET.into());
+        old_weighted.weight = Some(100 - weight);
+        let new_weighted = DnsRecord {
+            name: record_name(ctx),
+            record_type: old.record_type.clone(),
+            // A weighted pair must share a type: a CNAME source is ramped with CNAMEs.
+            ttl: old
+                .alias
+                .is_none()
+                .then_some(ctx.playbook().cutover.lower_ttl_to),
+            values: if old.alias.is_none() {
+                vec![ctx.output::<LoadBalancerCreated>()?.dns_name]
+            } else {
+                Vec::new()
+            },
+            alias: if old.alias.is_some() {
+                Some(new_alias(ctx, true)?)
+            } else {
+                None
+            },
+            set_identifier: Some(NEW_SET.into()),
+            weight: Some(weight),
+        };
+        converge(ctx, &[old_weighted, new_weighted]).await?;
+        drain::wait_for(
+            ctx,
+            Duration::from_secs(self.bake_secs),
+            &format!("{weight}% of traffic to bake"),
+        )
+        .await?;
+        Ok(Outcome::Done(WeightShifted {
+            weight,
+            at: ctx.now(),
+        }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, WeightShifted> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<WeightShifted, DnsSnapshot>,
+    ) -> Result<(), StepError> {
+        restore(ctx, undoing.recorded, true).await
+    }
 }
 
-fn points_at_new(ctx: &Ctx<'_>, records: &[DnsRecord]) -> bool {
-    let Some(new_dns) = ctx.optional_output("create-load-balancer", "dns_name") else {
-        return false;
+fn points_at_new(ctx: &Ctx<'_>, records: &[DnsRecord]) -> Result<bool, StepError> {
+    let Some(new_lb) = ctx.optional_output::<LoadBalancerCreated>()? else {
+        return Ok(false);
     };
-    let new_dns = normalise(&new_dns);
-    records.iter().any(|r| {
+    let new_dns = normalise_dns_name(&new_lb.dns_name);
+    Ok(records.iter().any(|r| {
         r.weight != Some(0)
             && (r
                 .alias
                 .as_ref()
-                .is_some_and(|a| normalise(&a.dns_name) == new_dns)
-                || r.values.iter().any(|v| normalise(v) == new_dns))
-    })
+                .is_some_and(|a| normalise_dns_name(&a.dns_name) == new_dns)
+                || r.values.iter().any(|v| normalise_dns_name(v) == new_dns))
+    }))
 }
 
-/// Puts back the record sets recorded before the step. When that takes the new side out of DNS,
-/// the old side must be able to serve first, and the new side is then drained before anything
-/// behind it is deleted.
-pub async fn restore(ctx: &Ctx<'_>, recorded: &Outputs) -> Result<(), StepError> {
-    let Some(json) = recorded.get("records") else {
+/// Puts back the record sets recorded before the step (`None` when it wrote no intent, so
+/// changed nothing). When that takes the new side out of DNS, the old side must be able to serve
+/// first, and the new side is then drained before anything behind it is deleted.
+///
+/// Whether traffic must be handed back is decided by what the step did
+/// (`forward_sent_traffic_to_new`), not by what DNS shows now: an interrupted earlier attempt of
+/// this very restore may already have pointed the name back, and clients that resolved before it
+/// still hold the new answer.
+async fn restore(
+    ctx: &Ctx<'_>,
+    before: Option<DnsSnapshot>,
+    forward_sent_traffic_to_new: bool,
+) -> Result<(), StepError> {
+    let Some(DnsSnapshot { records: previous }) = before else {
         return Ok(());
     };
-    let previous = decode(json)?;
     if previous.is_empty() {
         return Ok(());
     }
-    // Whether traffic must be handed back is decided by what this step did, not by what DNS
-    // shows now: an interrupted earlier attempt of this very restore may already have pointed
-    // the name back, and clients that resolved before it still hold the new answer.
-    let forward_sent_traffic_to_new = matches!(
-        ctx.step.action,
-        Action::CutoverDns | Action::ShiftWeight { .. }
-    );
-    let hand_back = forward_sent_traffic_to_new && !points_at_new(ctx, &previous);
+    let hand_back = forward_sent_traffic_to_new && !points_at_new(ctx, &previous)?;
     if hand_back {
         wait_old_side_healthy(ctx).await?;
     }
     converge(ctx, &previous).await?;
     if hand_back {
-        if let Some(arn) = ctx.optional_output("create-load-balancer", "arn") {
+        if let Some(new_lb) = ctx.optional_output::<LoadBalancerCreated>()? {
             let since = ctx.now();
             let drain = &ctx.playbook().drain;
             drain::wait_for_zero(
                 ctx,
-                &arn,
+                &new_lb.arn,
                 since,
                 drain
                     .min_wait
-                    .max(Duration::from_secs(original_ttl(&previous))),
+                    .max(Duration::from_secs(original_ttl(&previous)?)),
                 drain.zero_traffic_window,
                 "the new load balancer",
             )
@@ -333,11 +469,8 @@ pub async fn restore(ctx: &Ctx<'_>, recorded: &Outputs) -> Result<(), StepError>
 }
 
 /// Waits until a target group of the old load balancer has a healthy target.
-pub async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
-    let groups = ctx
-        .optional_output("discover-source", "target_groups")
-        .unwrap_or_default();
-    let groups: Vec<&str> = groups.split(',').filter(|s| !s.is_empty()).collect();
+async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
+    let groups = ctx.output::<SourceDiscovered>()?.target_groups;
     if groups.is_empty() {
         return Ok(());
     }
@@ -362,5 +495,50 @@ pub async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
             "the old load balancer has no healthy target to send traffic back to".into()
         })
         .await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(ttl: Option<u32>) -> DnsRecord {
+        DnsRecord {
+            name: "shop.example.com".into(),
+            record_type: "CNAME".into(),
+            ttl,
+            values: vec!["old-1.elb.amazonaws.com".into()],
+            alias: None,
+            set_identifier: None,
+            weight: None,
+        }
+    }
+
+    #[test]
+    fn an_empty_snapshot_is_an_error_not_an_alias_to_skip() {
+        let error = ttl_change(&[], 60).expect_err("nothing recorded must not skip");
+        assert!(error.to_string().contains("lower-ttl"), "{error}");
+    }
+
+    #[test]
+    fn a_long_ttl_is_lowered_and_a_short_one_left() {
+        assert_eq!(
+            ttl_change(&[plain(Some(3600))], 60).ok(),
+            Some(TtlChange::Lower(vec![plain(Some(60))]))
+        );
+        assert_eq!(
+            ttl_change(&[plain(Some(30))], 60).ok(),
+            Some(TtlChange::AlreadyLow)
+        );
+    }
+
+    #[test]
+    fn the_cached_ttl_is_never_guessed() {
+        assert_eq!(
+            original_ttl(&[plain(Some(3600)), plain(Some(60))]).ok(),
+            Some(3600)
+        );
+        assert!(original_ttl(&[]).is_err());
+        assert!(original_ttl(&[plain(None)]).is_err());
     }
 }

@@ -6,14 +6,17 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use migrate_journal::State;
 use migrate_plan::Action;
 
-use super::dns::{original_ttl, ALIAS_TTL_SECS};
-use super::Outcome;
-use crate::context::{load_balancer_dimension, Ctx, Outputs, POLL};
+use super::dns::original_ttl;
+use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::{Ctx, POLL};
 use crate::error::StepError;
-use crate::ports::MetricQuery;
+use crate::outputs::{self, Drained, SourceDiscovered, StepOutput, TtlLowered};
+use crate::ports::{load_balancer_dimension, MetricQuery};
 
 /// CloudWatch publishes load balancer metrics a minute or so late: the newest minute is never
 /// trusted to be zero.
@@ -22,33 +25,65 @@ pub const METRIC_LAG: Duration = Duration::from_secs(60);
 /// How often the drain reads the metric.
 const DRAIN_POLL: Duration = Duration::from_secs(10);
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    let playbook = ctx.playbook();
-    let lb_arn = ctx.output("discover-source", "load_balancer_arn")?;
-    // The drain counts from when the DNS change that moved traffic finished.
-    let since = cutover_finished_at(ctx).unwrap_or_else(|| ctx.now());
-    let ttl = ctx
-        .optional_output("lower-ttl", "effective_ttl")
-        .and_then(|t| t.parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            ctx.optional_output("discover-source", "record")
-                .and_then(|json| serde_json::from_str(&json).ok())
-                .map_or(ALIAS_TTL_SECS, |records: Vec<_>| original_ttl(&records))
-        });
-    let min_wait = playbook.drain.min_wait.max(Duration::from_secs(ttl));
-    let served = wait_for_zero(
-        ctx,
-        &lb_arn,
-        since,
-        min_wait,
-        playbook.drain.zero_traffic_window,
-        "the old load balancer",
-    )
-    .await?;
-    Ok(Outcome::Done(Outputs::from([
-        ("drained_at".into(), ctx.now().to_rfc3339()),
-        ("last_nonzero_count".into(), served.to_string()),
-    ])))
+/// `drain`.
+pub struct Drain;
+
+#[async_trait]
+impl Step for Drain {
+    type Output = Drained;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("wait for the old side to drain"))
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<Drained>, StepError> {
+        let playbook = ctx.playbook();
+        let lb_arn = ctx.output::<SourceDiscovered>()?.load_balancer.arn;
+        // The drain counts from when the DNS change that moved traffic finished.
+        let since = cutover_finished_at(ctx).unwrap_or_else(|| ctx.now());
+        let ttl = cached_ttl(ctx.state)?;
+        let min_wait = playbook.drain.min_wait.max(Duration::from_secs(ttl));
+        let served = wait_for_zero(
+            ctx,
+            &lb_arn,
+            since,
+            min_wait,
+            playbook.drain.zero_traffic_window,
+            "the old load balancer",
+        )
+        .await?;
+        Ok(Outcome::Done(Drained {
+            at: ctx.now(),
+            last_nonzero_count: served,
+        }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, Drained> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(&self, _: &Ctx<'_>, _: Undoing<Drained, ()>) -> Result<(), StepError> {
+        // A wait changes nothing; there is nothing to undo.
+        Ok(())
+    }
+}
+
+/// How long clients may have cached the old answer: the lowered TTL when `lower-ttl` lowered
+/// it, else the original record's. Recorded DNS data that cannot be read stops the drain: a
+/// guessed TTL could end it while clients still use the old side.
+fn cached_ttl(state: &State) -> Result<u64, StepError> {
+    if let Some(lowered) = outputs::read::<TtlLowered>(state, TtlLowered::STEP)? {
+        return Ok(lowered.effective_ttl_secs);
+    }
+    let discovered =
+        outputs::read::<SourceDiscovered>(state, SourceDiscovered::STEP)?.ok_or_else(|| {
+            StepError::precondition(format!(
+                "step {} has recorded no outputs; the state is inconsistent",
+                SourceDiscovered::STEP
+            ))
+        })?;
+    original_ttl(&discovered.records)
 }
 
 fn cutover_finished_at(ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
@@ -148,5 +183,85 @@ pub async fn wait_for_zero(
             )
         })
         .await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use migrate_journal::StepStatus;
+
+    use super::*;
+    use crate::ports::DnsRecord;
+
+    fn state() -> State {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+        let playbook =
+            migrate_playbook::Playbook::from_path(&path).expect("the demo playbook is valid");
+        State::new(migrate_plan::build(&playbook), Utc::now())
+    }
+
+    fn record(state: &mut State, step: &str, outputs: serde_json::Value) {
+        let record = state
+            .steps
+            .iter_mut()
+            .find(|r| r.id == step)
+            .expect("the demo plan has the step");
+        record.status = StepStatus::Done;
+        record.outputs = outputs;
+    }
+
+    fn discovered(ttl: u32) -> serde_json::Value {
+        serde_json::to_value(SourceDiscovered {
+            beanstalk: None,
+            old_services: Vec::new(),
+            auto_scaling_group: None,
+            load_balancer: crate::outputs::OldLoadBalancer {
+                arn: "arn:aws:elasticloadbalancing:r:1:loadbalancer/app/old/1".into(),
+                name: "old".into(),
+                dns_name: "old-1.elb.amazonaws.com".into(),
+                zone_id: "Z1".into(),
+                security_groups: vec!["sg-1".into()],
+            },
+            target_groups: Vec::new(),
+            https_certificate: None,
+            zone_id: "Z2".into(),
+            records: vec![DnsRecord {
+                name: "shop.example.com".into(),
+                record_type: "CNAME".into(),
+                ttl: Some(ttl),
+                values: vec!["old-1.elb.amazonaws.com".into()],
+                alias: None,
+                set_identifier: None,
+                weight: None,
+            }],
+        })
+        .expect("encodes")
+    }
+
+    #[test]
+    fn the_drain_waits_out_the_lowered_or_the_original_ttl() {
+        let mut state = state();
+        record(&mut state, "discover-source", discovered(3600));
+        assert_eq!(cached_ttl(&state).ok(), Some(3600));
+        record(
+            &mut state,
+            "lower-ttl",
+            serde_json::json!({"effective_ttl_secs": 60}),
+        );
+        assert_eq!(cached_ttl(&state).ok(), Some(60));
+    }
+
+    #[test]
+    fn unreadable_dns_data_stops_the_drain_instead_of_assuming_60_seconds() {
+        let mut state = state();
+        let mut broken = discovered(3600);
+        broken["records"] = serde_json::json!("[{\"ttl\": 3600}]");
+        record(&mut state, "discover-source", broken);
+        let error = cached_ttl(&state).expect_err("must not guess a TTL");
+        assert!(error.to_string().contains("discover-source"), "{error}");
+        // Nothing recorded at all is no better.
+        assert!(cached_ttl(&self::state()).is_err());
     }
 }

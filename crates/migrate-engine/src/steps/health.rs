@@ -4,22 +4,59 @@
 
 use std::time::Duration;
 
-use super::Outcome;
-use crate::context::{Ctx, Outputs, POLL};
+use async_trait::async_trait;
+
+use super::{names, Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::{Ctx, POLL};
 use crate::error::StepError;
+use crate::outputs::{HealthVerified, LoadBalancerCreated, TargetGroupCreated};
 use crate::ports::{ProbeRequest, TargetState};
 
 /// Consecutive good probes required: one lucky answer from a task that is about to be replaced
 /// proves little.
 const PROBES_REQUIRED: u32 = 3;
 
-pub async fn verify(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
+/// `verify-health`.
+pub struct VerifyHealth;
+
+#[async_trait]
+impl Step for VerifyHealth {
+    type Output = HealthVerified;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("verify the new path"))
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<HealthVerified>, StepError> {
+        verify(ctx).await
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, HealthVerified> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        _: &Ctx<'_>,
+        _: Undoing<HealthVerified, ()>,
+    ) -> Result<(), StepError> {
+        // Checking changes nothing; there is nothing to undo.
+        Ok(())
+    }
+}
+
+async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
     let playbook = ctx.playbook();
     let names = &ctx.plan().names;
     let web_service = playbook.target.web();
     let web = web_service.and_then(|s| s.web.clone());
-    let target_group = ctx.optional_output("create-target-group", "arn");
-    let lb_dns = ctx.optional_output("create-load-balancer", "dns_name");
+    let target_group = ctx
+        .optional_output::<TargetGroupCreated>()?
+        .map(|tg| tg.arn);
+    let lb_dns = ctx
+        .optional_output::<LoadBalancerCreated>()?
+        .map(|lb| lb.dns_name);
     let mut good_probes = 0;
     let mut last_problem = String::from("nothing checked yet");
     loop {
@@ -66,10 +103,10 @@ pub async fn verify(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
             },
         }
         if good_probes >= PROBES_REQUIRED {
-            let mut out = Outputs::new();
-            out.insert("probes".into(), good_probes.to_string());
-            out.insert("cluster".into(), names.cluster.clone());
-            return Ok(Outcome::Done(out));
+            return Ok(Outcome::Done(HealthVerified {
+                probes: good_probes,
+                cluster: names.cluster.clone(),
+            }));
         }
         let message = if good_probes > 0 {
             format!("{good_probes}/{PROBES_REQUIRED} good probes through the new load balancer")
@@ -96,7 +133,7 @@ async fn check_once(
 ) -> Result<Option<String>, StepError> {
     let names = &ctx.plan().names;
     for service in &ctx.playbook().target.services {
-        let name = &names.services[&service.name];
+        let name = names::service(names, &service.name)?;
         let Some(status) = ctx
             .cloud
             .containers

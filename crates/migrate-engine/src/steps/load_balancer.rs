@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use migrate_playbook::HttpsCertificate;
 
-use super::cluster::ignore_not_found;
 use super::security::load_balancer_groups;
-use super::Outcome;
-use crate::context::{Ctx, Outputs};
+use super::{ignore_not_found, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::Ctx;
 use crate::error::StepError;
+use crate::outputs::{ListenerCreated, LoadBalancerCreated, SourceDiscovered, TargetGroupCreated};
 use crate::ports::{
     HealthCheck, ListenerProtocol, ListenerSpec, LoadBalancer, LoadBalancerSpec, TargetGroupSpec,
 };
@@ -22,181 +23,286 @@ fn web(ctx: &Ctx<'_>) -> Result<migrate_playbook::WebSettings, StepError> {
         .ok_or_else(|| StepError::precondition("the playbook has no web service"))
 }
 
-pub async fn find_target_group(ctx: &Ctx<'_>) -> Result<Option<Outputs>, StepError> {
-    Ok(ctx
-        .cloud
-        .load_balancing
-        .find_target_group(&ctx.plan().names.target_group)
-        .await?
-        .map(|tg| Outputs::from([("arn".into(), tg.arn)])))
-}
+/// `create-target-group`.
+pub struct CreateTargetGroup;
 
-pub async fn create_target_group(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    if let Some(found) = find_target_group(ctx).await? {
-        return Ok(Outcome::Done(found));
+#[async_trait]
+impl Step for CreateTargetGroup {
+    type Output = TargetGroupCreated;
+    type Recorded = ();
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        let name = &ctx.plan().names.target_group;
+        Ok(Prepared::new(format!("create target group {name}")).token(name.clone()))
     }
-    let web = web(ctx)?;
-    let hc = &web.health_check;
-    let spec = TargetGroupSpec {
-        name: ctx.plan().names.target_group.clone(),
-        vpc_id: ctx.playbook().network.vpc.clone(),
-        port: web.port,
-        target_type: "ip".into(),
-        health_check: HealthCheck {
-            path: hc.path.clone(),
-            matcher: hc.codes.clone(),
-            interval_secs: hc.interval.as_secs() as u32,
-            timeout_secs: hc.timeout.as_secs() as u32,
-            healthy_threshold: hc.healthy_threshold,
-            unhealthy_threshold: hc.unhealthy_threshold,
-        },
-        deregistration_delay_secs: ctx
-            .playbook()
-            .target
-            .load_balancer
-            .deregistration_delay
-            .as_secs() as u32,
-        tags: ctx.tags(),
-    };
-    let tg = ctx.cloud.load_balancing.create_target_group(&spec).await?;
-    Ok(Outcome::Done(Outputs::from([("arn".into(), tg.arn)])))
-}
 
-pub async fn delete_target_group(ctx: &Ctx<'_>, outputs: &Outputs) -> Result<(), StepError> {
-    let Some(arn) = outputs.get("arn") else {
-        return Ok(());
-    };
-    ignore_not_found(ctx.cloud.load_balancing.delete_target_group(arn).await)
-}
-
-fn lb_outputs(lb: &LoadBalancer) -> Outputs {
-    Outputs::from([
-        ("arn".into(), lb.arn.clone()),
-        ("dns_name".into(), lb.dns_name.clone()),
-        ("zone_id".into(), lb.canonical_hosted_zone_id.clone()),
-        ("security_groups".into(), lb.security_groups.join(",")),
-    ])
-}
-
-pub async fn find_load_balancer(ctx: &Ctx<'_>) -> Result<Option<Outputs>, StepError> {
-    Ok(ctx
-        .cloud
-        .load_balancing
-        .find_load_balancer(&ctx.plan().names.load_balancer)
-        .await?
-        .map(|lb| lb_outputs(&lb)))
-}
-
-pub async fn create_load_balancer(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    let name = ctx.plan().names.load_balancer.clone();
-    let lb = match ctx.cloud.load_balancing.find_load_balancer(&name).await? {
-        Some(lb) => lb,
-        None => {
-            let spec = LoadBalancerSpec {
-                name: name.clone(),
-                subnets: ctx.playbook().network.load_balancer_subnets.clone(),
-                security_groups: load_balancer_groups(ctx)?,
-                internal: ctx.playbook().target.load_balancer.internal,
-                tags: ctx.tags(),
-            };
-            ctx.cloud.load_balancing.create_load_balancer(&spec).await?
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<TargetGroupCreated>, StepError> {
+        if let Some(found) = self.find(ctx).await? {
+            return Ok(Outcome::Done(found));
         }
-    };
-    // No wait for `active` here: listeners and services accept a load balancer that is still
-    // provisioning, so its 30-90 s overlap the tasks' start, and the health gate probes through
-    // it before any traffic is sent its way.
-    Ok(Outcome::Done(lb_outputs(&lb)))
-}
-
-pub async fn delete_load_balancer(ctx: &Ctx<'_>, outputs: &Outputs) -> Result<(), StepError> {
-    let Some(arn) = outputs.get("arn") else {
-        return Ok(());
-    };
-    ignore_not_found(ctx.cloud.load_balancing.delete_load_balancer(arn).await)?;
-    // The target group cannot be deleted while a load balancer still uses it; wait until it is gone.
-    let name = ctx.plan().names.load_balancer.clone();
-    while ctx
-        .cloud
-        .load_balancing
-        .find_load_balancer(&name)
-        .await?
-        .is_some()
-    {
-        ctx.waiting(&format!("load balancer {name} is being deleted"), None);
-        ctx.pause(Duration::from_secs(5), || {
-            format!("the load balancer {name} was not deleted")
-        })
-        .await?;
+        let web = web(ctx)?;
+        let hc = &web.health_check;
+        let spec = TargetGroupSpec {
+            name: ctx.plan().names.target_group.clone(),
+            vpc_id: ctx.playbook().network.vpc.clone(),
+            port: web.port,
+            target_type: "ip".into(),
+            health_check: HealthCheck {
+                path: hc.path.clone(),
+                matcher: hc.codes.clone(),
+                interval_secs: hc.interval.as_secs() as u32,
+                timeout_secs: hc.timeout.as_secs() as u32,
+                healthy_threshold: hc.healthy_threshold,
+                unhealthy_threshold: hc.unhealthy_threshold,
+            },
+            deregistration_delay_secs: ctx
+                .playbook()
+                .target
+                .load_balancer
+                .deregistration_delay
+                .as_secs() as u32,
+            tags: ctx.tags(),
+        };
+        let tg = ctx.cloud.load_balancing.create_target_group(&spec).await?;
+        Ok(Outcome::Done(TargetGroupCreated { arn: tg.arn }))
     }
-    Ok(())
-}
 
-fn listener_port(https: bool) -> u16 {
-    if https {
-        443
-    } else {
-        80
+    fn reconciliation(&self) -> Reconciliation<'_, TargetGroupCreated> {
+        Reconciliation::Lookup(self)
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<TargetGroupCreated, ()>,
+    ) -> Result<(), StepError> {
+        let Some(tg) = undoing.outputs else {
+            return Ok(());
+        };
+        ignore_not_found(ctx.cloud.load_balancing.delete_target_group(&tg.arn).await)
     }
 }
 
-pub async fn find_listener(ctx: &Ctx<'_>, https: bool) -> Result<Option<Outputs>, StepError> {
-    let Some(lb_arn) = ctx.optional_output("create-load-balancer", "arn") else {
-        return Ok(None);
-    };
-    let port = listener_port(https);
-    Ok(ctx
-        .cloud
-        .load_balancing
-        .listeners(&lb_arn)
-        .await?
-        .into_iter()
-        .find(|l| l.port == port)
-        .map(|l| Outputs::from([("arn".into(), l.arn)])))
+#[async_trait]
+impl Lookup<TargetGroupCreated> for CreateTargetGroup {
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<TargetGroupCreated>, StepError> {
+        Ok(ctx
+            .cloud
+            .load_balancing
+            .find_target_group(&ctx.plan().names.target_group)
+            .await?
+            .map(|tg| TargetGroupCreated { arn: tg.arn }))
+    }
 }
 
-pub async fn create_listener(ctx: &Ctx<'_>, https: bool) -> Result<Outcome, StepError> {
-    let certificate_arn = if https {
-        match &ctx.playbook().target.load_balancer.https_certificate {
-            HttpsCertificate::Arn(arn) => Some(arn.clone()),
-            HttpsCertificate::FromOldLoadBalancer => {
-                match ctx.optional_output("discover-source", "https_certificate") {
-                    Some(cert) => Some(cert),
-                    None => {
-                        return Ok(Outcome::Skipped(
-                            "the old load balancer has no HTTPS listener to copy".into(),
-                        ))
+fn created(lb: LoadBalancer) -> LoadBalancerCreated {
+    LoadBalancerCreated {
+        arn: lb.arn,
+        dns_name: lb.dns_name,
+        zone_id: lb.canonical_hosted_zone_id,
+        security_groups: lb.security_groups,
+    }
+}
+
+/// `create-load-balancer`.
+pub struct CreateLoadBalancer;
+
+#[async_trait]
+impl Step for CreateLoadBalancer {
+    type Output = LoadBalancerCreated;
+    type Recorded = ();
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        let name = &ctx.plan().names.load_balancer;
+        Ok(Prepared::new(format!("create load balancer {name}")).token(name.clone()))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<LoadBalancerCreated>, StepError> {
+        if let Some(found) = self.find(ctx).await? {
+            return Ok(Outcome::Done(found));
+        }
+        let spec = LoadBalancerSpec {
+            name: ctx.plan().names.load_balancer.clone(),
+            subnets: ctx.playbook().network.load_balancer_subnets.clone(),
+            security_groups: load_balancer_groups(ctx)?,
+            internal: ctx.playbook().target.load_balancer.internal,
+            tags: ctx.tags(),
+        };
+        let lb = ctx.cloud.load_balancing.create_load_balancer(&spec).await?;
+        // No wait for `active` here: listeners and services accept a load balancer that is still
+        // provisioning, so its 30-90 s overlap the tasks' start, and the health gate probes
+        // through it before any traffic is sent its way.
+        Ok(Outcome::Done(created(lb)))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, LoadBalancerCreated> {
+        Reconciliation::Lookup(self)
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<LoadBalancerCreated, ()>,
+    ) -> Result<(), StepError> {
+        let Some(lb) = undoing.outputs else {
+            return Ok(());
+        };
+        ignore_not_found(ctx.cloud.load_balancing.delete_load_balancer(&lb.arn).await)?;
+        // The target group cannot be deleted while a load balancer still uses it; wait until it
+        // is gone.
+        let name = ctx.plan().names.load_balancer.clone();
+        while ctx
+            .cloud
+            .load_balancing
+            .find_load_balancer(&name)
+            .await?
+            .is_some()
+        {
+            ctx.waiting(&format!("load balancer {name} is being deleted"), None);
+            ctx.pause(Duration::from_secs(5), || {
+                format!("the load balancer {name} was not deleted")
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Lookup<LoadBalancerCreated> for CreateLoadBalancer {
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<LoadBalancerCreated>, StepError> {
+        Ok(ctx
+            .cloud
+            .load_balancing
+            .find_load_balancer(&ctx.plan().names.load_balancer)
+            .await?
+            .map(created))
+    }
+}
+
+/// `create-listener:http` and `create-listener:https`.
+pub struct CreateListener {
+    pub https: bool,
+}
+
+impl CreateListener {
+    fn port(&self) -> u16 {
+        if self.https {
+            443
+        } else {
+            80
+        }
+    }
+
+    /// What the listener is given: no certificate (HTTP), a certificate, or a reason why there
+    /// is no listener to create.
+    fn certificate(&self, ctx: &Ctx<'_>) -> Result<Certificate, StepError> {
+        if !self.https {
+            return Ok(Certificate::NotNeeded);
+        }
+        Ok(
+            match &ctx.playbook().target.load_balancer.https_certificate {
+                HttpsCertificate::Arn(arn) => Certificate::Arn(arn.clone()),
+                HttpsCertificate::FromOldLoadBalancer => {
+                    match ctx.output::<SourceDiscovered>()?.https_certificate {
+                        Some(arn) => Certificate::Arn(arn),
+                        None => {
+                            Certificate::Skip("the old load balancer has no HTTPS listener to copy")
+                        }
                     }
                 }
-            }
-            HttpsCertificate::None => {
-                return Ok(Outcome::Skipped("HTTPS is off in the playbook".into()))
-            }
-        }
-    } else {
-        None
-    };
-    if let Some(found) = find_listener(ctx, https).await? {
-        return Ok(Outcome::Done(found));
+                HttpsCertificate::None => Certificate::Skip("HTTPS is off in the playbook"),
+            },
+        )
     }
-    let spec = ListenerSpec {
-        load_balancer_arn: ctx.output("create-load-balancer", "arn")?,
-        port: listener_port(https),
-        protocol: if https {
-            ListenerProtocol::Https
-        } else {
-            ListenerProtocol::Http
-        },
-        certificate_arn,
-        target_group_arn: ctx.output("create-target-group", "arn")?,
-        tags: ctx.tags(),
-    };
-    let listener = ctx.cloud.load_balancing.create_listener(&spec).await?;
-    Ok(Outcome::Done(Outputs::from([("arn".into(), listener.arn)])))
 }
 
-pub async fn delete_listener(ctx: &Ctx<'_>, outputs: &Outputs) -> Result<(), StepError> {
-    let Some(arn) = outputs.get("arn") else {
-        return Ok(());
-    };
-    ignore_not_found(ctx.cloud.load_balancing.delete_listener(arn).await)
+enum Certificate {
+    NotNeeded,
+    Arn(String),
+    Skip(&'static str),
+}
+
+#[async_trait]
+impl Step for CreateListener {
+    type Output = ListenerCreated;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new(format!(
+            "create {} listener",
+            if self.https { "HTTPS" } else { "HTTP" }
+        )))
+    }
+
+    async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<ListenerCreated>, StepError> {
+        let certificate_arn = match self.certificate(ctx)? {
+            Certificate::NotNeeded => None,
+            Certificate::Arn(arn) => Some(arn),
+            Certificate::Skip(reason) => return Ok(Outcome::Skipped(reason.into())),
+        };
+        if let Some(found) = self.find(ctx).await? {
+            return Ok(Outcome::Done(found));
+        }
+        let spec = ListenerSpec {
+            load_balancer_arn: ctx.output::<LoadBalancerCreated>()?.arn,
+            port: self.port(),
+            protocol: if self.https {
+                ListenerProtocol::Https
+            } else {
+                ListenerProtocol::Http
+            },
+            certificate_arn,
+            target_group_arn: ctx.output::<TargetGroupCreated>()?.arn,
+            tags: ctx.tags(),
+        };
+        let listener = ctx.cloud.load_balancing.create_listener(&spec).await?;
+        Ok(Outcome::Done(ListenerCreated { arn: listener.arn }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, ListenerCreated> {
+        Reconciliation::Lookup(self)
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<ListenerCreated, ()>,
+    ) -> Result<(), StepError> {
+        let Some(listener) = undoing.outputs else {
+            return Ok(());
+        };
+        ignore_not_found(
+            ctx.cloud
+                .load_balancing
+                .delete_listener(&listener.arn)
+                .await,
+        )
+    }
+}
+
+#[async_trait]
+impl Lookup<ListenerCreated> for CreateListener {
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<ListenerCreated>, StepError> {
+        let Some(lb) = ctx.optional_output::<LoadBalancerCreated>()? else {
+            return Ok(None);
+        };
+        let port = self.port();
+        Ok(ctx
+            .cloud
+            .load_balancing
+            .listeners(&lb.arn)
+            .await?
+            .into_iter()
+            .find(|l| l.port == port)
+            .map(|l| ListenerCreated { arn: l.arn }))
+    }
 }

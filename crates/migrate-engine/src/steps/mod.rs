@@ -1,8 +1,13 @@
-//! Every step as three things: a forward action (with its verification), a reconciliation that
-//! finds what an interrupted attempt already did, and a compensation that undoes it.
+//! The step table: every [`Action`] maps to exactly one step definition that holds its prepare,
+//! its forward action, its reconciliation and its compensation, the way a saga pairs an action
+//! with its undo.
 //!
 //! Each forward action is idempotent and each compensation tolerates "not found", so that any of
-//! them may be repeated after a crash (invariant 2).
+//! them may be repeated after a crash (invariant 2). [`definition`] is the only dispatch on
+//! `Action` and has no fallback arm: an `Action` variant without a step does not compile.
+//!
+//! A step is written against its own types ([`Step::Output`], [`Step::Recorded`]); the blanket
+//! [`AnyStep`] turns them into the JSON the journal stores, and back.
 
 mod alarms;
 mod cluster;
@@ -11,184 +16,244 @@ mod dns;
 pub mod drain;
 mod health;
 mod load_balancer;
+mod names;
 mod scale_down;
 mod security;
 mod services;
 
-use migrate_journal::{Intent, StepRecord};
+use async_trait::async_trait;
+use migrate_journal::StepRecord;
 use migrate_plan::Action;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::context::{Ctx, Outputs};
+use crate::context::Ctx;
 use crate::error::StepError;
+use crate::outputs::{from_json, to_json};
 
 /// What a step will do, decided before the intent is written.
-pub struct Prepared {
+pub struct Prepared<R> {
     pub operation: String,
     pub token: Option<String>,
     /// Values the compensation restores; read now, before anything changes.
-    pub recorded: Outputs,
+    pub recorded: R,
 }
 
-impl Prepared {
+impl Prepared<()> {
     fn new(operation: impl Into<String>) -> Self {
         Self {
             operation: operation.into(),
             token: None,
-            recorded: Outputs::new(),
+            recorded: (),
         }
     }
+}
 
+impl<R> Prepared<R> {
     fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(token.into());
         self
     }
+
+    fn recording<S>(self, recorded: S) -> Prepared<S> {
+        Prepared {
+            operation: self.operation,
+            token: self.token,
+            recorded,
+        }
+    }
 }
 
-/// Whether the step creates a resource that a describe call may not show for a few seconds.
-pub fn creates_resource(action: &Action) -> bool {
-    matches!(
-        action,
-        Action::CreateCluster
-            | Action::RegisterTaskDefinition { .. }
-            | Action::CreateServiceSecurityGroup
-            | Action::CreateTargetGroup
-            | Action::CreateLoadBalancer
-            | Action::CreateListener { .. }
-            | Action::CreateService { .. }
-    )
-}
-
-pub enum Outcome {
-    Done(Outputs),
+/// How a step ended.
+pub enum Outcome<O> {
+    Done(O),
+    /// Nothing to do in this account; the reason is recorded.
     Skipped(String),
 }
 
-pub async fn prepare(ctx: &Ctx<'_>) -> Result<Prepared, StepError> {
-    match &ctx.step.action {
-        Action::DiscoverSource => Ok(Prepared::new("read the old side")),
-        Action::CreateCluster => cluster::prepare_cluster(ctx).await,
-        Action::RegisterTaskDefinition { service, .. } => Ok(Prepared::new(format!(
-            "register task definition {}",
-            ctx.plan().names.families[service]
-        ))),
-        Action::CreateServiceSecurityGroup => Ok(Prepared::new(format!(
-            "create security group {}",
-            ctx.plan().names.service_security_group
-        ))
-        .token(ctx.plan().names.service_security_group.clone())),
-        Action::AllowLoadBalancerToService | Action::OpenDataStore { .. } => {
-            Ok(Prepared::new("authorize security group ingress"))
+/// How a step finds what an interrupted attempt already did.
+pub enum Reconciliation<'s, O> {
+    /// Look the resource up (by deterministic name, token or tags) before calling again; a step
+    /// that creates something must do this, since a second create would duplicate it.
+    Lookup(&'s dyn Lookup<O>),
+    /// None: the forward action is idempotent as a whole (a wait, a converge, a set-to-value),
+    /// so an interrupted attempt is simply run again.
+    IdempotentAsWhole,
+}
+
+/// The lookup half of a [`Reconciliation::Lookup`].
+#[async_trait]
+pub trait Lookup<O>: Send + Sync {
+    /// What an earlier attempt created, or `None` when it created nothing (yet visible).
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<O>, StepError>;
+}
+
+/// What a compensation knows about what it undoes.
+pub struct Undoing<O, R> {
+    /// The step's outputs when it finished; when it was interrupted, what its reconciliation
+    /// found; `None` when it created nothing that can be found.
+    pub outputs: Option<O>,
+    /// The values its intent recorded before the change; `None` when no intent was written.
+    pub recorded: Option<R>,
+}
+
+/// One step: prepare, forward action, reconciliation, compensation.
+#[async_trait]
+pub trait Step: Send + Sync {
+    /// What the step produces for later steps and its compensation.
+    type Output: Serialize + DeserializeOwned + Send + Sync;
+    /// What its intent records before the change, for its compensation (`()` for nothing).
+    type Recorded: Serialize + DeserializeOwned + Send + Sync;
+
+    /// Names the operation and reads what the compensation must restore, before any change.
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<Self::Recorded>, StepError>;
+
+    /// The forward action, with its verification.
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        recorded: &Self::Recorded,
+    ) -> Result<Outcome<Self::Output>, StepError>;
+
+    /// How a resumed run finds what an interrupted attempt did.
+    fn reconciliation(&self) -> Reconciliation<'_, Self::Output>;
+
+    /// Undoes the step; "not found" is success.
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<Self::Output, Self::Recorded>,
+    ) -> Result<(), StepError>;
+}
+
+/// A step as the machine drives it: its types turned into the journal's JSON.
+#[async_trait]
+pub trait AnyStep: Send + Sync {
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<serde_json::Value>, StepError>;
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        recorded: &serde_json::Value,
+    ) -> Result<Outcome<serde_json::Value>, StepError>;
+    /// Whether the step creates a resource that a describe call may not show for a few
+    /// seconds: exactly the steps that reconcile by lookup.
+    fn creates_resource(&self) -> bool;
+    /// What an interrupted attempt did; `None` means "do it (again)".
+    async fn reconcile(&self, ctx: &Ctx<'_>) -> Result<Option<serde_json::Value>, StepError>;
+    /// Undoes the step. `record` holds its outputs when it finished, or only its intent when it
+    /// was interrupted: then the compensation first reconciles to find what may have been
+    /// created.
+    async fn compensate(&self, ctx: &Ctx<'_>, record: &StepRecord) -> Result<(), StepError>;
+}
+
+#[async_trait]
+impl<S: Step> AnyStep for S {
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<serde_json::Value>, StepError> {
+        let prepared = Step::prepare(self, ctx).await?;
+        let recorded = to_json(
+            &ctx.step.id,
+            "the values its intent records",
+            &prepared.recorded,
+        )?;
+        Ok(prepared.recording(recorded))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        recorded: &serde_json::Value,
+    ) -> Result<Outcome<serde_json::Value>, StepError> {
+        let recorded: S::Recorded =
+            from_json(&ctx.step.id, "the values its intent recorded", recorded)?;
+        match Step::execute(self, ctx, &recorded).await? {
+            Outcome::Done(output) => Ok(Outcome::Done(to_json(
+                &ctx.step.id,
+                "its outputs",
+                &output,
+            )?)),
+            Outcome::Skipped(reason) => Ok(Outcome::Skipped(reason)),
         }
-        Action::CreateTargetGroup => Ok(Prepared::new(format!(
-            "create target group {}",
-            ctx.plan().names.target_group
-        ))
-        .token(ctx.plan().names.target_group.clone())),
-        Action::CreateLoadBalancer => Ok(Prepared::new(format!(
-            "create load balancer {}",
-            ctx.plan().names.load_balancer
-        ))
-        .token(ctx.plan().names.load_balancer.clone())),
-        Action::CreateListener { https } => Ok(Prepared::new(format!(
-            "create {} listener",
-            if *https { "HTTPS" } else { "HTTP" }
-        ))),
-        Action::CreateService { service } => Ok(Prepared::new(format!(
-            "create ECS service {}",
-            ctx.plan().names.services[service]
-        ))
-        .token(ctx.token())),
-        Action::VerifyHealth => Ok(Prepared::new("verify the new path")),
-        Action::LowerTtl | Action::CutoverDns | Action::ShiftWeight { .. } => {
-            dns::prepare(ctx).await
+    }
+
+    fn creates_resource(&self) -> bool {
+        matches!(self.reconciliation(), Reconciliation::Lookup(_))
+    }
+
+    async fn reconcile(&self, ctx: &Ctx<'_>) -> Result<Option<serde_json::Value>, StepError> {
+        match self.reconciliation() {
+            Reconciliation::Lookup(lookup) => match lookup.find(ctx).await? {
+                Some(found) => Ok(Some(to_json(&ctx.step.id, "its outputs", &found)?)),
+                None => Ok(None),
+            },
+            Reconciliation::IdempotentAsWhole => Ok(None),
         }
-        Action::Drain => Ok(Prepared::new("wait for the old side to drain")),
-        Action::ScaleDownAutoScalingGroup => scale_down::prepare_group(ctx).await,
-        Action::ScaleDownOldService { service } => scale_down::prepare_service(ctx, service).await,
-        Action::CreateAlarms => Ok(Prepared::new("put CloudWatch alarms")),
+    }
+
+    async fn compensate(&self, ctx: &Ctx<'_>, record: &StepRecord) -> Result<(), StepError> {
+        let outputs = if !record.outputs.is_null() {
+            Some(from_json(&ctx.step.id, "its outputs", &record.outputs)?)
+        } else if record.intent.is_some() {
+            match self.reconciliation() {
+                Reconciliation::Lookup(lookup) => lookup.find(ctx).await?,
+                Reconciliation::IdempotentAsWhole => None,
+            }
+        } else {
+            None
+        };
+        let recorded = match &record.intent {
+            Some(intent) => Some(from_json(
+                &ctx.step.id,
+                "the values its intent recorded",
+                &intent.recorded,
+            )?),
+            None => None,
+        };
+        Step::compensate(self, ctx, Undoing { outputs, recorded }).await
     }
 }
 
-/// Looks for what an interrupted attempt of this step already did. `None` means "do it (again)";
-/// steps whose action is idempotent as a whole always answer `None`.
-pub async fn reconcile(ctx: &Ctx<'_>, intent: &Intent) -> Result<Option<Outputs>, StepError> {
-    match &ctx.step.action {
-        Action::CreateCluster => cluster::find_cluster(ctx, intent).await,
-        Action::RegisterTaskDefinition { service, .. } => {
-            cluster::find_task_definition(ctx, service).await
-        }
-        Action::CreateServiceSecurityGroup => security::find_group(ctx).await,
-        Action::CreateTargetGroup => load_balancer::find_target_group(ctx).await,
-        Action::CreateLoadBalancer => load_balancer::find_load_balancer(ctx).await,
-        Action::CreateListener { https } => load_balancer::find_listener(ctx, *https).await,
-        Action::CreateService { service } => services::find_service(ctx, service).await,
-        _ => Ok(None),
-    }
-}
-
-pub async fn execute(ctx: &Ctx<'_>, intent: &Intent) -> Result<Outcome, StepError> {
-    match &ctx.step.action {
-        Action::DiscoverSource => discover::run(ctx).await,
-        Action::CreateCluster => cluster::create_cluster(ctx, intent).await,
+/// The step that carries out `action`. This match is the one dispatch on `Action`, and it has
+/// no fallback arm on purpose.
+pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
+    match action {
+        Action::DiscoverSource => Box::new(discover::DiscoverSource),
+        Action::CreateCluster => Box::new(cluster::CreateCluster),
         Action::RegisterTaskDefinition {
             service,
             definition,
-        } => cluster::register_task_definition(ctx, service, definition).await,
-        Action::CreateServiceSecurityGroup => security::create_group(ctx).await,
-        Action::AllowLoadBalancerToService => security::allow_load_balancer(ctx).await,
-        Action::OpenDataStore { store } => security::open_data_store(ctx, store).await,
-        Action::CreateTargetGroup => load_balancer::create_target_group(ctx).await,
-        Action::CreateLoadBalancer => load_balancer::create_load_balancer(ctx).await,
-        Action::CreateListener { https } => load_balancer::create_listener(ctx, *https).await,
-        Action::CreateService { service } => services::create_service(ctx, service).await,
-        Action::VerifyHealth => health::verify(ctx).await,
-        Action::LowerTtl => dns::lower_ttl(ctx, intent).await,
-        Action::CutoverDns => dns::cutover(ctx).await,
-        Action::ShiftWeight { weight, bake_secs } => {
-            dns::shift_weight(ctx, *weight, *bake_secs).await
+        } => Box::new(cluster::RegisterTaskDefinition {
+            service,
+            definition,
+        }),
+        Action::CreateServiceSecurityGroup => Box::new(security::CreateServiceSecurityGroup),
+        Action::AllowLoadBalancerToService => Box::new(security::AllowLoadBalancerToService),
+        Action::OpenDataStore { store } => Box::new(security::OpenDataStore { store }),
+        Action::CreateTargetGroup => Box::new(load_balancer::CreateTargetGroup),
+        Action::CreateLoadBalancer => Box::new(load_balancer::CreateLoadBalancer),
+        Action::CreateListener { https } => {
+            Box::new(load_balancer::CreateListener { https: *https })
         }
-        Action::Drain => drain::run(ctx).await,
-        Action::ScaleDownAutoScalingGroup => scale_down::scale_group(ctx, intent).await,
+        Action::CreateService { service } => Box::new(services::CreateService { service }),
+        Action::VerifyHealth => Box::new(health::VerifyHealth),
+        Action::LowerTtl => Box::new(dns::LowerTtl),
+        Action::CutoverDns => Box::new(dns::CutoverDns),
+        Action::ShiftWeight { weight, bake_secs } => Box::new(dns::ShiftWeight {
+            weight: *weight,
+            bake_secs: *bake_secs,
+        }),
+        Action::Drain => Box::new(drain::Drain),
+        Action::ScaleDownAutoScalingGroup => Box::new(scale_down::ScaleDownAutoScalingGroup),
         Action::ScaleDownOldService { service } => {
-            scale_down::scale_service(ctx, intent, service).await
+            Box::new(scale_down::ScaleDownOldService { service })
         }
-        Action::CreateAlarms => alarms::create(ctx).await,
+        Action::CreateAlarms => Box::new(alarms::CreateAlarms),
     }
 }
 
-/// Undoes the step. `record` holds its outputs when it finished, or only its intent when it was
-/// interrupted: then the compensation first reconciles to find what may have been created.
-pub async fn compensate(ctx: &Ctx<'_>, record: &StepRecord) -> Result<(), StepError> {
-    let outputs = match (&record.intent, record.outputs.is_empty()) {
-        (Some(intent), true) => reconcile(ctx, intent).await?.unwrap_or_default(),
-        _ => record.outputs.clone(),
-    };
-    let recorded = record
-        .intent
-        .as_ref()
-        .map(|i| i.recorded.clone())
-        .unwrap_or_default();
-    match &ctx.step.action {
-        Action::DiscoverSource | Action::VerifyHealth | Action::Drain => Ok(()),
-        Action::CreateCluster => cluster::delete_cluster(ctx, &outputs, &recorded).await,
-        Action::RegisterTaskDefinition { .. } => {
-            cluster::deregister_task_definition(ctx, &outputs).await
-        }
-        Action::CreateServiceSecurityGroup => security::delete_group(ctx, &outputs).await,
-        Action::AllowLoadBalancerToService | Action::OpenDataStore { .. } => {
-            security::revoke(ctx, record).await
-        }
-        Action::CreateTargetGroup => load_balancer::delete_target_group(ctx, &outputs).await,
-        Action::CreateLoadBalancer => load_balancer::delete_load_balancer(ctx, &outputs).await,
-        Action::CreateListener { .. } => load_balancer::delete_listener(ctx, &outputs).await,
-        Action::CreateService { service } => services::delete_service(ctx, service).await,
-        Action::LowerTtl | Action::CutoverDns | Action::ShiftWeight { .. } => {
-            dns::restore(ctx, &recorded).await
-        }
-        Action::ScaleDownAutoScalingGroup => scale_down::restore_group(ctx, &recorded).await,
-        Action::ScaleDownOldService { service } => {
-            scale_down::restore_service(ctx, service, &recorded).await
-        }
-        Action::CreateAlarms => alarms::delete(ctx).await,
+/// Compensations treat "already gone" as done.
+pub fn ignore_not_found(result: Result<(), crate::ports::CloudError>) -> Result<(), StepError> {
+    match result {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other.map_err(StepError::from),
     }
 }

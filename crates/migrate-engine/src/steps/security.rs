@@ -1,105 +1,238 @@
 //! The service security group, and the rules that admit the load balancer to the service and
 //! the service to the data stores: each from one group on one port, nothing wider.
 
-use migrate_journal::StepRecord;
-use migrate_plan::Action;
+use async_trait::async_trait;
 
-use super::cluster::ignore_not_found;
-use super::Outcome;
-use crate::context::{Ctx, Outputs};
+use super::{ignore_not_found, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
+use crate::context::Ctx;
 use crate::error::StepError;
+use crate::outputs::{IngressAuthorized, RuleAdded, SecurityGroupCreated, SourceDiscovered};
 use crate::ports::{IngressRule, SecurityGroupSpec};
 
-pub async fn find_group(ctx: &Ctx<'_>) -> Result<Option<Outputs>, StepError> {
-    let playbook = ctx.playbook();
-    Ok(ctx
-        .cloud
-        .network
-        .find_security_group(
-            &playbook.network.vpc,
-            &ctx.plan().names.service_security_group,
-        )
-        .await?
-        .map(|g| Outputs::from([("group_id".into(), g.id)])))
-}
+/// `create-service-security-group`.
+pub struct CreateServiceSecurityGroup;
 
-pub async fn create_group(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    if let Some(found) = find_group(ctx).await? {
-        return Ok(Outcome::Done(found));
+#[async_trait]
+impl Step for CreateServiceSecurityGroup {
+    type Output = SecurityGroupCreated;
+    type Recorded = ();
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        let name = &ctx.plan().names.service_security_group;
+        Ok(Prepared::new(format!("create security group {name}")).token(name.clone()))
     }
-    let spec = SecurityGroupSpec {
-        vpc_id: ctx.playbook().network.vpc.clone(),
-        name: ctx.plan().names.service_security_group.clone(),
-        description: format!(
-            "Fargate service of migration {} (plan {})",
-            ctx.plan().name,
-            ctx.plan().id
-        ),
-        tags: ctx.tags(),
-    };
-    let group = ctx.cloud.network.create_security_group(&spec).await?;
-    Ok(Outcome::Done(Outputs::from([(
-        "group_id".into(),
-        group.id,
-    )])))
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<SecurityGroupCreated>, StepError> {
+        if let Some(found) = self.find(ctx).await? {
+            return Ok(Outcome::Done(found));
+        }
+        let spec = SecurityGroupSpec {
+            vpc_id: ctx.playbook().network.vpc.clone(),
+            name: ctx.plan().names.service_security_group.clone(),
+            description: format!(
+                "Fargate service of migration {} (plan {})",
+                ctx.plan().name,
+                ctx.plan().id
+            ),
+            tags: ctx.tags(),
+        };
+        let group = ctx.cloud.network.create_security_group(&spec).await?;
+        Ok(Outcome::Done(SecurityGroupCreated { group_id: group.id }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, SecurityGroupCreated> {
+        Reconciliation::Lookup(self)
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<SecurityGroupCreated, ()>,
+    ) -> Result<(), StepError> {
+        let Some(group) = undoing.outputs else {
+            return Ok(());
+        };
+        ignore_not_found(
+            ctx.cloud
+                .network
+                .delete_security_group(&group.group_id)
+                .await,
+        )
+    }
 }
 
-pub async fn delete_group(ctx: &Ctx<'_>, outputs: &Outputs) -> Result<(), StepError> {
-    let Some(id) = outputs.get("group_id") else {
-        return Ok(());
-    };
-    ignore_not_found(ctx.cloud.network.delete_security_group(id).await)
+#[async_trait]
+impl Lookup<SecurityGroupCreated> for CreateServiceSecurityGroup {
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<SecurityGroupCreated>, StepError> {
+        Ok(ctx
+            .cloud
+            .network
+            .find_security_group(
+                &ctx.playbook().network.vpc,
+                &ctx.plan().names.service_security_group,
+            )
+            .await?
+            .map(|g| SecurityGroupCreated { group_id: g.id }))
+    }
+}
+
+/// `allow-load-balancer-to-service`: the service port, from each of the new load balancer's
+/// security groups.
+pub struct AllowLoadBalancerToService;
+
+/// `open-data-store:<store>`: the store's port, from the service security group.
+pub struct OpenDataStore<'a> {
+    pub store: &'a str,
 }
 
 /// The rules a step adds, derived from the plan and earlier outputs, so that the forward action
-/// and its compensation always agree on them.
-fn rules(ctx: &Ctx<'_>) -> Result<Vec<IngressRule>, StepError> {
-    let service_group = ctx.output("create-service-security-group", "group_id")?;
-    match &ctx.step.action {
-        Action::AllowLoadBalancerToService => {
-            let port = ctx
-                .playbook()
-                .target
-                .web()
-                .and_then(|s| s.web.as_ref())
-                .map_or(0, |w| w.port);
-            load_balancer_groups(ctx)?
-                .into_iter()
-                .map(|lb_group| {
-                    Ok(IngressRule {
-                        group_id: service_group.clone(),
-                        source_group_id: lb_group,
-                        port,
-                        description: format!("migrate {}: load balancer to service", ctx.plan().id),
-                    })
-                })
-                .collect()
-        }
-        Action::OpenDataStore { store } => {
-            let store = ctx
-                .playbook()
-                .network
-                .data_stores
-                .iter()
-                .find(|s| &s.name == store)
-                .ok_or_else(|| {
-                    StepError::precondition(format!("the plan has no data store {store}"))
-                })?;
-            Ok(vec![IngressRule {
-                group_id: store.security_group.clone(),
-                source_group_id: service_group,
-                port: store.port,
-                description: format!(
-                    "migrate {}: Fargate service to {}",
-                    ctx.plan().id,
-                    store.name
-                ),
-            }])
-        }
-        other => Err(StepError::precondition(format!(
-            "{other:?} adds no ingress rules"
-        ))),
+/// and its compensation always agree on them. Both steps are idempotent as a whole: AWS accepts
+/// an existing rule again, and revoking reads the same rules back.
+trait AddsIngress: Send + Sync {
+    fn rules(&self, ctx: &Ctx<'_>, service_group: &str) -> Result<Vec<IngressRule>, StepError>;
+}
+
+impl AddsIngress for AllowLoadBalancerToService {
+    fn rules(&self, ctx: &Ctx<'_>, service_group: &str) -> Result<Vec<IngressRule>, StepError> {
+        let port = ctx
+            .playbook()
+            .target
+            .web()
+            .and_then(|s| s.web.as_ref())
+            .map_or(0, |w| w.port);
+        Ok(load_balancer_groups(ctx)?
+            .into_iter()
+            .map(|lb_group| IngressRule {
+                group_id: service_group.to_string(),
+                source_group_id: lb_group,
+                port,
+                description: format!("migrate {}: load balancer to service", ctx.plan().id),
+            })
+            .collect())
     }
+}
+
+impl AddsIngress for OpenDataStore<'_> {
+    fn rules(&self, ctx: &Ctx<'_>, service_group: &str) -> Result<Vec<IngressRule>, StepError> {
+        let store = ctx
+            .playbook()
+            .network
+            .data_stores
+            .iter()
+            .find(|s| s.name == self.store)
+            .ok_or_else(|| {
+                StepError::precondition(format!("the plan has no data store {}", self.store))
+            })?;
+        Ok(vec![IngressRule {
+            group_id: store.security_group.clone(),
+            source_group_id: service_group.to_string(),
+            port: store.port,
+            description: format!(
+                "migrate {}: Fargate service to {}",
+                ctx.plan().id,
+                store.name
+            ),
+        }])
+    }
+}
+
+#[async_trait]
+impl Step for AllowLoadBalancerToService {
+    type Output = IngressAuthorized;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("authorize security group ingress"))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<IngressAuthorized>, StepError> {
+        authorize(ctx, self).await
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, IngressAuthorized> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        _: Undoing<IngressAuthorized, ()>,
+    ) -> Result<(), StepError> {
+        revoke(ctx, self).await
+    }
+}
+
+#[async_trait]
+impl Step for OpenDataStore<'_> {
+    type Output = IngressAuthorized;
+    type Recorded = ();
+
+    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
+        Ok(Prepared::new("authorize security group ingress"))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        (): &(),
+    ) -> Result<Outcome<IngressAuthorized>, StepError> {
+        authorize(ctx, self).await
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, IngressAuthorized> {
+        Reconciliation::IdempotentAsWhole
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        _: Undoing<IngressAuthorized, ()>,
+    ) -> Result<(), StepError> {
+        revoke(ctx, self).await
+    }
+}
+
+async fn authorize(
+    ctx: &Ctx<'_>,
+    step: &dyn AddsIngress,
+) -> Result<Outcome<IngressAuthorized>, StepError> {
+    let service_group = ctx.output::<SecurityGroupCreated>()?.group_id;
+    let mut added = Vec::new();
+    for rule in step.rules(ctx, &service_group)? {
+        ctx.cloud.network.authorize_ingress(&rule).await?;
+        // Verify: the rule must now be there.
+        if !ctx.cloud.network.has_ingress(&rule).await? {
+            return Err(StepError::precondition(format!(
+                "the rule tcp/{} from {} on {} was accepted but is not listed",
+                rule.port, rule.source_group_id, rule.group_id
+            )));
+        }
+        added.push(RuleAdded {
+            group_id: rule.group_id,
+            source_group_id: rule.source_group_id,
+            port: rule.port,
+        });
+    }
+    Ok(Outcome::Done(IngressAuthorized { rules: added }))
+}
+
+async fn revoke(ctx: &Ctx<'_>, step: &dyn AddsIngress) -> Result<(), StepError> {
+    // Without the service group there can be no rule from it.
+    let Some(service_group) = ctx.optional_output::<SecurityGroupCreated>()? else {
+        return Ok(());
+    };
+    for rule in step.rules(ctx, &service_group.group_id)? {
+        ignore_not_found(ctx.cloud.network.revoke_ingress(&rule).await)?;
+    }
+    Ok(())
 }
 
 /// The new load balancer's security groups: the playbook's, or the old load balancer's.
@@ -108,62 +241,14 @@ pub fn load_balancer_groups(ctx: &Ctx<'_>) -> Result<Vec<String>, StepError> {
     if !configured.is_empty() {
         return Ok(configured.clone());
     }
-    let discovered = ctx.output("discover-source", "load_balancer_security_groups")?;
-    let groups: Vec<String> = discovered
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let groups = ctx
+        .output::<SourceDiscovered>()?
+        .load_balancer
+        .security_groups;
     if groups.is_empty() {
         return Err(StepError::precondition(
             "the old load balancer has no security groups to reuse; set target.load_balancer.security_groups",
         ));
     }
     Ok(groups)
-}
-
-async fn authorize(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    let rules = rules(ctx)?;
-    let mut described = Vec::new();
-    for rule in &rules {
-        ctx.cloud.network.authorize_ingress(rule).await?;
-        // Verify: the rule must now be there.
-        if !ctx.cloud.network.has_ingress(rule).await? {
-            return Err(StepError::precondition(format!(
-                "the rule tcp/{} from {} on {} was accepted but is not listed",
-                rule.port, rule.source_group_id, rule.group_id
-            )));
-        }
-        described.push(format!(
-            "{}<-{}:{}",
-            rule.group_id, rule.source_group_id, rule.port
-        ));
-    }
-    Ok(Outcome::Done(Outputs::from([(
-        "rules".into(),
-        described.join(","),
-    )])))
-}
-
-pub async fn allow_load_balancer(ctx: &Ctx<'_>) -> Result<Outcome, StepError> {
-    authorize(ctx).await
-}
-
-pub async fn open_data_store(ctx: &Ctx<'_>, _store: &str) -> Result<Outcome, StepError> {
-    authorize(ctx).await
-}
-
-pub async fn revoke(ctx: &Ctx<'_>, _record: &StepRecord) -> Result<(), StepError> {
-    // Without the service group there can be no rule from it.
-    if ctx
-        .state
-        .output("create-service-security-group", "group_id")
-        .is_none()
-    {
-        return Ok(());
-    }
-    for rule in rules(ctx)? {
-        ignore_not_found(ctx.cloud.network.revoke_ingress(&rule).await)?;
-    }
-    Ok(())
 }

@@ -32,13 +32,6 @@ impl Metrics for SimCloud {
         .await
     }
 
-    async fn alarm_exists(&self, name: &str) -> CloudResult<bool> {
-        self.call("cloudwatch:DescribeAlarms", name, Kind::Read, |w| {
-            Ok(w.cloudwatch.alarms.contains_key(name))
-        })
-        .await
-    }
-
     async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
         let op = "cloudwatch:DeleteAlarms";
         self.call(op, name, Kind::Write, |w| {

@@ -46,10 +46,7 @@ impl LbRec {
 
     /// The `LoadBalancer` dimension CloudWatch uses: the ARN after `:loadbalancer/`.
     pub fn metric_dimension(&self) -> String {
-        self.arn
-            .split_once(":loadbalancer/")
-            .map(|(_, d)| d.to_string())
-            .unwrap_or_default()
+        migrate_engine::ports::load_balancer_dimension(&self.arn)
     }
 }
 
@@ -94,10 +91,7 @@ pub(crate) struct TgRec {
 
 impl TgRec {
     pub fn metric_dimension(&self) -> String {
-        self.arn
-            .split_once(":targetgroup/")
-            .map(|(_, d)| format!("targetgroup/{d}"))
-            .unwrap_or_default()
+        migrate_engine::ports::target_group_dimension(&self.arn)
     }
 
     pub fn health(&self) -> Vec<TargetHealth> {

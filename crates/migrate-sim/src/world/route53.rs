@@ -14,9 +14,7 @@ use crate::world::ids::stable_unit;
 /// (name without trailing dot, type, set identifier).
 pub(crate) type RecordKey = (String, String, String);
 
-pub(crate) fn normalise(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
+pub(crate) use migrate_engine::ports::normalise_dns_name as normalise;
 
 pub(crate) fn key_of(record: &DnsRecord) -> RecordKey {
     (

@@ -5,101 +5,65 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use migrate_engine::{Engine, EngineError, RunOutcome};
-use migrate_journal::{lock, FileStore, Phase, StateStore};
+use migrate_engine::{next_run, Direction, Engine, EngineError, NextRun, RunOutcome};
+use migrate_journal::{lock, FileStore, StateStore};
 use migrate_playbook::Playbook;
 
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::exit;
 use crate::reporters;
-use crate::target::resolve;
+use crate::target::{resolve, state_dir_for};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    Apply,
-    Resume,
-    Rollback,
-}
-
-impl Operation {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Apply => "apply",
-            Self::Resume => "resume",
-            Self::Rollback => "rollback",
-        }
-    }
-}
-
-/// What the engine is asked to do, once the state's phase is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Forward,
-    Backward,
-}
+pub use migrate_engine::Operation;
 
 pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<u8> {
-    let dir = resolve(&args.target)?;
-    let mut store = FileStore::new(&dir);
-    // The lock comes first: a second run must be refused before it reads anything.
-    let _lock = lock::acquire(&dir, operation.name(), chrono::Utc::now())?;
-    let state = store.load()?;
-
-    if let Some(given) = args
+    // A playbook given by path is parsed once: it names the state directory and is checked
+    // against the plan.
+    let given = args
         .target
         .migration
         .as_deref()
         .map(Path::new)
         .filter(|p| p.is_file())
-    {
-        let playbook = Playbook::from_path(given).map_err(|e| anyhow!("{e}"))?;
-        let current = migrate_plan::build(&playbook);
+        .map(|path| {
+            Playbook::from_path(path)
+                .map(|playbook| (path, playbook))
+                .map_err(|e| anyhow!("{e}"))
+        })
+        .transpose()?;
+    let dir = match (&args.target.state_dir, &given) {
+        (None, Some((_, playbook))) => state_dir_for(&playbook.name),
+        _ => resolve(&args.target)?,
+    };
+    let mut store = FileStore::new(&dir);
+    // The lock comes first: a second run must be refused before it reads anything.
+    let _lock = lock::acquire(&dir, operation.name(), chrono::Utc::now())?;
+    let state = store.load()?;
+
+    if let Some((path, playbook)) = &given {
+        let current = migrate_plan::build(playbook);
         if current.id != state.plan.id {
             bail!(
                 "{} has changed since it was planned (plan {} in {}, the playbook now gives {}); \
                  run `migrate plan {}` to review the new plan",
-                given.display(),
+                path.display(),
                 state.plan.id,
                 store.location().display(),
                 current.id,
-                given.display()
+                path.display()
             );
         }
     }
 
-    let direction = match (operation, state.phase) {
-        (Operation::Rollback, Phase::RolledBack) => {
-            println!(
-                "Nothing to roll back: {} is already rolled back.",
-                state.plan.name
-            );
+    // The engine's table of what can run next, asked before connecting so that a refused run
+    // costs nothing; the engine asks it again when it runs.
+    let direction = match next_run(operation, state.phase, &state.plan.name) {
+        NextRun::Run(direction) => direction,
+        NextRun::NothingToDo(message) => {
+            println!("{message}");
             return Ok(exit::OK);
         }
-        (Operation::Rollback, _) => Direction::Backward,
-        (_, Phase::Applied) => {
-            println!("Nothing to do: every step of {} is done.", state.plan.name);
-            return Ok(exit::OK);
-        }
-        (Operation::Resume, Phase::RollingBack) => Direction::Backward,
-        (Operation::Resume, Phase::Planned) => {
-            bail!(
-                "{} has not been applied yet; run `migrate apply`",
-                state.plan.name
-            )
-        }
-        (Operation::Resume, Phase::RolledBack) | (Operation::Apply, Phase::RolledBack) => {
-            bail!(
-                "{} was rolled back; run `migrate plan` again to start over",
-                state.plan.name
-            )
-        }
-        (Operation::Apply, Phase::RollingBack) => {
-            bail!(
-                "a rollback of {} is unfinished; run `migrate rollback` to finish it",
-                state.plan.name
-            )
-        }
-        (_, Phase::Planned | Phase::Applying | Phase::Failed) => Direction::Forward,
+        NextRun::Refused(message) => bail!("{message}"),
     };
 
     let options = migrate_aws::AwsOptions {
@@ -123,12 +87,7 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
         let reporter: Arc<dyn migrate_engine::Reporter> =
             Arc::from(reporters::for_terminal(global.no_progress));
         let mut engine = Engine::new(connection.cloud.clone(), Box::new(store.clone()), reporter)?;
-        let work = async {
-            match direction {
-                Direction::Forward => engine.apply().await,
-                Direction::Backward => engine.rollback().await,
-            }
-        };
+        let work = engine.run(operation);
         // Ctrl-C drops the running step where it stands: the journal holds its intent, and the
         // next run reconciles before it calls again. The lock is released on the way out.
         let result = tokio::select! {

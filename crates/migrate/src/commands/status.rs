@@ -40,7 +40,7 @@ pub fn run(args: &StatusArgs) -> Result<u8> {
     println!();
     let width = state.steps.iter().map(|r| r.id.len()).max().unwrap_or(4);
     println!(
-        "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}  outputs",
+        "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}",
         "#", "step", "status", "try", "started", "finished"
     );
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
@@ -57,22 +57,21 @@ pub fn run(args: &StatusArgs) -> Result<u8> {
             (_, StepStatus::Failed) => "FAILED",
             (_, StepStatus::Skipped) => "skipped",
         };
-        let outputs: Vec<String> = record
-            .outputs
-            .iter()
-            .filter(|(k, _)| k.as_str() != "record")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
         println!(
-            "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}  {}",
+            "{:>3}  {:<width$}  {:<8} {:>3}  {:<8}  {:<8}",
             i + 1,
             record.id,
             status,
             record.attempts,
             time(record.started_at),
             time(record.finished_at),
-            outputs.join(" ")
         );
+        if let Some(reason) = &record.skipped {
+            println!("{:>3}  {:<width$}  skipped: {reason}", "", "");
+        }
+        for (key, value) in output_lines(&record.outputs) {
+            println!("{:>3}  {:<width$}  {key}: {value}", "", "");
+        }
         if let Some(error) = &record.error {
             println!("{:>3}  {:<width$}  last error: {error}", "", "");
         }
@@ -89,4 +88,80 @@ pub fn run(args: &StatusArgs) -> Result<u8> {
         }
     }
     Ok(exit::OK)
+}
+
+/// A step's outputs, one line per field: lists as comma-separated items, nested records as
+/// `key=value` pairs, absent values left out.
+fn output_lines(outputs: &serde_json::Value) -> Vec<(String, String)> {
+    match outputs {
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| (key.clone(), render(value)))
+            .collect(),
+        serde_json::Value::Null => Vec::new(),
+        other => vec![("output".into(), render(other))],
+    }
+}
+
+fn render(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "-".into(),
+        Value::String(text) => text.clone(),
+        Value::Bool(_) | Value::Number(_) => value.to_string(),
+        Value::Array(items) if items.is_empty() => "none".into(),
+        Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
+            items.iter().map(render).collect::<Vec<_>>().join(", ")
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|item| format!("[{}]", render(item)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Object(fields) => fields
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| match value {
+                Value::Object(_) => format!("{key}=({})", render(value)),
+                _ => format!("{key}={}", render(value)),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_read_as_fields_lists_and_records() {
+        let outputs = serde_json::json!({
+            "zone_id": "Z1",
+            "target_groups": ["arn:a", "arn:b"],
+            "https_certificate": null,
+            "auto_scaling_group": {"name": "shop", "capacity": {"min": 1, "max": 4, "desired": 2}},
+            "records": [{"name": "shop.example.com", "ttl": 300, "values": ["1.2.3.4"], "alias": null}],
+        });
+        let lines = output_lines(&outputs);
+        let line = |key: &str| {
+            lines
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(line("zone_id"), Some("Z1"));
+        assert_eq!(line("target_groups"), Some("arn:a, arn:b"));
+        assert_eq!(line("https_certificate"), None);
+        assert_eq!(
+            line("auto_scaling_group"),
+            Some("name=shop capacity=(min=1 max=4 desired=2)")
+        );
+        assert_eq!(
+            line("records"),
+            Some("[name=shop.example.com ttl=300 values=1.2.3.4]")
+        );
+        assert!(output_lines(&serde_json::Value::Null).is_empty());
+    }
 }

@@ -1,0 +1,286 @@
+//! What each step records, as types: its outputs, which later steps and its compensation read,
+//! and the values its intent records before the change.
+//!
+//! The journal cannot know these types; it stores their JSON. Reading goes through
+//! [`StepOutput`] and [`read`] (or `Ctx::output`), so a step names the type it expects and never
+//! a string key. A value that is present but does not read as its type is an inconsistent state
+//! and stops the step (invariant 8: fail closed).
+
+use chrono::{DateTime, Utc};
+use migrate_journal::State;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::error::StepError;
+use crate::ports::{Capacity, DnsRecord};
+
+/// An output type, tied to the step that records it.
+pub trait StepOutput: Serialize + DeserializeOwned {
+    /// The id of the step, or its prefix before `:` for steps planned once per service or store
+    /// (`register-task-definition:web`).
+    const STEP: &'static str;
+}
+
+/// The outputs of the step `step_id`: `None` when it recorded none (not run yet, skipped),
+/// an error when they do not read as `T`.
+pub fn read<T: DeserializeOwned>(state: &State, step_id: &str) -> Result<Option<T>, StepError> {
+    state
+        .outputs(step_id)
+        .map(|value| from_json(step_id, "its outputs", value))
+        .transpose()
+}
+
+/// `value` as JSON for the journal; a value that cannot be encoded stops the step.
+pub fn to_json<T: Serialize>(
+    step_id: &str,
+    what: &str,
+    value: &T,
+) -> Result<serde_json::Value, StepError> {
+    serde_json::to_value(value).map_err(|e| {
+        StepError::precondition(format!("step {step_id}: {what} cannot be recorded: {e}"))
+    })
+}
+
+/// A recorded JSON value read back as its type; one that does not read stops the step.
+pub fn from_json<T: DeserializeOwned>(
+    step_id: &str,
+    what: &str,
+    value: &serde_json::Value,
+) -> Result<T, StepError> {
+    T::deserialize(value).map_err(|e| {
+        StepError::precondition(format!(
+            "step {step_id}: {what} cannot be read ({e}); the state is inconsistent"
+        ))
+    })
+}
+
+/// The old side as `discover-source` found it, before anything changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceDiscovered {
+    pub beanstalk: Option<BeanstalkEnvironment>,
+    /// The old ECS services (ECS-on-EC2 sources), in playbook order.
+    pub old_services: Vec<OldService>,
+    pub auto_scaling_group: Option<OldAutoScalingGroup>,
+    pub load_balancer: OldLoadBalancer,
+    /// The old load balancer's target groups (ARNs).
+    pub target_groups: Vec<String>,
+    /// The certificate of the old HTTPS listener, when it has one.
+    pub https_certificate: Option<String>,
+    pub zone_id: String,
+    /// The A/CNAME record sets of the cutover name, as they were.
+    pub records: Vec<DnsRecord>,
+}
+
+impl StepOutput for SourceDiscovered {
+    const STEP: &'static str = "discover-source";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeanstalkEnvironment {
+    pub id: String,
+    pub cname: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldService {
+    pub name: String,
+    pub desired: u32,
+    pub task_definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldAutoScalingGroup {
+    pub name: String,
+    pub capacity: Capacity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldLoadBalancer {
+    pub arn: String,
+    pub name: String,
+    pub dns_name: String,
+    pub zone_id: String,
+    pub security_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterCreated {
+    pub name: String,
+    pub arn: String,
+}
+
+impl StepOutput for ClusterCreated {
+    const STEP: &'static str = "create-cluster";
+}
+
+/// What `create-cluster` records before it creates: a cluster that existed before the plan is
+/// never deleted by its rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterBefore {
+    pub preexisting: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDefinitionRegistered {
+    pub arn: String,
+    pub revision: u32,
+}
+
+impl StepOutput for TaskDefinitionRegistered {
+    const STEP: &'static str = "register-task-definition";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroupCreated {
+    pub group_id: String,
+}
+
+impl StepOutput for SecurityGroupCreated {
+    const STEP: &'static str = "create-service-security-group";
+}
+
+/// The ingress rules a step added: each from one group on one port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngressAuthorized {
+    pub rules: Vec<RuleAdded>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleAdded {
+    pub group_id: String,
+    pub source_group_id: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetGroupCreated {
+    pub arn: String,
+}
+
+impl StepOutput for TargetGroupCreated {
+    const STEP: &'static str = "create-target-group";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadBalancerCreated {
+    pub arn: String,
+    pub dns_name: String,
+    /// The canonical hosted zone of its DNS name, for an alias record.
+    pub zone_id: String,
+    pub security_groups: Vec<String>,
+}
+
+impl StepOutput for LoadBalancerCreated {
+    const STEP: &'static str = "create-load-balancer";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerCreated {
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCreated {
+    pub arn: String,
+    pub name: String,
+    pub desired: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthVerified {
+    pub probes: u32,
+    pub cluster: String,
+}
+
+/// The DNS record sets as they were before a DNS step changed them, recorded in its intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsSnapshot {
+    pub records: Vec<DnsRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TtlLowered {
+    /// The TTL clients cache the record for from now on.
+    pub effective_ttl_secs: u64,
+}
+
+impl StepOutput for TtlLowered {
+    const STEP: &'static str = "lower-ttl";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsCutOver {
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightShifted {
+    /// The new side's share, in percent.
+    pub weight: u8,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drained {
+    pub at: DateTime<Utc>,
+    pub last_nonzero_count: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupScaledDown {
+    /// The capacity before, which a rollback restores.
+    pub previous: Capacity,
+}
+
+/// An old ECS service's desired count before it was scaled to zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredCount {
+    pub desired: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlarmsCreated {
+    pub names: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value whose encoding fails, as a map with non-string keys does in JSON.
+    struct Unencodable;
+
+    impl Serialize for Unencodable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("no JSON form"))
+        }
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_encoded_stops_the_step_instead_of_recording_nothing() {
+        let error = to_json("lower-ttl", "the values its intent records", &Unencodable)
+            .expect_err("must not record an empty value");
+        assert!(
+            error.to_string().contains("lower-ttl") && error.to_string().contains("no JSON form"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_missing_snapshot_does_not_read_as_an_empty_one() {
+        let error = from_json::<DnsSnapshot>(
+            "lower-ttl",
+            "the values its intent recorded",
+            &serde_json::Value::Null,
+        )
+        .expect_err("null is not a snapshot");
+        assert!(error.to_string().contains("inconsistent"), "{error}");
+        let error = from_json::<DnsSnapshot>(
+            "lower-ttl",
+            "the values its intent recorded",
+            &serde_json::json!({"records": "[]"}),
+        )
+        .expect_err("a list inside a string is not a list");
+        assert!(error.to_string().contains("lower-ttl"), "{error}");
+    }
+}
