@@ -160,7 +160,7 @@ fn source_to_target(plan: &Plan) -> String {
 }
 
 /// What the playbook says exists, for the section that would show the snapshot.
-pub(crate) fn existing_offline(plan: &Plan) -> Existing {
+pub(crate) fn existing_offline(plan: &Plan, because: Option<&str>) -> Existing {
     let playbook = &plan.playbook;
     let source = &playbook.source;
     let mut declared = vec![format!("source kind: {}", source.kind.as_str())];
@@ -187,11 +187,12 @@ pub(crate) fn existing_offline(plan: &Plan) -> Existing {
         ));
     }
     Existing::NotRead {
-        reason:
-            "The account was not read (offline plan): capacity, listeners, records and data-store \
-                 rules as they are now are unknown. The playbook declares the old side as listed; \
-                 risks that need the account say so."
-                .into(),
+        reason: format!(
+            "The account was not read ({}): capacity, listeners, records and data-store rules as \
+             they are now are unknown. The playbook declares the old side as listed; risks that \
+             need the account say so.",
+            because.unwrap_or("offline plan")
+        ),
         declared,
     }
 }

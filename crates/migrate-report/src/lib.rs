@@ -57,6 +57,9 @@ pub struct Inputs<'a> {
     pub timeline: Option<&'a Timeline>,
     /// The account as read at plan time; `None` for an offline plan.
     pub snapshot: Option<&'a Snapshot>,
+    /// Why the account was not read, when `snapshot` is `None` (e.g. `--offline`); a generic
+    /// sentence when not given.
+    pub not_read_because: Option<&'a str>,
 }
 
 /// Builds the report of `plan`.
@@ -85,7 +88,7 @@ pub fn build(plan: &Plan, inputs: &Inputs<'_>) -> Report {
             Some(snapshot) => Existing::Read {
                 snapshot: snapshot.clone(),
             },
-            None => build::existing_offline(plan),
+            None => build::existing_offline(plan, inputs.not_read_because),
         },
         changes: build::changes(plan),
         security: security::security(plan),

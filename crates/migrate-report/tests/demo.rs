@@ -18,6 +18,7 @@ fn offline_report() -> migrate_report::Report {
             prices: &prices,
             timeline: Some(&timeline),
             snapshot: None,
+            not_read_because: None,
         },
     );
     report.set_gantt_file("shop.timeline.svg");
@@ -107,6 +108,7 @@ fn a_data_store_rule_on_an_unusual_port_is_flagged() {
             prices: &prices,
             timeline: None,
             snapshot: None,
+            not_read_because: None,
         },
     );
     let redis = report
@@ -139,6 +141,7 @@ fn plaintext_secrets_are_named_but_their_values_never_shown() {
             prices: &prices,
             timeline: None,
             snapshot: None,
+            not_read_because: None,
         },
     );
     let risk = report
@@ -187,6 +190,7 @@ fn a_snapshot_fills_what_exists_and_settles_the_risks_it_can() {
             prices: &prices,
             timeline: None,
             snapshot: Some(&snapshot),
+            not_read_because: None,
         },
     );
     let risk = |id: &str| report.risks.iter().find(|r| r.id == id);
@@ -238,6 +242,7 @@ fn a_region_without_prices_says_so_instead_of_guessing() {
             prices: &prices,
             timeline: None,
             snapshot: None,
+            not_read_because: None,
         },
     );
     assert!(report.cost.estimate.is_none());

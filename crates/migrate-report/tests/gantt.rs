@@ -34,6 +34,7 @@ fn every_bar_is_drawn_where_and_in_the_colour_it_should_be() {
             prices: &prices,
             timeline: Some(&timeline),
             snapshot: None,
+            not_read_because: None,
         },
     );
     let TimelineSection::Rehearsed(summary) = &report.timeline else {
@@ -93,6 +94,7 @@ fn a_step_label_with_markup_characters_does_not_break_the_picture() {
             prices: &prices,
             timeline: Some(&timeline),
             snapshot: None,
+            not_read_because: None,
         },
     );
     let TimelineSection::Rehearsed(summary) = &report.timeline else {
