@@ -65,6 +65,8 @@ fn the_markdown_report_is_written_with_its_gantt_picture_beside_it() {
         "## Security changes",
         "## Risks",
         "Rehearsed in the simulator over 10 seeds (faults `default`): median **",
+        "No client request failed in any rehearsal.",
+        "| `lower-ttl` |",
         "![Gantt chart of the rehearsed steps",
         "(review.timeline.svg)",
         "## Cost",

@@ -220,6 +220,19 @@ fn timeline(out: &mut String, report: &Report) {
         clock(summary.critical_path_secs),
         clock(summary.overlap_secs)
     );
+    match summary.worst_requests_failed {
+        None => {
+            let _ = writeln!(out, "No client request failed in any rehearsal.\n");
+        }
+        Some((seed, failed)) => {
+            let _ = writeln!(
+                out,
+                "**Client requests failed in a rehearsal**: {failed} with seed {seed} (replay it \
+                 with `migrate rehearse PLAYBOOK --seed {seed} --faults {}`).\n",
+                summary.faults
+            );
+        }
+    }
     for failed in &summary.failed_runs {
         let _ = writeln!(
             out,
@@ -249,16 +262,17 @@ fn timeline(out: &mut String, report: &Report) {
     );
     let _ = writeln!(
         out,
-        "| Step | Start | Duration | Attempts |\n|---|---|---|---|"
+        "| Step | Start | Duration | Attempts | Outcome |\n|---|---|---|---|---|"
     );
     for step in &summary.steps {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             step.step,
             clock(step.start_secs),
             clock(step.duration_secs),
-            step.attempts
+            step.attempts,
+            cell(&step.outcome)
         );
     }
     let _ = writeln!(out);

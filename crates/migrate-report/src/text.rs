@@ -96,6 +96,9 @@ pub fn render_text(report: &Report) -> String {
                 clock(summary.critical_path_secs),
                 clock(summary.overlap_secs)
             );
+            if let Some((seed, failed)) = summary.worst_requests_failed {
+                let _ = writeln!(out, "  CLIENT REQUESTS FAILED: {failed} with seed {seed}");
+            }
             for failed in &summary.failed_runs {
                 let _ = writeln!(
                     out,

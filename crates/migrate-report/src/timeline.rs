@@ -19,6 +19,8 @@ pub struct TimelineRun {
     /// `None` when the rehearsed apply completed.
     pub failure: Option<String>,
     pub total_secs: f64,
+    /// Client requests that failed during the rehearsal (the product's promise is zero).
+    pub requests_failed: u64,
     pub steps: Vec<StepSpan>,
     /// The waits AWS imposes along the longest chain: the lower bound of any run.
     pub critical_path: Vec<PathSegment>,
@@ -31,6 +33,8 @@ pub struct StepSpan {
     pub start_secs: f64,
     pub duration_secs: f64,
     pub attempts: u32,
+    /// `done`, `skipped`, `failed`, as the rehearsal reported it.
+    pub outcome: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +59,8 @@ pub struct TimelineSummary {
     pub failed_runs: Vec<FailedRun>,
     pub median_secs: f64,
     pub p90_secs: f64,
+    /// The most requests any rehearsal saw fail, and with which seed (`None`: none failed).
+    pub worst_requests_failed: Option<(u64, u64)>,
     /// The seed of the run drawn in the Gantt picture: the completed run closest to the median.
     pub shown_seed: u64,
     pub critical_path: Vec<PathSegment>,
@@ -90,6 +96,7 @@ pub struct ShownStep {
     pub start_secs: f64,
     pub duration_secs: f64,
     pub attempts: u32,
+    pub outcome: String,
 }
 
 /// The value below which `fraction` of the sorted values fall (nearest rank, so that the answer
@@ -156,14 +163,22 @@ pub(crate) fn summarise(
             start_secs: s.start_secs,
             duration_secs: s.duration_secs,
             attempts: s.attempts,
+            outcome: s.outcome.clone(),
         })
         .collect();
+    let worst_requests_failed = timeline
+        .runs
+        .iter()
+        .filter(|r| r.requests_failed > 0)
+        .max_by_key(|r| r.requests_failed)
+        .map(|r| (r.seed, r.requests_failed));
     TimelineSection::Rehearsed(TimelineSummary {
         faults: timeline.faults.clone(),
         seeds: timeline.runs.iter().map(|r| r.seed).collect(),
         failed_runs,
         median_secs: median,
         p90_secs: p90,
+        worst_requests_failed,
         shown_seed: shown.seed,
         critical_path: shown.critical_path.clone(),
         critical_path_secs: shown.critical_path_secs,
@@ -222,18 +237,21 @@ mod tests {
             seed,
             failure: failure.map(str::to_string),
             total_secs: total,
+            requests_failed: seed,
             steps: vec![
                 StepSpan {
                     step: "create-service:web".into(),
                     start_secs: 100.0,
                     duration_secs: 50.0,
                     attempts: 1,
+                    outcome: "done".into(),
                 },
                 StepSpan {
                     step: "scale-down-old-auto-scaling-group".into(),
                     start_secs: total - 40.0,
                     duration_secs: 30.0,
                     attempts: 1,
+                    outcome: "done".into(),
                 },
             ],
             critical_path: vec![],
@@ -258,6 +276,8 @@ mod tests {
         assert_eq!(summary.median_secs, 900.0);
         assert_eq!(summary.p90_secs, 1000.0);
         assert_eq!(summary.shown_seed, 1);
+        // Seed 4 lost the most requests (the fixture loses `seed` of them), failed runs included.
+        assert_eq!(summary.worst_requests_failed, Some((4, 4)));
         assert_eq!(
             summary.failed_runs,
             vec![FailedRun {

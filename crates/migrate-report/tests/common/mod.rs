@@ -33,6 +33,12 @@ pub fn fixed_timeline(plan: &migrate_plan::Plan) -> Timeline {
                     start_secs: at,
                     duration_secs: duration,
                     attempts: if s.id == "create-load-balancer" { 2 } else { 1 },
+                    outcome: if s.id == "lower-ttl" {
+                        "skipped"
+                    } else {
+                        "done"
+                    }
+                    .into(),
                 };
                 at += duration;
                 span
@@ -42,6 +48,7 @@ pub fn fixed_timeline(plan: &migrate_plan::Plan) -> Timeline {
             seed,
             failure: failure.map(str::to_string),
             total_secs: at,
+            requests_failed: 0,
             steps,
             critical_path: vec![
                 PathSegment {

@@ -195,6 +195,7 @@ fn rehearse(plan: &migrate_plan::Plan) -> migrate_report::Timeline {
                     seed,
                     failure: rehearsal.failure.clone(),
                     total_secs: rehearsal.makespan_secs,
+                    requests_failed: rehearsal.requests_failed,
                     steps: rehearsal
                         .timeline
                         .iter()
@@ -203,6 +204,7 @@ fn rehearse(plan: &migrate_plan::Plan) -> migrate_report::Timeline {
                             start_secs: s.start_secs,
                             duration_secs: s.duration_secs,
                             attempts: s.attempts,
+                            outcome: s.outcome.clone(),
                         })
                         .collect(),
                     critical_path: rehearsal
@@ -219,6 +221,7 @@ fn rehearse(plan: &migrate_plan::Plan) -> migrate_report::Timeline {
                     seed,
                     failure: Some(format!("the rehearsal could not run: {error}")),
                     total_secs: 0.0,
+                    requests_failed: 0,
                     steps: Vec::new(),
                     critical_path: Vec::new(),
                     critical_path_secs: 0.0,
