@@ -123,7 +123,7 @@ fn write_report(
 ) -> Result<()> {
     let timeline = rehearse(plan);
     let not_read_because = if args.offline {
-        "--offline"
+        "`--offline`"
     } else {
         "this version of migrate plans offline only"
     };
