@@ -107,3 +107,13 @@ pub struct PlannedStep {
     /// The step fails with a clear reason (and rollback is offered) when it runs longer.
     pub deadline_secs: u64,
 }
+
+impl PlannedStep {
+    /// Whether the step creates or modifies something in the account, as its planned changes
+    /// say; reads and waits do not, so a rollback has nothing of theirs to undo.
+    pub fn changes_account(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| matches!(c.kind, ChangeKind::Create | ChangeKind::Modify))
+    }
+}

@@ -109,11 +109,36 @@ pub struct PlanArgs {
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
     /// Print the plan as JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Exit 0 when there is nothing to do, 2 when changes are pending, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Print the review report (changes, security, risks, rehearsed timeline, cost, rollback)
+    /// instead of the list of steps; markdown is ready for a pull request.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report to this file instead of standard output; the Gantt SVG goes beside it.
+    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "format")]
+    pub output: Option<PathBuf>,
+    /// Do not read the account. (No version reads it yet: every report says so.)
+    #[arg(long)]
+    pub offline: bool,
+    /// A price table (JSON, as crates/migrate-report/prices.json) instead of the bundled one.
+    #[arg(long, value_name = "FILE", requires = "format")]
+    pub prices: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +154,9 @@ pub struct StatusArgs {
     /// Print the whole state as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Render the migration as a Markdown report (for a pull request or an incident channel).
+    #[arg(long, value_enum, conflicts_with = "json")]
+    pub format: Option<StatusFormat>,
 }
 
 #[derive(Debug, Args)]

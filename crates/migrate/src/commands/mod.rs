@@ -4,6 +4,7 @@ mod plan;
 mod rehearse;
 mod run;
 mod status;
+mod status_report;
 mod unlock;
 
 use anyhow::Result;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Apply(args) => run::run(run::Operation::Apply, &args, &cli.global),
         Command::Resume(args) => run::run(run::Operation::Resume, &args, &cli.global),
         Command::Rollback(args) => run::run(run::Operation::Rollback, &args, &cli.global),
+        Command::Status(args) if args.format.is_some() => status_report::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Unlock(args) => unlock::run(&args),
         Command::Convert(args) => {

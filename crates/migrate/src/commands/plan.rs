@@ -1,16 +1,24 @@
-//! `migrate plan`: playbook → plan, written to the state directory, printed for review.
+//! `migrate plan`: playbook → plan, written to the state directory, printed for review: as the
+//! list of steps, or (`--format`) as the review report with a rehearsed timeline and a Gantt SVG.
 
-use anyhow::{anyhow, bail, Result};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
 use migrate_journal::{lock, FileStore, JournalError, Phase, State, StateStore, StepStatus};
 use migrate_playbook::Playbook;
 
-use crate::cli::PlanArgs;
+use crate::cli::{PlanArgs, ReportFormat};
 use crate::exit;
 use crate::target::state_dir_for;
 
 pub fn run(args: &PlanArgs) -> Result<u8> {
     // A broken playbook stops here, before anything is written.
     let playbook = Playbook::from_path(&args.playbook).map_err(|e| anyhow!("{e}"))?;
+    // So does a broken price table, when a report is asked for.
+    let prices = match args.format {
+        Some(_) => Some(load_prices(args)?),
+        None => None,
+    };
     let plan = migrate_plan::build(&playbook);
     let dir = args
         .state_dir
@@ -49,7 +57,9 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
         "plan ready for review"
     );
 
-    if args.json {
+    if let (Some(format), Some(prices)) = (args.format, &prices) {
+        write_report(args, format, prices, &state.plan, &dir)?;
+    } else if args.json {
         let pending: Vec<&str> = state
             .steps
             .iter()
@@ -93,4 +103,142 @@ fn write_fresh(
     let mut state = State::new(plan, now);
     store.replace(&mut state)?;
     Ok(state)
+}
+
+/// The seeds the timeline is rehearsed with: fixed, so that the same plan always reports the same
+/// times, and enough of them for a p90 that is not simply the slowest run.
+const REHEARSAL_SEEDS: std::ops::RangeInclusive<u64> = 1..=10;
+/// Throttling, errors and lost responses at the rates the simulator calls typical.
+const REHEARSAL_FAULTS: &str = "default";
+
+fn load_prices(args: &PlanArgs) -> Result<migrate_report::PriceTable> {
+    Ok(match &args.prices {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the price table {}", path.display()))?;
+            migrate_report::PriceTable::from_json(&text, &path.display().to_string())?
+        }
+        None => migrate_report::PriceTable::bundled()?,
+    })
+}
+
+fn write_report(
+    args: &PlanArgs,
+    format: ReportFormat,
+    prices: &migrate_report::PriceTable,
+    plan: &migrate_plan::Plan,
+    state_dir: &Path,
+) -> Result<()> {
+    let timeline = rehearse(plan);
+    let not_read_because = if args.offline {
+        "`--offline`"
+    } else {
+        "this version of migrate plans offline only"
+    };
+    let mut report = migrate_report::build(
+        plan,
+        &migrate_report::Inputs {
+            prices,
+            timeline: Some(&timeline),
+            snapshot: None,
+            not_read_because: Some(not_read_because),
+        },
+    );
+
+    // The picture goes beside the report file, or into the state directory when the report is
+    // printed; the report links it by the name a reader will find it under.
+    let (svg_path, svg_link) = match &args.output {
+        Some(output) => {
+            let name = format!(
+                "{}.timeline.svg",
+                output
+                    .file_stem()
+                    .map_or("report".into(), |s| s.to_string_lossy())
+            );
+            (output.with_file_name(&name), name)
+        }
+        None => {
+            let path = state_dir.join("timeline.svg");
+            let link = path.display().to_string();
+            (path, link)
+        }
+    };
+    if let migrate_report::TimelineSection::Rehearsed(summary) = &report.timeline {
+        let gantt = migrate_report::render_gantt(&plan.id, summary);
+        write_file(&svg_path, &gantt.svg)?;
+        report.set_gantt_file(&svg_link);
+    }
+
+    let rendered = match format {
+        ReportFormat::Markdown => migrate_report::render_markdown(&report),
+        ReportFormat::Json => migrate_report::render_json(&report)? + "\n",
+        ReportFormat::Text => migrate_report::render_text(&report),
+    };
+    match &args.output {
+        Some(output) => {
+            write_file(output, &rendered)?;
+            println!("Report written to {}.", output.display());
+        }
+        None => print!("{rendered}"),
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Rehearses the plan in the simulator once per seed. A rehearsal that cannot start is reported
+/// as a failed run rather than failing the plan: the timeline is advice, the plan is the product.
+fn rehearse(plan: &migrate_plan::Plan) -> migrate_report::Timeline {
+    let runs = REHEARSAL_SEEDS
+        .map(|seed| {
+            let options = migrate_sim::RehearseOptions {
+                seed,
+                faults: REHEARSAL_FAULTS.into(),
+                ..Default::default()
+            };
+            match migrate_sim::rehearse(plan, &options) {
+                Ok(rehearsal) => migrate_report::TimelineRun {
+                    seed,
+                    failure: rehearsal.failure.clone(),
+                    total_secs: rehearsal.makespan_secs,
+                    requests_failed: rehearsal.requests_failed,
+                    steps: rehearsal
+                        .timeline
+                        .iter()
+                        .map(|s| migrate_report::StepSpan {
+                            step: s.step.clone(),
+                            start_secs: s.start_secs,
+                            duration_secs: s.duration_secs,
+                            attempts: s.attempts,
+                            outcome: s.outcome.clone(),
+                        })
+                        .collect(),
+                    critical_path: rehearsal
+                        .critical_path
+                        .iter()
+                        .map(|w| migrate_report::PathSegment {
+                            what: w.what.clone(),
+                            secs: w.ms as f64 / 1000.0,
+                        })
+                        .collect(),
+                    critical_path_secs: rehearsal.critical_path_secs,
+                },
+                Err(error) => migrate_report::TimelineRun {
+                    seed,
+                    failure: Some(format!("the rehearsal could not run: {error}")),
+                    total_secs: 0.0,
+                    requests_failed: 0,
+                    steps: Vec::new(),
+                    critical_path: Vec::new(),
+                    critical_path_secs: 0.0,
+                },
+            }
+        })
+        .collect();
+    migrate_report::Timeline {
+        faults: REHEARSAL_FAULTS.into(),
+        runs,
+    }
 }

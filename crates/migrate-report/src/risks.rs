@@ -1,0 +1,498 @@
+//! What could go wrong, each with a severity, the fix, and what the verdict rests on: the plan
+//! alone, the account snapshot, or (offline) a note that only the snapshot can tell.
+
+use migrate_plan::Plan;
+use migrate_playbook::{CutoverStrategy, DataStoreKind, HttpsCertificate};
+
+use crate::cost::RegionPrices;
+use crate::model::{Basis, Risk, Severity};
+use crate::snapshot::Snapshot;
+
+fn risk(
+    id: &str,
+    severity: Severity,
+    basis: Basis,
+    title: impl Into<String>,
+    detail: impl Into<String>,
+    fix: impl Into<String>,
+) -> Risk {
+    Risk {
+        id: id.into(),
+        severity,
+        title: title.into(),
+        detail: detail.into(),
+        fix: fix.into(),
+        basis,
+    }
+}
+
+/// Every risk the plan (and the snapshot, when read) shows, most severe first.
+pub(crate) fn risks(
+    plan: &Plan,
+    snapshot: Option<&Snapshot>,
+    rates: Option<&RegionPrices>,
+) -> Vec<Risk> {
+    let mut out = Vec::new();
+    dns_ttl(plan, snapshot, &mut out);
+    https(plan, snapshot, &mut out);
+    availability(plan, snapshot, &mut out);
+    plaintext_secrets(plan, &mut out);
+    capacity(plan, snapshot, rates, &mut out);
+    task_definitions(plan, snapshot, &mut out);
+    records_not_moved(plan, snapshot, &mut out);
+    listener_behaviour(plan, snapshot, &mut out);
+    connection_budget(plan, &mut out);
+    workers_on_both_sides(plan, &mut out);
+    out.sort_by_key(|r| r.severity);
+    out
+}
+
+fn dns_ttl(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    let playbook = &plan.playbook;
+    let record = &playbook.cutover.record;
+    let drain = &playbook.drain;
+    let how = match &playbook.cutover.strategy {
+        CutoverStrategy::Alias => "one alias change",
+        CutoverStrategy::Weighted { .. } => "weighted records",
+    };
+    let mut detail = format!(
+        "{record} moves by {how}; lower-ttl first sets its TTL to {}s and waits the old TTL out. \
+         Resolvers and clients that ignore TTLs (a JVM caching forever, some ISP and mobile \
+         resolvers, long-lived keep-alive connections) go on sending to the old load balancer.",
+        playbook.cutover.lower_ttl_to
+    );
+    let (severity, basis) = match snapshot.and_then(|s| s.record_ttl_secs) {
+        Some(ttl) if ttl > 3600 => {
+            detail.push_str(&format!(
+                " Its TTL today is {ttl}s: lower-ttl waits that long before the cutover."
+            ));
+            (Severity::High, Basis::Snapshot)
+        }
+        Some(ttl) => {
+            detail.push_str(&format!(" Its TTL today is {ttl}s."));
+            (Severity::Medium, Basis::Snapshot)
+        }
+        None if snapshot.is_some() => (Severity::Medium, Basis::Snapshot),
+        None => {
+            detail.push_str(" Its TTL today (and so lower-ttl's wait) needs the snapshot.");
+            (Severity::Medium, Basis::Plan)
+        }
+    };
+    out.push(risk(
+        "dns-ttl",
+        severity,
+        basis,
+        "Clients that ignore the DNS TTL keep reaching the old side",
+        detail,
+        format!(
+            "Keep the old side serving until drain proves it idle (it waits at least {} and for {} \
+             without a request, up to {}); run the clean-up only after the soak period.",
+            migrate_playbook::render_duration(drain.min_wait),
+            migrate_playbook::render_duration(drain.zero_traffic_window),
+            migrate_playbook::render_duration(drain.timeout)
+        ),
+    ));
+}
+
+fn https(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    let playbook = &plan.playbook;
+    if playbook.target.web().is_none() {
+        return;
+    }
+    let fix = "Name the certificate in target.load_balancer.https_certificate (an ACM ARN).";
+    match &playbook.target.load_balancer.https_certificate {
+        HttpsCertificate::Arn(_) => {}
+        HttpsCertificate::None => out.push(risk(
+            "no-https",
+            Severity::High,
+            Basis::Plan,
+            "The new load balancer serves no HTTPS",
+            "https_certificate is none: the plan creates only the HTTP:80 listener. Clients of \
+             https:// fail after the cutover if the old load balancer served HTTPS.",
+            fix,
+        )),
+        HttpsCertificate::FromOldLoadBalancer => match snapshot.and_then(|s| s.old_https_listener) {
+            Some(true) => {}
+            Some(false) => out.push(risk(
+                "no-https",
+                Severity::Medium,
+                Basis::Snapshot,
+                "Neither load balancer serves HTTPS",
+                "The old load balancer has no HTTPS listener, so there is no certificate to copy \
+                 and the new one serves plain HTTP only.",
+                fix,
+            )),
+            None => out.push(risk(
+                "no-https",
+                Severity::Medium,
+                Basis::NeedsSnapshot,
+                "HTTPS only if the old load balancer has it",
+                "create-listener:https copies the old HTTPS listener's certificate and is skipped \
+                 when there is none; whether there is one needs the snapshot.",
+                fix,
+            )),
+        },
+    }
+}
+
+fn availability(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    let playbook = &plan.playbook;
+    let subnets = &playbook.network.subnets;
+    let fix = "List subnets in at least two availability zones under network.subnets.";
+    if subnets.len() < 2 {
+        out.push(risk(
+            "single-az",
+            Severity::High,
+            Basis::Plan,
+            "One subnet: the new side runs in a single availability zone",
+            format!(
+                "network.subnets has {} subnet; an Application Load Balancer needs subnets in at \
+                 least two zones, and the tasks would share one zone's fate.",
+                subnets.len()
+            ),
+            fix,
+        ));
+    } else {
+        match snapshot {
+            Some(s) => {
+                let mut zones = s.availability_zones.clone();
+                zones.sort();
+                zones.dedup();
+                if zones.len() < 2 {
+                    out.push(risk(
+                        "single-az",
+                        Severity::High,
+                        Basis::Snapshot,
+                        "All subnets are in one availability zone",
+                        format!("The subnets are all in {}.", zones.join(", ")),
+                        fix,
+                    ));
+                }
+            }
+            None => out.push(risk(
+                "single-az",
+                Severity::Low,
+                Basis::NeedsSnapshot,
+                "Availability zones not checked",
+                format!(
+                    "{} subnets are listed, but subnet ids do not say their zones.",
+                    subnets.len()
+                ),
+                fix,
+            )),
+        }
+    }
+    if let Some(web) = playbook.target.web() {
+        if web.desired_count < 2 {
+            out.push(risk(
+                "single-task",
+                Severity::Medium,
+                Basis::Plan,
+                format!("One task serves {}", web.name),
+                "With one task, replacing it (deployment, host retirement, a failed health check) \
+                 is an outage, and it lives in one zone.",
+                format!("Set desired_count of {} to 2 or more.", web.name),
+            ));
+        }
+    }
+}
+
+/// Environment variable names that usually hold a secret. Only names are reported, never values.
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+fn plaintext_secrets(plan: &Plan, out: &mut Vec<Risk>) {
+    let mut found = Vec::new();
+    for service in &plan.playbook.target.services {
+        let containers = service
+            .task_definition
+            .get("containerDefinitions")
+            .and_then(|c| c.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for container in containers {
+            let container_name = container
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("?");
+            let variables = container
+                .get("environment")
+                .and_then(|e| e.as_array())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for variable in variables {
+                let name = variable.get("name").and_then(|n| n.as_str()).unwrap_or("");
+                let value = variable.get("value").and_then(|v| v.as_str()).unwrap_or("");
+                let upper = name.to_ascii_uppercase();
+                let secret_name = SECRET_WORDS.iter().any(|w| upper.contains(w));
+                // A URL with a password in it: scheme://user:password@host.
+                let credential_url = value.split_once("://").is_some_and(|(_, rest)| {
+                    rest.split('/')
+                        .next()
+                        .is_some_and(|a| a.contains(':') && a.contains('@'))
+                });
+                if !value.is_empty() && (secret_name || credential_url) {
+                    found.push(format!("{}/{container_name}: {name}", service.name));
+                }
+            }
+        }
+    }
+    if !found.is_empty() {
+        out.push(risk(
+            "plaintext-secrets",
+            Severity::High,
+            Basis::Plan,
+            "Secrets in plaintext environment variables",
+            format!(
+                "These variables look like secrets and are set in `environment`, so anyone who may \
+                 describe the task definition reads them: {}.",
+                found.join(", ")
+            ),
+            "Move them to `secrets` (valueFrom a Secrets Manager secret or SSM SecureString) and \
+             give the execution role read access to them.",
+        ));
+    }
+}
+
+fn capacity(
+    plan: &Plan,
+    snapshot: Option<&Snapshot>,
+    rates: Option<&RegionPrices>,
+    out: &mut Vec<Risk>,
+) {
+    let new_vcpu: f64 = plan
+        .playbook
+        .target
+        .services
+        .iter()
+        .map(|s| f64::from(s.desired_count) * f64::from(s.cpu) / 1024.0)
+        .sum();
+    let fix = "Raise the new services' desired_count or cpu to match the old side, or confirm the \
+               old side was over-provisioned.";
+    let Some(snapshot) = snapshot else {
+        out.push(risk(
+            "capacity",
+            Severity::Low,
+            Basis::NeedsSnapshot,
+            "Capacity against the old side not checked",
+            format!(
+                "The new side reserves {new_vcpu} vCPU in all; the old side's instances and task \
+                 counts need the snapshot."
+            ),
+            fix,
+        ));
+        return;
+    };
+    let old_vcpu: Option<f64> = snapshot
+        .instances
+        .iter()
+        .map(|g| {
+            rates
+                .and_then(|r| r.ec2.get(&g.instance_type))
+                .map(|p| f64::from(g.count) * f64::from(p.vcpu))
+        })
+        .sum();
+    match old_vcpu {
+        Some(old) if new_vcpu < old => out.push(risk(
+            "capacity",
+            Severity::Medium,
+            Basis::Snapshot,
+            "Less capacity than the old side",
+            format!("The new side reserves {new_vcpu} vCPU; the old instances have {old} vCPU."),
+            fix,
+        )),
+        Some(_) => {}
+        None => out.push(risk(
+            "capacity",
+            Severity::Low,
+            Basis::Snapshot,
+            "Capacity against the old side not checked",
+            "The price table does not know the vCPUs of every old instance type.",
+            fix,
+        )),
+    }
+}
+
+fn task_definitions(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    for service in &plan.playbook.target.services {
+        let translated = service.task_definition_changes.len();
+        match snapshot {
+            Some(s) => {
+                if let Some(differences) = s
+                    .task_definition_differences
+                    .get(&service.name)
+                    .filter(|d| !d.is_empty())
+                {
+                    out.push(risk(
+                        "task-definition-differs",
+                        Severity::Medium,
+                        Basis::Snapshot,
+                        format!(
+                            "{}'s task definition differs from the running one",
+                            service.name
+                        ),
+                        differences.join("; "),
+                        format!(
+                            "Update {} from the running revision, or confirm each difference.",
+                            service.task_definition_origin
+                        ),
+                    ));
+                }
+            }
+            None => out.push(risk(
+                "task-definition-differs",
+                Severity::Low,
+                Basis::NeedsSnapshot,
+                format!(
+                    "{}'s task definition not compared with the running one",
+                    service.name
+                ),
+                format!(
+                    "The plan registers {} ({translated} change{} by the Fargate translation, \
+                     listed under Changes); whether it matches the revision running today needs \
+                     the snapshot.",
+                    service.task_definition_origin,
+                    if translated == 1 { "" } else { "s" }
+                ),
+                "Export the running revision and diff it against the playbook's file.",
+            )),
+        }
+    }
+}
+
+fn records_not_moved(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    let playbook = &plan.playbook;
+    let record = &playbook.cutover.record;
+    let fix =
+        "Add every record that reaches the old load balancer to the cutover, or move them by \
+               hand before the scale-down.";
+    match snapshot {
+        Some(s) if !s.other_records_to_old_side.is_empty() => out.push(risk(
+            "records-not-moved",
+            Severity::High,
+            Basis::Snapshot,
+            "Other records still reach the old side",
+            format!(
+                "{} point at the old load balancer and are not moved: drain waits for their \
+                 traffic until it times out, and after a scale-down their clients fail.",
+                s.other_records_to_old_side.join(", ")
+            ),
+            fix,
+        )),
+        Some(_) => {}
+        None => out.push(risk(
+            "records-not-moved",
+            Severity::Medium,
+            Basis::NeedsSnapshot,
+            "Records the plan does not move",
+            format!(
+                "The plan moves {record} only. Any other name that reaches the old load balancer \
+                 (apex, www, an AAAA twin, a CNAME elsewhere) keeps its traffic there: drain then \
+                 waits until its {} timeout. Which records exist needs the snapshot.",
+                migrate_playbook::render_duration(playbook.drain.timeout)
+            ),
+            fix,
+        )),
+    }
+}
+
+fn listener_behaviour(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
+    if plan.playbook.target.web().is_none() {
+        return;
+    }
+    let fix = "Recreate the missing rules on the new listeners before the cutover (or extend the \
+               plan to copy them).";
+    match snapshot {
+        Some(s) if !s.old_listener_rules.is_empty() => out.push(risk(
+            "listener-behaviour",
+            Severity::High,
+            Basis::Snapshot,
+            "Old listener rules are not copied",
+            format!("Not copied: {}.", s.old_listener_rules.join("; ")),
+            fix,
+        )),
+        Some(_) => {}
+        None => out.push(risk(
+            "listener-behaviour",
+            Severity::Medium,
+            Basis::NeedsSnapshot,
+            "Listener behaviour not moved",
+            "The new listeners forward everything to one target group. Redirects (HTTP → HTTPS), \
+             host and path rules, fixed responses, other ports and stickiness of the old load \
+             balancer are not copied; whether it has any needs the snapshot.",
+            fix,
+        )),
+    }
+}
+
+fn connection_budget(plan: &Plan, out: &mut Vec<Risk>) {
+    let stores: Vec<String> = plan
+        .playbook
+        .network
+        .data_stores
+        .iter()
+        .filter(|s| matches!(s.kind, DataStoreKind::Rds | DataStoreKind::Redis))
+        .map(|s| s.name.clone())
+        .collect();
+    if stores.is_empty() {
+        return;
+    }
+    let tasks: u32 = plan
+        .playbook
+        .target
+        .services
+        .iter()
+        .map(|s| s.desired_count)
+        .sum();
+    out.push(risk(
+        "connection-budget",
+        Severity::Medium,
+        Basis::NeedsSnapshot,
+        "Both sides hold data-store connections during the overlap",
+        format!(
+            "From create-service until the scale-down, {tasks} new task{} connect to {} on top of \
+             the old side's connections. The stores' connection limits need the snapshot.",
+            if tasks == 1 { "" } else { "s" },
+            stores.join(" and ")
+        ),
+        "Check max_connections (RDS) / maxclients (Redis) against the old side's peak plus the new \
+         tasks' pools.",
+    ));
+}
+
+fn workers_on_both_sides(plan: &Plan, out: &mut Vec<Risk>) {
+    let workers: Vec<String> = plan
+        .playbook
+        .target
+        .services
+        .iter()
+        .filter(|s| s.web.is_none() && s.desired_count > 0)
+        .map(|s| s.name.clone())
+        .collect();
+    if workers.is_empty() {
+        return;
+    }
+    out.push(risk(
+        "workers-on-both-sides",
+        Severity::Low,
+        Basis::Plan,
+        "Workers run on both sides at once",
+        format!(
+            "{} start{} at create-service, long before the old side is scaled down after the \
+             drain: old and new workers consume the same queues for the whole overlap.",
+            workers.join(", "),
+            if workers.len() == 1 { "s" } else { "" }
+        ),
+        "Safe when each job goes to one consumer and jobs are idempotent; otherwise start the new \
+         workers at 0 and scale them up after the cutover.",
+    ));
+}

@@ -1,0 +1,254 @@
+//! `migrate status --format markdown`: a running or finished migration as a Markdown report, in
+//! the shape of the plan's review report: what was done and when, who holds the run now, and
+//! what a rollback would undo at this moment.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use migrate_journal::{lock, FileStore, LockInfo, State, StateStore, StepStatus, UndoStatus};
+
+use crate::cli::StatusArgs;
+use crate::exit;
+use crate::target::resolve;
+
+pub fn run(args: &StatusArgs) -> Result<u8> {
+    let dir = resolve(&args.target)?;
+    let mut store = FileStore::new(&dir);
+    let state = store.load()?;
+    let holder = lock::current(&dir)?;
+    print!("{}", render(&state, holder.as_ref(), &store.location()));
+    Ok(exit::OK)
+}
+
+fn time(at: Option<DateTime<Utc>>) -> String {
+    at.map_or("–".to_string(), |t| {
+        t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    })
+}
+
+/// Table-cell text: a `|` would end the cell, a `<` could open an HTML tag.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace(['\n', '\r'], " ")
+}
+
+/// A step's outputs as `key=value`, whatever their JSON shape: strings as they are, anything else
+/// as compact JSON. The DNS record a step saved for its compensation is left out (it is long, and
+/// the rollback section says what it is for).
+fn outputs(record: &migrate_journal::StepRecord) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&record.outputs) else {
+        return String::new();
+    };
+    map.iter()
+        .filter(|(key, _)| key.as_str() != "record")
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => format!("{key}={text}"),
+            other => format!("{key}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn status_word(record: &migrate_journal::StepRecord) -> &'static str {
+    match (&record.undo, record.status) {
+        (Some(undo), _) if undo.status == UndoStatus::Done => "undone",
+        (Some(undo), _) if undo.status == UndoStatus::Running => "undoing",
+        (Some(undo), _) if undo.status == UndoStatus::Failed => "**undo failed**",
+        (_, StepStatus::Pending) => "pending",
+        (_, StepStatus::Running) => "running",
+        (_, StepStatus::Done) => "done",
+        (_, StepStatus::Failed) => "**failed**",
+        (_, StepStatus::Skipped) => "skipped",
+    }
+}
+
+pub fn render(state: &State, holder: Option<&LockInfo>, location: &Path) -> String {
+    let plan = &state.plan;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Migration status: `{}` (plan `{}`)\n",
+        plan.name, plan.id
+    );
+    let done = state
+        .steps
+        .iter()
+        .filter(|r| r.status == StepStatus::Done && r.undo.is_none())
+        .count();
+    let _ = writeln!(
+        out,
+        "**Phase {:?}: {done} of {} steps done.** Serial {}, lineage `{}`, state `{}`; created \
+         {}, last written {}.\n",
+        state.phase,
+        state.steps.len(),
+        state.serial,
+        state.lineage,
+        location.display(),
+        time(Some(state.created_at)),
+        time(Some(state.updated_at))
+    );
+    let prices = migrate_report::PriceTable::bundled().ok();
+    if let Some(prices) = &prices {
+        let report = migrate_report::build(
+            plan,
+            &migrate_report::Inputs {
+                prices,
+                timeline: None,
+                snapshot: None,
+                not_read_because: None,
+            },
+        );
+        let _ = writeln!(
+            out,
+            "The plan: {}. {}\n",
+            report.summary_line(),
+            report.summary.source_to_target
+        );
+    }
+    if let Some(failure) = &state.failure {
+        let _ = writeln!(out, "**Stopped:** {}\n", cell(failure));
+    }
+
+    let _ = writeln!(out, "## Who\n");
+    match holder {
+        Some(info) => {
+            let _ = writeln!(
+                out,
+                "Running now: `{}` by {} (pid {} on {}) since {}; lock id `{}`.\n",
+                info.operation,
+                info.holder,
+                info.pid,
+                info.host,
+                time(Some(info.created_at)),
+                info.id
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "No run holds the lock now. The state does not record who ran the earlier steps; \
+                 the lock names the holder only while a run is going.\n"
+            );
+        }
+    }
+
+    let _ = writeln!(out, "## Steps\n");
+    let _ = writeln!(
+        out,
+        "| # | Step | Status | Attempts | Started | Finished | Outputs |\n|---|---|---|---|---|---|---|"
+    );
+    for (i, record) in state.steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | {} | {} |",
+            i + 1,
+            record.id,
+            status_word(record),
+            record.attempts,
+            time(record.started_at),
+            time(record.finished_at),
+            cell(&outputs(record))
+        );
+    }
+    let errors: Vec<_> = state
+        .steps
+        .iter()
+        .filter_map(|r| r.error.as_ref().map(|e| (r.id.as_str(), e)))
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "\nLast errors:\n");
+        for (step, error) in errors {
+            let _ = writeln!(out, "- `{step}`: {}", cell(error));
+        }
+    }
+
+    let _ = writeln!(out, "\n## What a rollback would undo now\n");
+    // Reads and waits are in the journal's queue too, but their compensation does nothing.
+    let queue: Vec<_> = state
+        .undo_queue()
+        .into_iter()
+        .filter(|r| {
+            plan.step(&r.id)
+                .is_none_or(migrate_plan::PlannedStep::changes_account)
+        })
+        .collect();
+    if queue.is_empty() {
+        let _ = writeln!(out, "Nothing: no step that changed the account is done.");
+    } else {
+        let _ = writeln!(out, "Newest first:\n");
+        for (i, record) in queue.iter().enumerate() {
+            let undo = plan.step(&record.id).map_or("", |s| s.undo.as_str());
+            let _ = writeln!(out, "{}. `{}`: {}", i + 1, record.id, cell(undo));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_state() -> State {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+        let playbook = migrate_playbook::Playbook::from_path(&path).unwrap();
+        let plan = migrate_plan::build(&playbook);
+        let at = DateTime::parse_from_rfc3339("2026-11-24T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        State::new(plan, at)
+    }
+
+    #[test]
+    fn a_fresh_plan_has_nothing_to_undo_and_no_holder() {
+        let state = demo_state();
+        let markdown = render(&state, None, Path::new(".migrate/shop/state.json"));
+        assert!(
+            markdown.contains("**Phase Planned: 0 of 22 steps done.**"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("Nothing: no step that changed the account is done."));
+        assert!(markdown.contains("No run holds the lock now."));
+        assert!(markdown.contains("point of no return: none in this plan"));
+    }
+
+    #[test]
+    fn done_steps_show_when_and_what_and_the_rollback_lists_them_newest_first() {
+        let mut state = demo_state();
+        let at = state.created_at;
+        for id in [
+            "discover-source",
+            "create-cluster",
+            "create-service-security-group",
+        ] {
+            let record = state.steps.iter_mut().find(|r| r.id == id).unwrap();
+            record.status = StepStatus::Done;
+            record.attempts = 1;
+            record.started_at = Some(at);
+            record.finished_at = Some(at);
+        }
+        let holder = LockInfo {
+            id: "lock-1".into(),
+            holder: "alice".into(),
+            pid: 42,
+            host: "ci-7".into(),
+            created_at: at,
+            operation: "apply".into(),
+        };
+        let markdown = render(&state, Some(&holder), Path::new("state.json"));
+        assert!(markdown.contains("by alice (pid 42 on ci-7)"), "{markdown}");
+        assert!(markdown.contains(
+            "| 2 | `create-cluster` | done | 1 | 2026-11-24 05:00:00 UTC | 2026-11-24 05:00:00 UTC |"
+        ));
+        let rollback = &markdown[markdown.find("## What a rollback").unwrap()..];
+        let group = rollback.find("create-service-security-group").unwrap();
+        let cluster = rollback.find("`create-cluster`").unwrap();
+        assert!(group < cluster, "newest first:\n{rollback}");
+        assert!(
+            !rollback.contains("discover-source"),
+            "a read has nothing to undo"
+        );
+    }
+}
