@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use migrate_engine::{Engine, EngineError, RunOutcome};
-use migrate_journal::{lock, FileStore, Phase, StateStore};
+use migrate_journal::{BackendStore, Phase};
 use migrate_playbook::Playbook;
 
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::exit;
 use crate::reporters;
-use crate::target::resolve;
+use crate::target::{open, resolve};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -39,10 +39,10 @@ enum Direction {
 }
 
 pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<u8> {
-    let dir = resolve(&args.target)?;
-    let mut store = FileStore::new(&dir);
+    let store = open(&resolve(&args.target)?, global, None)?;
     // The lock comes first: a second run must be refused before it reads anything.
-    let _lock = lock::acquire(&dir, operation.name(), chrono::Utc::now())?;
+    let _lock =
+        migrate_journal::backend::acquire(store.clone(), operation.name(), chrono::Utc::now())?;
     let state = store.load()?;
 
     if let Some(given) = args
@@ -122,7 +122,11 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
         let connection = migrate_aws::open(&options).await?;
         let reporter: Arc<dyn migrate_engine::Reporter> =
             Arc::from(reporters::for_terminal(global.no_progress));
-        let mut engine = Engine::new(connection.cloud.clone(), Box::new(store.clone()), reporter)?;
+        let mut engine = Engine::new(
+            connection.cloud.clone(),
+            Box::new(BackendStore(store.clone())),
+            reporter,
+        )?;
         let work = async {
             match direction {
                 Direction::Forward => engine.apply().await,
