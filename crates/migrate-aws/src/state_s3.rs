@@ -619,6 +619,40 @@ mod tests {
         assert_eq!(root.key(LOCK_OBJECT), "state.lock");
     }
 
+    fn failure(status: u16, code: &str) -> Failure {
+        Failure {
+            status: Some(status),
+            code: Some(code.to_string()),
+            message: format!("{code}: as S3 says it"),
+        }
+    }
+
+    #[test]
+    fn s3_answers_are_told_apart() {
+        assert!(failure(412, "PreconditionFailed").precondition_failed());
+        assert!(failure(409, "ConditionalRequestConflict").conflict());
+        assert!(failure(404, "NoSuchKey").no_such_key());
+        assert!(!failure(404, "NoSuchBucket").no_such_key());
+        assert!(!failure(403, "AccessDenied").precondition_failed());
+    }
+
+    #[test]
+    fn a_bucket_that_cannot_be_used_is_explained() {
+        let missing = failure(404, "NoSuchBucket").explain("team-state");
+        assert!(
+            missing.contains("the bucket team-state does not exist"),
+            "{missing}"
+        );
+        let denied = failure(403, "AccessDenied").explain("team-state");
+        assert!(
+            denied.contains("access to the bucket team-state is denied"),
+            "{denied}"
+        );
+        assert!(denied.contains("s3:PutObject"), "{denied}");
+        let elsewhere = failure(301, "PermanentRedirect").explain("team-state");
+        assert!(elsewhere.contains("--region"), "{elsewhere}");
+    }
+
     #[test]
     fn bad_state_urls_are_refused_before_any_call() {
         for url in [

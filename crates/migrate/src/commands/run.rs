@@ -39,7 +39,17 @@ enum Direction {
 }
 
 pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<u8> {
-    let store = open(&resolve(&args.target)?, global, None)?;
+    // A playbook given by path lends its region to the S3 client of a shared state, as it does
+    // to the account's clients below.
+    let playbook_region = args
+        .target
+        .migration
+        .as_deref()
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .and_then(|p| Playbook::from_path(p).ok())
+        .and_then(|p| p.region);
+    let store = open(&resolve(&args.target)?, global, playbook_region.as_deref())?;
     // The lock comes first: a second run must be refused before it reads anything.
     let _lock =
         migrate_journal::backend::acquire(store.clone(), operation.name(), chrono::Utc::now())?;
