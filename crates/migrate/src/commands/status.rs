@@ -32,11 +32,12 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Result<u8> {
             info.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
             info.id,
             match info.holder_alive() {
-                Some(true) => " — that process is still running on this host",
-                Some(false) => {
-                    " — no such process runs on this host any more: the run died; `migrate unlock ID` removes its lock"
-                }
-                None => "",
+                Some(true) => " — that process is still running on this host".to_string(),
+                Some(false) => format!(
+                    " — no such process runs on this host any more: the run died; `migrate unlock {}` removes its lock",
+                    info.id
+                ),
+                None => String::new(),
             }
         ),
         None => println!("Not locked."),
