@@ -359,3 +359,41 @@ fn bad_log_settings_are_refused_with_what_is_accepted() {
     // Refused before the command ran: nothing was written.
     assert!(!dir.path().join(".migrate").exists());
 }
+
+#[test]
+fn a_bad_shared_state_location_is_refused_before_anything_is_written() {
+    let dir = workspace();
+    for (args, expected) in [
+        (
+            vec!["plan", "playbooks/demo.yaml", "--state", "team-state/shop"],
+            "is not an S3 state location",
+        ),
+        (
+            vec!["status", "--state", "s3://Team_State/shop"],
+            "the bucket name is not valid",
+        ),
+        (
+            vec!["unlock", "some-id", "--state", "s3:///shop"],
+            "names no bucket",
+        ),
+        (
+            vec![
+                "apply",
+                "--state",
+                "s3://team-state/shop",
+                "--state-dir",
+                "x",
+            ],
+            "cannot be used with",
+        ),
+    ] {
+        let out = migrate(dir.path(), &args);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!dir.path().join(".migrate").exists(), "nothing was written");
+}

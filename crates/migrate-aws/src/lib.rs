@@ -33,6 +33,7 @@ pub mod elb;
 pub mod errors;
 pub mod probe;
 pub mod route53;
+pub mod state_s3;
 mod tags;
 pub mod taskdef;
 

@@ -39,6 +39,14 @@ pub enum JournalError {
         actual: String,
         given: String,
     },
+    #[error("the state at {path} was changed by another run since this one read it (expected version {expected}); nothing was written — run `migrate status` to see where it stands")]
+    Conflict { path: PathBuf, expected: String },
+    #[error("cannot {action} {path}: {message}")]
+    Backend {
+        action: &'static str,
+        path: PathBuf,
+        message: String,
+    },
     #[error("there is no lock at {0}")]
     NotLocked(PathBuf),
     #[error("cannot {action} {path}: {source}")]

@@ -1,16 +1,18 @@
 //! The lock that stops two runs from driving one migration at once.
 //!
-//! The lock is a file created with `O_EXCL` next to the state, naming who holds it. It is removed
-//! when the run ends; a run that died leaves it behind, and only `migrate unlock ID` with the
-//! exact id removes it, so that a lock is never broken by accident.
+//! In a state directory the lock is a file created with `O_EXCL` next to the state, naming who
+//! holds it (other backends keep the same [`LockInfo`] elsewhere; see [`crate::backend`]). It is
+//! removed when the run ends; a run that died leaves it behind, and only `migrate unlock ID` with
+//! the exact id removes it, so that a lock is never broken by accident.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::backend::LockGuard;
 use crate::error::JournalError;
 
 pub const LOCK_FILE: &str = "state.lock";
@@ -25,29 +27,6 @@ pub struct LockInfo {
     pub created_at: DateTime<Utc>,
     /// `apply`, `resume`, `rollback`, ...
     pub operation: String,
-}
-
-/// Holds the lock until dropped.
-#[derive(Debug)]
-pub struct LockGuard {
-    path: PathBuf,
-    info: LockInfo,
-}
-
-impl LockGuard {
-    pub fn info(&self) -> &LockInfo {
-        &self.info
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        // Only remove the lock if it is still ours: someone may have force-unlocked it and taken
-        // it since.
-        if read(&self.path).is_ok_and(|info| info.id == self.info.id) {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 fn read(path: &Path) -> Result<LockInfo, JournalError> {
@@ -75,7 +54,8 @@ pub fn current(dir: &Path) -> Result<Option<LockInfo>, JournalError> {
     }
 }
 
-fn host_name() -> String {
+/// The name of this host, as a lock records it.
+pub fn host_name() -> String {
     fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()
@@ -84,25 +64,42 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-/// Takes the lock of the state directory for `operation`, or says who holds it.
-pub fn acquire(dir: &Path, operation: &str, now: DateTime<Utc>) -> Result<LockGuard, JournalError> {
+impl LockInfo {
+    /// A new lock for `operation`, held by this process.
+    pub fn for_this_process(operation: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            holder: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+            pid: std::process::id(),
+            host: host_name(),
+            created_at: now,
+            operation: operation.to_string(),
+        }
+    }
+
+    /// Whether the holding process still runs: `Some` only when the lock was taken on this host
+    /// and the host has a `/proc` to look in (Linux). A process on another host cannot be seen
+    /// from here, and a pid can be reused, so `Some(true)` means "a process with that pid runs",
+    /// not proof that it is the holder.
+    pub fn holder_alive(&self) -> Option<bool> {
+        if self.host != host_name() || !Path::new("/proc/self").exists() {
+            return None;
+        }
+        Some(Path::new("/proc").join(self.pid.to_string()).exists())
+    }
+}
+
+/// Creates the lock file with `O_EXCL`, or says who holds it.
+pub(crate) fn create(dir: &Path, info: &LockInfo) -> Result<(), JournalError> {
     fs::create_dir_all(dir).map_err(|e| JournalError::io("create", dir, e))?;
     let path = dir.join(LOCK_FILE);
-    let info = LockInfo {
-        id: uuid::Uuid::new_v4().to_string(),
-        holder: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
-        pid: std::process::id(),
-        host: host_name(),
-        created_at: now,
-        operation: operation.to_string(),
-    };
     match OpenOptions::new().write(true).create_new(true).open(&path) {
         Ok(mut file) => {
-            let bytes = serde_json::to_vec_pretty(&info).unwrap_or_default();
+            let bytes = serde_json::to_vec_pretty(info).unwrap_or_default();
             file.write_all(&bytes)
                 .and_then(|()| file.sync_all())
                 .map_err(|e| JournalError::io("write", &path, e))?;
-            Ok(LockGuard { path, info })
+            Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let holder = read(&path)?;
@@ -113,6 +110,28 @@ pub fn acquire(dir: &Path, operation: &str, now: DateTime<Utc>) -> Result<LockGu
         }
         Err(e) => Err(JournalError::io("create", &path, e)),
     }
+}
+
+/// Removes the lock file if it is still the lock `id`: someone may have force-unlocked it and
+/// taken it since, and their lock must stay.
+pub(crate) fn release(dir: &Path, id: &str) -> Result<(), JournalError> {
+    let path = dir.join(LOCK_FILE);
+    match read(&path) {
+        Ok(info) if info.id == id => {
+            fs::remove_file(&path).map_err(|e| JournalError::io("remove", &path, e))
+        }
+        Ok(_) | Err(JournalError::NotLocked(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes the lock of the state directory for `operation`, or says who holds it.
+pub fn acquire(dir: &Path, operation: &str, now: DateTime<Utc>) -> Result<LockGuard, JournalError> {
+    crate::backend::acquire(
+        std::sync::Arc::new(crate::backend::LocalBackend::new(dir)),
+        operation,
+        now,
+    )
 }
 
 /// Removes the lock, but only when `id` is exactly its id.

@@ -36,7 +36,9 @@ struct Header {
     serial: u64,
 }
 
-fn parse(bytes: &[u8], path: &Path) -> Result<State, JournalError> {
+/// Parses stored state bytes, refusing a corrupt or foreign-format state; `path` names where
+/// they came from in messages. Every backend reads through this.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<State, JournalError> {
     let corrupt = |e: serde_json::Error| JournalError::Corrupt {
         path: path.to_path_buf(),
         line: e.line(),
@@ -70,8 +72,8 @@ fn parse(bytes: &[u8], path: &Path) -> Result<State, JournalError> {
 }
 
 /// Refuses a write over a state of another lineage or a newer serial, then bumps the serial and
-/// serialises.
-fn prepare_write(
+/// serialises. Every backend writes through this, with the bytes it holds as `existing`.
+pub fn prepare_write(
     existing: Option<&[u8]>,
     state: &mut State,
     path: &Path,

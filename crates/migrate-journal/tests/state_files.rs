@@ -199,3 +199,63 @@ fn a_state_of_format_1_is_refused_naming_both_formats() {
     );
     assert_eq!(std::fs::read(store.path()).unwrap(), bytes);
 }
+
+#[test]
+fn a_run_that_ends_after_its_lock_was_broken_leaves_the_new_holders_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = lock::acquire(dir.path(), "apply", chrono::Utc::now()).unwrap();
+    lock::force_unlock(dir.path(), &slow.info().id).unwrap();
+    let next = lock::acquire(dir.path(), "resume", chrono::Utc::now()).unwrap();
+    drop(slow);
+    assert_eq!(
+        lock::current(dir.path()).unwrap().map(|l| l.id),
+        Some(next.info().id.clone())
+    );
+}
+
+#[test]
+fn the_local_backend_keeps_the_state_and_the_lock_in_its_directory() {
+    use migrate_journal::{BackendStore, LocalBackend, StateBackend};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let backend = Arc::new(LocalBackend::new(dir.path()));
+    let mut state = State::new(plan(), chrono::Utc::now());
+    backend.replace(&mut state).unwrap();
+    assert_eq!(backend.location(), dir.path().join("state.json"));
+    // The engine's store over the backend reads and writes the same file.
+    let mut store = BackendStore(backend.clone());
+    let mut loaded = store.load().unwrap();
+    store.save(&mut loaded).unwrap();
+    assert_eq!(FileStore::new(dir.path()).load().unwrap().serial, 2);
+
+    let guard =
+        migrate_journal::backend::acquire(backend.clone(), "apply", chrono::Utc::now()).unwrap();
+    assert_eq!(
+        backend.current_lock().unwrap().map(|l| l.id),
+        Some(guard.info().id.clone())
+    );
+    assert!(dir.path().join("state.lock").is_file());
+    drop(guard);
+    assert_eq!(backend.current_lock().unwrap(), None);
+}
+
+#[test]
+fn a_lock_of_this_host_says_whether_its_process_still_runs() {
+    let mut info = migrate_journal::LockInfo::for_this_process("apply", chrono::Utc::now());
+    if !Path::new("/proc/self").exists() {
+        // Without /proc there is nothing to look in: the answer is "unknown".
+        assert_eq!(info.holder_alive(), None);
+        return;
+    }
+    assert_eq!(info.holder_alive(), Some(true), "this test's own process");
+    // Above the kernel's pid_max (at most 2^22), so no process has it.
+    info.pid = 1 << 23;
+    assert_eq!(info.holder_alive(), Some(false));
+    info.host = format!("{}-elsewhere", info.host);
+    assert_eq!(
+        info.holder_alive(),
+        None,
+        "another host's process cannot be seen"
+    );
+}

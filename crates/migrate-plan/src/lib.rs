@@ -55,8 +55,13 @@ pub fn build(playbook: &Playbook) -> Plan {
 
 fn plan_id(playbook: &Playbook) -> String {
     // The validated model serialises in a fixed field order, so equal playbooks hash equally
-    // whatever their YAML formatting.
-    let canonical = serde_json::to_vec(playbook).unwrap_or_default();
+    // whatever their YAML formatting. Where the state is kept changes nothing in the account,
+    // so moving it does not make a new plan.
+    let canonical = serde_json::to_vec(&Playbook {
+        state: None,
+        ..playbook.clone()
+    })
+    .unwrap_or_default();
     let digest = Sha256::digest(&canonical);
     hex::encode(&digest[..6])
 }

@@ -38,3 +38,18 @@ fn the_same_playbook_gives_the_same_plan_and_a_changed_one_another() {
         assert!(seen.insert(step.id.clone()), "{} twice", step.id);
     }
 }
+
+#[test]
+fn where_the_state_is_kept_does_not_change_the_plan_id() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    let playbook = migrate_playbook::Playbook::from_path(&path).unwrap();
+    let mut shared = playbook.clone();
+    shared.state = Some("s3://team-state/migrations/shop".into());
+    let (local, shared) = (migrate_plan::build(&playbook), migrate_plan::build(&shared));
+    assert_eq!(local.id, shared.id);
+    // The plan still records where its state lives.
+    assert_eq!(
+        shared.playbook.state.as_deref(),
+        Some("s3://team-state/migrations/shop")
+    );
+}

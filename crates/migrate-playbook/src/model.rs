@@ -16,6 +16,10 @@ pub struct Playbook {
     pub drain: Drain,
     pub scale_down: ScaleDown,
     pub tags: BTreeMap<String, String>,
+    /// The shared state location (`s3://BUCKET/PREFIX`), if the playbook names one. Not part of
+    /// what the migration does, so the plan id leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

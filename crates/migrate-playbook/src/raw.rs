@@ -28,6 +28,9 @@ pub struct RawPlaybook {
     pub scale_down: Option<RawScaleDown>,
     /// Tags set on every resource the migration creates, beside `migrate:plan-id` and `migrate:step`.
     pub tags: Option<BTreeMap<String, String>>,
+    /// Where the state and its lock live when not in `.migrate/<name>/`: `s3://BUCKET/PREFIX`,
+    /// shared by everyone who runs this migration.
+    pub state: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -122,6 +122,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             "drain",
             "scale_down",
             "tags",
+            "state",
         ],
     );
     if let Some(version) = raw.version {
@@ -166,6 +167,12 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
         }
     }
 
+    if let Some(state) = &raw.state {
+        if let Err(reason) = check_state_url(state) {
+            c.problem("state", reason);
+        }
+    }
+
     match (source, network, target, cutover, drain, scale_down) {
         (
             Some(source),
@@ -184,6 +191,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             drain,
             scale_down,
             tags,
+            state: raw.state,
         }),
         _ => {
             if c.problems.is_empty() {
@@ -192,6 +200,18 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             Err(c.problems)
         }
     }
+}
+
+/// The shape of a shared state location; the bucket itself is checked when it is opened.
+fn check_state_url(url: &str) -> Result<(), String> {
+    let bucket = url
+        .strip_prefix("s3://")
+        .map(|rest| rest.split('/').next().unwrap_or_default())
+        .ok_or_else(|| format!("`{url}` is not a shared state location; use s3://BUCKET/PREFIX (a local state needs no `state:`)"))?;
+    if bucket.is_empty() {
+        return Err(format!("`{url}` names no bucket; use s3://BUCKET/PREFIX"));
+    }
+    Ok(())
 }
 
 fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {

@@ -196,3 +196,30 @@ fn the_translated_definition_is_fargate_ready() {
         "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
     );
 }
+
+#[test]
+fn a_shared_state_location_is_kept_and_checked() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let local = Playbook::from_yaml(&text, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(local.state, None);
+
+    let shared_text = format!("{text}\nstate: s3://team-state/migrations/shop\n");
+    let shared =
+        Playbook::from_yaml(&shared_text, "shared.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(
+        shared.state.as_deref(),
+        Some("s3://team-state/migrations/shop")
+    );
+
+    for bad in ["state: ./.migrate/shop", "state: s3:///shop"] {
+        let broken = format!("{text}\n{bad}\n");
+        let error =
+            Playbook::from_yaml(&broken, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{error}");
+        assert_eq!(error.problems[0].path, "state");
+        assert!(
+            error.problems[0].message.contains("s3://BUCKET/PREFIX"),
+            "{error}"
+        );
+    }
+}

@@ -68,8 +68,11 @@ pub struct Target {
     /// The playbook, or the migration's name (its state is in `.migrate/<name>/`).
     pub migration: Option<String>,
     /// The state directory, instead of `.migrate/<name>/`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "state")]
     pub state_dir: Option<PathBuf>,
+    /// A shared state in S3, instead of a local directory (also the playbook's `state:`).
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,8 +109,11 @@ pub struct PlanArgs {
     /// The playbook (YAML).
     pub playbook: PathBuf,
     /// The state directory, instead of `.migrate/<name>/`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "state")]
     pub state_dir: Option<PathBuf>,
+    /// A shared state in S3, instead of a local directory (overrides the playbook's `state:`).
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub state: Option<String>,
     /// Print the plan as JSON.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// One injected answer, in the JSON protocol ECS speaks.
+/// One injected answer: in the JSON protocol ECS speaks, or in S3's XML.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
     /// HTTP 400 `ThrottlingException`, as ECS throttles.
@@ -17,6 +17,9 @@ pub enum Fault {
     TooManyRequests,
     /// HTTP 503 `ServiceUnavailableException`.
     Unavailable,
+    /// HTTP 409 `ConditionalRequestConflict`, as S3 answers a conditional write that raced
+    /// another one to the same key.
+    S3ConditionalConflict,
 }
 
 /// The request id every injected answer carries, as AWS puts one on its errors too.
@@ -97,7 +100,16 @@ fn closing(head: &str) -> String {
 }
 
 fn fault_answer(fault: Fault) -> Vec<u8> {
+    if let Fault::S3ConditionalConflict = fault {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred. If using PutObject you can retry the request.</Message><RequestId>proxy</RequestId></Error>";
+        return format!(
+            "HTTP/1.1 409 Conflict\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes();
+    }
     let (status, kind) = match fault {
+        Fault::S3ConditionalConflict => ("409 Conflict", "ConditionalRequestConflict"),
         Fault::Throttle => ("400 Bad Request", "ThrottlingException"),
         Fault::TooManyRequests => ("429 Too Many Requests", "ThrottlingException"),
         Fault::Unavailable => ("503 Service Unavailable", "ServiceUnavailableException"),

@@ -15,13 +15,13 @@ use crate::exit;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Plan(args) => plan::run(&args),
+        Command::Plan(args) => plan::run(&args, &cli.global),
         Command::Apply(args) => run::run(run::Operation::Apply, &args, &cli.global),
         Command::Resume(args) => run::run(run::Operation::Resume, &args, &cli.global),
         Command::Rollback(args) => run::run(run::Operation::Rollback, &args, &cli.global),
-        Command::Status(args) if args.format.is_some() => status_report::run(&args),
-        Command::Status(args) => status::run(&args),
-        Command::Unlock(args) => unlock::run(&args),
+        Command::Status(args) if args.format.is_some() => status_report::run(&args, &cli.global),
+        Command::Status(args) => status::run(&args, &cli.global),
+        Command::Unlock(args) => unlock::run(&args, &cli.global),
         Command::Convert(args) => {
             let code = migrate_taskdef::cli::run_convert(&args, &mut std::io::stdout())?;
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             let code = migrate_taskdef::cli::run_lint(&args, &mut std::io::stdout())?;
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
         }
-        Command::Rehearse(args) => rehearse::run(&args),
+        Command::Rehearse(args) => rehearse::run(&args, &cli.global),
         Command::Schema => {
             println!(
                 "{}",

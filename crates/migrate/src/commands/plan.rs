@@ -2,16 +2,17 @@
 //! list of steps, or (`--format`) as the review report with a rehearsed timeline and a Gantt SVG.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use migrate_journal::{lock, FileStore, JournalError, Phase, State, StateStore, StepStatus};
+use migrate_journal::{JournalError, Phase, State, StateBackend, StepStatus};
 use migrate_playbook::Playbook;
 
-use crate::cli::{PlanArgs, ReportFormat};
+use crate::cli::{GlobalArgs, PlanArgs, ReportFormat};
 use crate::exit;
-use crate::target::state_dir_for;
+use crate::target::{self, state_dir_for, StateLocation, SHARED_POINTER};
 
-pub fn run(args: &PlanArgs) -> Result<u8> {
+pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
     // A broken playbook stops here, before anything is written.
     let playbook = Playbook::from_path(&args.playbook).map_err(|e| anyhow!("{e}"))?;
     // So does a broken price table, when a report is asked for.
@@ -20,11 +21,13 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
         None => None,
     };
     let plan = migrate_plan::build(&playbook);
-    let dir = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| state_dir_for(&playbook.name));
-    let mut store = FileStore::new(&dir);
+    let location = match (&args.state, &args.state_dir, &playbook.state) {
+        (Some(url), _, _) => StateLocation::Shared(url.clone()),
+        (None, Some(dir), _) => StateLocation::Dir(dir.clone()),
+        (None, None, Some(url)) => StateLocation::Shared(url.clone()),
+        (None, None, None) => StateLocation::Dir(state_dir_for(&playbook.name)),
+    };
+    let store = target::open(&location, global, playbook.region.as_deref())?;
 
     let state = match store.load() {
         Ok(existing) if existing.plan.id == plan.id => {
@@ -36,18 +39,19 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
             if !finished {
                 bail!(
                     "{} holds migration plan {} in phase {:?}; finish it or roll it back before planning {} \
-                     (or use another --state-dir)",
+                     (or use another --state-dir or --state)",
                     store.location().display(),
                     existing.plan.id,
                     existing.phase,
                     plan.id
                 );
             }
-            write_fresh(&store, &dir, plan)?
+            write_fresh(&store, plan)?
         }
-        Err(JournalError::Missing(_)) => write_fresh(&store, &dir, plan)?,
+        Err(JournalError::Missing(_)) => write_fresh(&store, plan)?,
         Err(other) => return Err(other.into()),
     };
+    note_location(&location, &playbook.name)?;
 
     tracing::info!(
         state = %store.location().display(),
@@ -58,7 +62,12 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
     );
 
     if let (Some(format), Some(prices)) = (args.format, &prices) {
-        write_report(args, format, prices, &state.plan, &dir)?;
+        // The timeline picture is local even when the state is shared: it belongs to this review.
+        let report_dir = match &location {
+            StateLocation::Dir(dir) => dir.clone(),
+            StateLocation::Shared(_) => state_dir_for(&playbook.name),
+        };
+        write_report(args, format, prices, &state.plan, &report_dir)?;
     } else if args.json {
         let pending: Vec<&str> = state
             .steps
@@ -93,16 +102,29 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
     })
 }
 
-fn write_fresh(
-    store: &FileStore,
-    dir: &std::path::Path,
-    plan: migrate_plan::Plan,
-) -> Result<State> {
+fn write_fresh(store: &Arc<dyn StateBackend>, plan: migrate_plan::Plan) -> Result<State> {
     let now = chrono::Utc::now();
-    let _lock = lock::acquire(dir, "plan", now)?;
+    let _lock = migrate_journal::backend::acquire(store.clone(), "plan", now)?;
     let mut state = State::new(plan, now);
     store.replace(&mut state)?;
     Ok(state)
+}
+
+/// A shared state is noted in `.migrate/<name>/` so that commands naming the migration on this
+/// machine find it; a plan kept in that directory again drops the note.
+fn note_location(location: &StateLocation, name: &str) -> Result<()> {
+    match location {
+        StateLocation::Shared(url) => target::note_shared_location(name, url),
+        StateLocation::Dir(dir) if *dir == state_dir_for(name) => {
+            let pointer = dir.join(SHARED_POINTER);
+            if pointer.exists() {
+                std::fs::remove_file(&pointer)
+                    .with_context(|| format!("cannot remove {}", pointer.display()))?;
+            }
+            Ok(())
+        }
+        StateLocation::Dir(_) => Ok(()),
+    }
 }
 
 /// The seeds the timeline is rehearsed with: fixed, so that the same plan always reports the same

@@ -3,14 +3,14 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
-use migrate_journal::{FileStore, StateStore};
+
 use migrate_playbook::Playbook;
 
-use crate::cli::RehearseArgs;
+use crate::cli::{GlobalArgs, RehearseArgs};
 use crate::exit;
-use crate::target::resolve;
+use crate::target::{open, resolve};
 
-pub fn run(args: &RehearseArgs) -> Result<u8> {
+pub fn run(args: &RehearseArgs, global: &GlobalArgs) -> Result<u8> {
     // A playbook is planned afresh; a migration name or state directory rehearses its stored plan.
     let plan = match args
         .target
@@ -23,7 +23,7 @@ pub fn run(args: &RehearseArgs) -> Result<u8> {
             let playbook = Playbook::from_path(path).map_err(|e| anyhow!("{e}"))?;
             migrate_plan::build(&playbook)
         }
-        None => FileStore::new(resolve(&args.target)?).load()?.plan,
+        None => open(&resolve(&args.target)?, global, None)?.load()?.plan,
     };
     let options = migrate_sim::RehearseOptions {
         seed: args.seed,

@@ -6,19 +6,19 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use migrate_engine::{next_run, Direction, Engine, EngineError, NextRun, RunOutcome};
-use migrate_journal::{lock, FileStore, StateStore};
+use migrate_journal::BackendStore;
 use migrate_playbook::Playbook;
 
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::exit;
 use crate::reporters;
-use crate::target::{resolve, state_dir_for};
+use crate::target::{open, resolve_with};
 
 pub use migrate_engine::Operation;
 
 pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<u8> {
-    // A playbook given by path is parsed once: it names the state directory and is checked
-    // against the plan.
+    // A playbook given by path is parsed once: it names the state location, lends its region to
+    // the S3 client of a shared state, and is checked against the plan.
     let given = args
         .target
         .migration
@@ -31,13 +31,16 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
                 .map_err(|e| anyhow!("{e}"))
         })
         .transpose()?;
-    let dir = match (&args.target.state_dir, &given) {
-        (None, Some((_, playbook))) => state_dir_for(&playbook.name),
-        _ => resolve(&args.target)?,
-    };
-    let mut store = FileStore::new(&dir);
+    let playbook = given.as_ref().map(|(_, playbook)| playbook);
+    let location = resolve_with(&args.target, playbook)?;
+    let store = open(
+        &location,
+        global,
+        playbook.and_then(|p| p.region.as_deref()),
+    )?;
     // The lock comes first: a second run must be refused before it reads anything.
-    let _lock = lock::acquire(&dir, operation.name(), chrono::Utc::now())?;
+    let _lock =
+        migrate_journal::backend::acquire(store.clone(), operation.name(), chrono::Utc::now())?;
     let state = store.load()?;
 
     if let Some((path, playbook)) = &given {
@@ -86,7 +89,11 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
         let connection = migrate_aws::open(&options).await?;
         let reporter: Arc<dyn migrate_engine::Reporter> =
             Arc::from(reporters::for_terminal(global.no_progress));
-        let mut engine = Engine::new(connection.cloud.clone(), Box::new(store.clone()), reporter)?;
+        let mut engine = Engine::new(
+            connection.cloud.clone(),
+            Box::new(BackendStore(store.clone())),
+            reporter,
+        )?;
         let work = engine.run(operation);
         // Ctrl-C drops the running step where it stands: the journal holds its intent, and the
         // next run reconciles before it calls again. The lock is released on the way out.

@@ -1,19 +1,19 @@
 //! `migrate status`: where a migration stands, and what a rollback would undo now.
 
 use anyhow::Result;
-use migrate_journal::{lock, FileStore, StateStore, StepStatus, UndoStatus};
+use migrate_journal::{LockInfo, StepStatus, UndoStatus};
 
-use crate::cli::StatusArgs;
+use crate::cli::{GlobalArgs, StatusArgs};
 use crate::exit;
-use crate::target::resolve;
+use crate::target::{open, resolve};
 
-pub fn run(args: &StatusArgs) -> Result<u8> {
-    let dir = resolve(&args.target)?;
-    let mut store = FileStore::new(&dir);
+pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Result<u8> {
+    let store = open(&resolve(&args.target)?, global, None)?;
     let state = store.load()?;
-    let holder = lock::current(&dir)?;
+    let holder = store.current_lock()?;
     if args.json {
-        let out = serde_json::json!({ "state": state, "lock": holder });
+        let alive = holder.as_ref().and_then(LockInfo::holder_alive);
+        let out = serde_json::json!({ "state": state, "lock": holder, "lock_holder_alive": alive });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(exit::OK);
     }
@@ -24,13 +24,21 @@ pub fn run(args: &StatusArgs) -> Result<u8> {
     println!("State: {}", store.location().display());
     match &holder {
         Some(info) => println!(
-            "Locked by {} (pid {} on {}, `{}` since {}), lock id {}",
+            "Locked by {} (pid {} on {}, `{}` since {}), lock id {}{}",
             info.holder,
             info.pid,
             info.host,
             info.operation,
             info.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            info.id
+            info.id,
+            match info.holder_alive() {
+                Some(true) => " — that process is still running on this host".to_string(),
+                Some(false) => format!(
+                    " — no such process runs on this host any more: the run died; `migrate unlock {}` removes its lock",
+                    info.id
+                ),
+                None => String::new(),
+            }
         ),
         None => println!("Not locked."),
     }

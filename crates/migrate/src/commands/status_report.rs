@@ -7,17 +7,16 @@ use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use migrate_journal::{lock, FileStore, LockInfo, State, StateStore, StepStatus, UndoStatus};
+use migrate_journal::{LockInfo, State, StepStatus, UndoStatus};
 
-use crate::cli::StatusArgs;
+use crate::cli::{GlobalArgs, StatusArgs};
 use crate::exit;
-use crate::target::resolve;
+use crate::target::{open, resolve};
 
-pub fn run(args: &StatusArgs) -> Result<u8> {
-    let dir = resolve(&args.target)?;
-    let mut store = FileStore::new(&dir);
+pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Result<u8> {
+    let store = open(&resolve(&args.target)?, global, None)?;
     let state = store.load()?;
-    let holder = lock::current(&dir)?;
+    let holder = store.current_lock()?;
     print!("{}", render(&state, holder.as_ref(), &store.location()));
     Ok(exit::OK)
 }

@@ -1,15 +1,14 @@
 //! `migrate unlock ID`: removes a lock a dead run left, only with its exact id.
 
 use anyhow::Result;
-use migrate_journal::lock;
 
-use crate::cli::UnlockArgs;
+use crate::cli::{GlobalArgs, UnlockArgs};
 use crate::exit;
-use crate::target::resolve;
+use crate::target::{open, resolve};
 
-pub fn run(args: &UnlockArgs) -> Result<u8> {
-    let dir = resolve(&args.target)?;
-    let info = lock::force_unlock(&dir, &args.id)?;
+pub fn run(args: &UnlockArgs, global: &GlobalArgs) -> Result<u8> {
+    let backend = open(&resolve(&args.target)?, global, None)?;
+    let info = backend.force_unlock(&args.id)?;
     println!(
         "Removed the lock {} held by {} (pid {} on {}, `{}` since {}).",
         info.id,
