@@ -1,8 +1,8 @@
 //! Fargate task definitions: translation from what runs on EC2, and a compatibility lint.
 //!
 //! This crate is pure: it reads text, returns values, and touches neither AWS nor the file system
-//! (except in [`translate_file`] and the [`cli`] module, which read the files named on the command
-//! line). `migrate convert`, `migrate lint` and `migrate plan` all use it.
+//! (except in [`translate_file`], which reads the file it is given). `migrate convert`,
+//! `migrate lint` and `migrate plan` all use it; their command-line part lives in the binary.
 //!
 //! # Public API
 //!
@@ -14,8 +14,6 @@
 //!   [`translate_file`] reads the source from a path first.
 //! - [`lint`]`(json, origin) -> Result<Vec<Finding>, TaskdefError>` checks a task definition.
 //! - [`fargate::valid_pair`] and [`fargate::smallest_pair_fitting`] are the Fargate size table.
-//! - [`cli`] holds the clap arguments of `migrate convert` and `migrate lint` and their `run_*`
-//!   functions, which return the process exit code (0, or 1 when an error finding remains).
 //!
 //! ```
 //! use migrate_taskdef::{has_errors, translate, SourceDocument, TranslateOptions};
@@ -59,7 +57,6 @@
 //! Secret values are never printed: findings show them masked (`pa******`) and `.env` files are read
 //! for their names only.
 
-pub mod cli;
 pub mod envfile;
 mod error;
 pub mod fargate;
