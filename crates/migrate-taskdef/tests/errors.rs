@@ -35,7 +35,17 @@ fn wrong_types_are_refused_with_their_position() {
     let text = "{\n  \"containerDefinitions\": [\n    { \"name\": \"web\", \"image\": \"x\",\n      \"memory\": \"lots\" }\n  ]\n}\n";
     let err = message(translate_text("td.json", text, None));
     assert!(err.starts_with("td.json:4:"), "{err}");
-    assert!(err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("$.containerDefinitions[0].memory: `lots` is not a number"),
+        "{err}"
+    );
+    let text = "{\n  \"containerDefinitions\": [\n    { \"name\": \"web\", \"image\": \"x\",\n      \"essential\": 3 }\n  ]\n}\n";
+    let err = message(translate_text("td.json", text, None));
+    assert!(err.starts_with("td.json:4:"), "{err}");
+    assert!(
+        err.contains("$.containerDefinitions[0].essential: invalid type"),
+        "{err}"
+    );
 }
 
 #[test]

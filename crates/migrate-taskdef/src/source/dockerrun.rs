@@ -11,7 +11,15 @@ use crate::finding::{Change, Finding, Location, Severity};
 use crate::model::{ContainerDefinition, TaskDefinition, Volume};
 use crate::rules::catalog;
 
-use super::{SourceKind, SourceTask};
+use super::{ecs, lenient, SourceKind, SourceTask};
+
+/// The top-level keys of Dockerrun v2.
+const KNOWN_KEYS: &[&str] = &[
+    "AWSEBDockerrunVersion",
+    "volumes",
+    "containerDefinitions",
+    "authentication",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -47,8 +55,28 @@ pub(super) fn parse(
             ),
         ));
     }
-    let dockerrun: Dockerrun =
-        serde_json::from_str(text).map_err(|e| TaskdefError::from_json(origin, &e))?;
+    let mut value = value;
+    // Beanstalk reads the keys it knows and ignores the others (people leave notes such as
+    // `_comment` or `family` in production files), so an unknown top-level key is a warning.
+    let mut ignored = Vec::new();
+    if let Value::Object(map) = &mut value {
+        let unknown: Vec<String> = map
+            .keys()
+            .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for key in unknown {
+            map.remove(&key);
+            ignored.push(key);
+        }
+    }
+    let normalised = lenient::normalise(&mut value, origin, text)?;
+    let dockerrun: Dockerrun = ecs::typed(
+        origin,
+        text,
+        value,
+        normalised.changed || !ignored.is_empty(),
+    )?;
     let _ = dockerrun.version;
     let family = family.unwrap_or("app").to_string();
     let mut changes = vec![Change {
@@ -65,7 +93,17 @@ pub(super) fn parse(
                  translation starts from that"
                 .to_string(),
     }];
-    let mut findings = Vec::new();
+    let mut findings = normalised.findings;
+    for key in ignored {
+        findings.push(Finding {
+            rule: catalog::SOURCE.id,
+            name: catalog::SOURCE.name,
+            severity: Severity::Warning,
+            message: format!("`{key}` is not a Dockerrun v2 key; Beanstalk ignores it, and so does the translation"),
+            location: Location { file: Some(origin.to_string()), path: Some(format!("$.{key}")), line: None },
+            fix: Some("remove it, or check its spelling if it was meant to take effect".to_string()),
+        });
+    }
     if dockerrun.authentication.is_some() {
         findings.push(Finding {
             rule: catalog::SOURCE.id,

@@ -8,6 +8,7 @@
 mod compose;
 mod dockerrun;
 mod ecs;
+mod lenient;
 mod serde_util;
 
 use std::path::Path;
