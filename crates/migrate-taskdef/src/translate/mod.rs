@@ -7,6 +7,7 @@
 //! that runs last reports it as an error and the command fails rather than deploy something else.
 
 mod credentials;
+mod hosts;
 mod links;
 mod logging;
 mod network;
