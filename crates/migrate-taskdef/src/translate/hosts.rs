@@ -15,10 +15,7 @@ use std::ops::Range;
 /// The last word of a variable name that says it holds a host (`WORDPRESS_DB_HOST`, `PGHOST`).
 fn holds_host(variable: &str) -> bool {
     let upper = variable.to_ascii_uppercase();
-    let last = upper
-        .rsplit(['_', '-', '.'])
-        .next()
-        .unwrap_or_default();
+    let last = upper.rsplit(['_', '-', '.']).next().unwrap_or_default();
     last.ends_with("HOST")
         || matches!(
             last,

@@ -8,6 +8,7 @@
 
 mod credentials;
 mod hosts;
+pub(crate) mod known_images;
 mod links;
 mod logging;
 mod network;
