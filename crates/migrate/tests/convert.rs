@@ -170,3 +170,54 @@ fn convert_exits_one_when_errors_remain_and_fails_on_bad_options() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_awslogs_region_comes_from_the_aws_configuration_or_the_error_names_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let compose = home.path().join("docker-compose.yml");
+    std::fs::write(
+        &compose,
+        "services:\n  web:\n    image: nginx:1.25\n    ports: [\"80:80\"]\n",
+    )
+    .unwrap();
+    let role = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole";
+    let args = [
+        "convert",
+        path(&compose),
+        "--execution-role-arn",
+        role,
+        "--format",
+        "json",
+    ];
+
+    // Nothing tells the region: an error finding that says where it can come from.
+    let (code, report, stderr) = migrate(&args, home.path());
+    assert_eq!(code, 1, "{report}{stderr}");
+    let report: Value = serde_json::from_str(&report).unwrap();
+    let missing = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "TD019")
+        .expect("TD019 fires");
+    assert!(
+        missing["fix"].as_str().unwrap().contains("--region"),
+        "{missing}"
+    );
+
+    // The default profile of ~/.aws/config tells it.
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[default]\nregion = eu-central-1\n",
+    )
+    .unwrap();
+    let (code, report, stderr) = migrate(&args, home.path());
+    assert_eq!(code, 0, "{report}{stderr}");
+    let report: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        report["taskDefinition"]["containerDefinitions"][0]["logConfiguration"]["options"]
+            ["awslogs-region"],
+        "eu-central-1"
+    );
+}

@@ -322,11 +322,56 @@ pub fn options_from(args: &ConvertArgs) -> Result<TranslateOptions, TaskdefError
         execution_role_arn: args.execution_role_arn.clone(),
         task_role_arn: args.task_role_arn.clone(),
         log_group: args.log_group.clone(),
-        region: args.region.clone(),
+        region: args.region.clone().or_else(|| {
+            aws_config_region(&|name| std::env::var(name).ok(), &|path| {
+                std::fs::read_to_string(path).ok()
+            })
+        }),
         secrets,
         efs,
         nginx_configs,
     })
+}
+
+/// The region the AWS tools would use when `--region` is not given: `AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, then the `region` of the profile (`AWS_PROFILE`, or `default`) in the
+/// config file (`AWS_CONFIG_FILE`, or `~/.aws/config`). The environment and the file system are
+/// passed in so that tests need neither.
+fn aws_config_region(
+    env: &dyn Fn(&str) -> Option<String>,
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Option<String> {
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if let Some(region) = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
+        return Some(region.trim().to_string());
+    }
+    let path = set("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|home| Path::new(&home).join(".aws").join("config")))?;
+    let text = read(&path)?;
+    let profile = set("AWS_PROFILE").unwrap_or_else(|| "default".to_string());
+    let wanted = if profile == "default" {
+        "default".to_string()
+    } else {
+        format!("profile {profile}")
+    };
+    let mut in_section = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            in_section = section.trim() == wanted;
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            if key.trim() == "region" && !value.trim().is_empty() {
+                return Some(value.trim().to_string());
+            }
+        }
+    }
+    None
 }
 
 /// `VOLUME=fs-ID[:/root/dir]`.
@@ -359,6 +404,39 @@ mod tests {
 
     use super::*;
     use crate::cli::{Cli, Command};
+
+    #[test]
+    fn the_region_comes_from_the_aws_configuration() {
+        let config =
+            "[default]\nregion = eu-west-1\n\n[profile prod]\noutput = json\nregion=ap-south-1\n";
+        let read = |_: &Path| Some(config.to_string());
+        let env_of = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let region = |pairs| aws_config_region(&env_of(pairs), &read);
+        assert_eq!(
+            region(&[("AWS_REGION", "us-east-2"), ("HOME", "/h")]).as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(
+            region(&[("AWS_DEFAULT_REGION", "us-west-1")]).as_deref(),
+            Some("us-west-1")
+        );
+        assert_eq!(region(&[("HOME", "/h")]).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            region(&[("HOME", "/h"), ("AWS_PROFILE", "prod")]).as_deref(),
+            Some("ap-south-1")
+        );
+        // Near misses: a profile without a region, an empty variable, no configuration at all.
+        assert_eq!(region(&[("HOME", "/h"), ("AWS_PROFILE", "dev")]), None);
+        assert_eq!(region(&[("AWS_REGION", " ")]), None);
+        assert_eq!(aws_config_region(&|_| None, &read), None);
+    }
 
     #[test]
     fn flags_parse() {
