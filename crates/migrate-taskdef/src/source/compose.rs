@@ -877,7 +877,11 @@ fn port_mapping(
                 notes.finding(
                     Severity::Warning,
                     path.to_string(),
-                    format!("published port `{host}` is a range; it was dropped"),
+                    if super::lenient::looks_like_placeholder(&host) {
+                        format!("published port `{host}` is a template placeholder; it was dropped (on Fargate the container port is published)")
+                    } else {
+                        format!("published port `{host}` is a range; it was dropped")
+                    },
                     "publish the container port itself",
                 );
                 None
