@@ -43,10 +43,14 @@
 //! # Design
 //!
 //! Every source is first read into one typed ECS model ([`model::TaskDefinition`]) that refuses
-//! unknown fields, so typos are errors with a line and column rather than silently lost settings.
+//! unknown fields, so typos are errors with their field path (and line, where known) rather than
+//! silently lost settings. A normalising pass first accepts what real files contain and AWS or
+//! Beanstalk accepted (numbers as strings, `null` fields, compose `x-` fields and merge keys...),
+//! with a warning for each.
 //! The translation then runs a fixed sequence of passes over that model (`translate/`), each owning
 //! one concern and recording a [`Change`] per edit. It fixes what has a mechanical fix that keeps the
-//! behaviour: ports, links (rewritten to `127.0.0.1`, also in nginx configurations), host volumes,
+//! behaviour: ports, links (a linked name is rewritten to `127.0.0.1` only where it is used as a
+//! host, also in nginx configurations), host volumes,
 //! log drivers, task size, execution role, `.env` variables as Secrets Manager references. What would
 //! change what the workload can do (privileged mode, host devices, the Docker socket, two containers
 //! on one port) is left in place; the lint, which runs last on the output, reports it as an error.

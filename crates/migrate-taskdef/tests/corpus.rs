@@ -69,22 +69,22 @@ const EXPECTED: &[(&str, Expect)] = &[
         "dockerrun/1eastar__Django-EB-Docker__Dockerrun.aws.json",
         Needs(&["TD004", "TD025"]),
     ),
-    // Dockerrun v1 (one container, Beanstalk builds or pulls it) is not translated.
+    // Dockerrun v1: one container; elastic-tor names no `Image` (Beanstalk built its Dockerfile).
     (
         "dockerrun/37Lucky37__openproject_eb_aws__Dockerrun.aws.json",
-        Refused("only version 2"),
+        Converts,
     ),
     (
         "dockerrun/7makes__allure-server__Dockerrun.aws.json",
-        Refused("only version 2"),
+        Converts,
     ),
     (
         "dockerrun/89berner__elastic-tor__Dockerrun.aws.json",
-        Refused("only version 2"),
+        Needs(BUILD_FIRST),
     ),
     (
         "dockerrun/8infinitecloud__juice-shop__Dockerrun.aws.json",
-        Refused("only version 2"),
+        Converts,
     ),
     (
         "compose/0xadada__dockdj__docker_django_prod_docker-compose.yml",

@@ -242,3 +242,35 @@ fn sizes_come_from_known_images_when_nothing_is_declared_and_say_so() {
     assert!(!t.findings.iter().any(|f| f.message.starts_with("GUESSED")));
     assert_eq!(t.task_definition["memory"], "2048");
 }
+
+#[test]
+fn dockerrun_v1_becomes_one_container_or_names_what_is_missing() {
+    let text = r#"{"AWSEBDockerrunVersion": "1", "Image": {"Name": "nginx:1.25", "Update": "true"},
+        "Ports": [{"ContainerPort": "8080", "HostPort": 80}], "Logging": "/var/log/nginx",
+        "Volumes": [{"HostDirectory": "/var/app/current/static", "ContainerDirectory": "/srv/static"}]}"#;
+    let t = run("Dockerrun.aws.json", text).unwrap();
+    let c = &t.task_definition["containerDefinitions"][0];
+    assert_eq!(c["name"], "app");
+    assert_eq!(c["image"], "nginx:1.25");
+    assert_eq!(c["portMappings"][0]["containerPort"], 8080);
+    assert_eq!(c["portMappings"][0]["hostPort"], 8080);
+    assert!(warned(&t, "`Logging` (/var/log/nginx)").is_some());
+    assert!(
+        !migrate_taskdef::has_errors(&t.findings),
+        "{:#?}",
+        t.findings
+    );
+    // Near misses: a placeholder port is refused at its path; no image is an error that says why.
+    let err = run(
+        "Dockerrun.aws.json",
+        r#"{"AWSEBDockerrunVersion": 1, "Image": {"Name": "x"}, "Ports": [{"ContainerPort": "{{PORT}}"}]}"#,
+    )
+    .unwrap_err();
+    assert!(err.contains("$.Ports[0].ContainerPort"), "{err}");
+    let t = run(
+        "Dockerrun.aws.json",
+        r#"{"AWSEBDockerrunVersion": "1", "Ports": [{"ContainerPort": 80}]}"#,
+    )
+    .unwrap();
+    assert!(warned(&t, "Beanstalk built the image from the Dockerfile").is_some());
+}

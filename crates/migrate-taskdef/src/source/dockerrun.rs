@@ -11,7 +11,7 @@ use crate::finding::{Change, Finding, Location, Severity};
 use crate::model::{ContainerDefinition, TaskDefinition, Volume};
 use crate::rules::catalog;
 
-use super::{ecs, lenient, SourceKind, SourceTask};
+use super::{dockerrun_v1, ecs, lenient, SourceKind, SourceTask};
 
 /// The top-level keys of Dockerrun v2.
 const KNOWN_KEYS: &[&str] = &[
@@ -46,12 +46,15 @@ pub(super) fn parse(
         .cloned()
         .unwrap_or(Value::Null);
     let is_v2 = version == 2 || version == "2";
+    if version == 1 || version == "1" {
+        return dockerrun_v1::parse(origin, &value, family);
+    }
     if !is_v2 {
         return Err(TaskdefError::invalid(
             origin,
             format!(
-                "AWSEBDockerrunVersion is {version}; only version 2 (multi-container) describes containers \
-                 that can become a task definition"
+                "AWSEBDockerrunVersion is {version}; only versions 1 (one container) and 2 \
+                 (multi-container) describe containers that can become a task definition"
             ),
         ));
     }

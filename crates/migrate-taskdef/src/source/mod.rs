@@ -7,6 +7,7 @@
 
 mod compose;
 mod dockerrun;
+mod dockerrun_v1;
 mod ecs;
 mod lenient;
 mod serde_util;
