@@ -76,6 +76,38 @@ impl TaskdefError {
         }
     }
 
+    /// A typed-parse error at a field: `$.path: message` (the path as serde_path_to_error prints it,
+    /// `.` when the error is at the top).
+    pub(crate) fn with_path(
+        origin: &str,
+        position: Option<Position>,
+        path: &str,
+        message: &str,
+    ) -> Self {
+        let mut message = strip_position_suffix(message);
+        // `invalid type: string "${PORT}", expected u16`: say what the string is.
+        if let Some(found) = message
+            .strip_prefix("invalid type: string \"")
+            .and_then(|rest| rest.split('"').next())
+        {
+            if found.contains('$') || found.contains("{{") || found.contains('<') {
+                message.push_str(
+                    " (a placeholder where a number must be: fill it in before converting)",
+                );
+            }
+        }
+        let message = if path.is_empty() || path == "." {
+            message
+        } else {
+            format!("$.{path}: {message}")
+        };
+        TaskdefError::Parse {
+            origin: origin.to_string(),
+            position,
+            message,
+        }
+    }
+
     pub(crate) fn invalid(origin: &str, message: impl Into<String>) -> Self {
         TaskdefError::Invalid {
             origin: origin.to_string(),

@@ -1,8 +1,8 @@
 //! Fargate task definitions: translation from what runs on EC2, and a compatibility lint.
 //!
 //! This crate is pure: it reads text, returns values, and touches neither AWS nor the file system
-//! (except in [`translate_file`] and the [`cli`] module, which read the files named on the command
-//! line). `migrate convert`, `migrate lint` and `migrate plan` all use it.
+//! (except in [`translate_file`], which reads the file it is given). `migrate convert`,
+//! `migrate lint` and `migrate plan` all use it; their command-line part lives in the binary.
 //!
 //! # Public API
 //!
@@ -14,8 +14,6 @@
 //!   [`translate_file`] reads the source from a path first.
 //! - [`lint`]`(json, origin) -> Result<Vec<Finding>, TaskdefError>` checks a task definition.
 //! - [`fargate::valid_pair`] and [`fargate::smallest_pair_fitting`] are the Fargate size table.
-//! - [`cli`] holds the clap arguments of `migrate convert` and `migrate lint` and their `run_*`
-//!   functions, which return the process exit code (0, or 1 when an error finding remains).
 //!
 //! ```
 //! use migrate_taskdef::{has_errors, translate, SourceDocument, TranslateOptions};
@@ -45,10 +43,14 @@
 //! # Design
 //!
 //! Every source is first read into one typed ECS model ([`model::TaskDefinition`]) that refuses
-//! unknown fields, so typos are errors with a line and column rather than silently lost settings.
+//! unknown fields, so typos are errors with their field path (and line, where known) rather than
+//! silently lost settings. A normalising pass first accepts what real files contain and AWS or
+//! Beanstalk accepted (numbers as strings, `null` fields, compose `x-` fields and merge keys...),
+//! with a warning for each.
 //! The translation then runs a fixed sequence of passes over that model (`translate/`), each owning
 //! one concern and recording a [`Change`] per edit. It fixes what has a mechanical fix that keeps the
-//! behaviour: ports, links (rewritten to `127.0.0.1`, also in nginx configurations), host volumes,
+//! behaviour: ports, links (a linked name is rewritten to `127.0.0.1` only where it is used as a
+//! host, also in nginx configurations), host volumes,
 //! log drivers, task size, execution role, `.env` variables as Secrets Manager references. What would
 //! change what the workload can do (privileged mode, host devices, the Docker socket, two containers
 //! on one port) is left in place; the lint, which runs last on the output, reports it as an error.
@@ -59,7 +61,6 @@
 //! Secret values are never printed: findings show them masked (`pa******`) and `.env` files are read
 //! for their names only.
 
-pub mod cli;
 pub mod envfile;
 mod error;
 pub mod fargate;

@@ -38,7 +38,17 @@ fn wrong_types_are_refused_with_their_position() {
     let text = "{\n  \"containerDefinitions\": [\n    { \"name\": \"web\", \"image\": \"x\",\n      \"memory\": \"lots\" }\n  ]\n}\n";
     let err = message(translate_text("td.json", text, None));
     assert!(err.starts_with("td.json:4:"), "{err}");
-    assert!(err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("$.containerDefinitions[0].memory: `lots` is not a number"),
+        "{err}"
+    );
+    let text = "{\n  \"containerDefinitions\": [\n    { \"name\": \"web\", \"image\": \"x\",\n      \"essential\": 3 }\n  ]\n}\n";
+    let err = message(translate_text("td.json", text, None));
+    assert!(err.starts_with("td.json:4:"), "{err}");
+    assert!(
+        err.contains("$.containerDefinitions[0].essential: invalid type"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -67,10 +77,13 @@ fn wrong_compose_types_are_refused_with_their_position() {
 fn dockerrun_v1_and_empty_sources_are_explained() {
     let err = message(translate_text(
         "Dockerrun.aws.json",
-        r#"{"AWSEBDockerrunVersion": "1", "Image": {"Name": "x"}}"#,
+        r#"{"AWSEBDockerrunVersion": "3", "Image": {"Name": "x"}}"#,
         None,
     ));
-    assert!(err.contains("only version 2"), "{err}");
+    assert!(
+        err.contains("only versions 1 (one container) and 2"),
+        "{err}"
+    );
     let err = message(translate_text("td.json", r#"{"family": "x"}"#, None));
     assert_eq!(err, "td.json: the source defines no containers");
     let err = message(translate_text(

@@ -158,3 +158,100 @@ proptest! {
         prop_assert!(!out.to_string().contains("\"/old\""));
     }
 }
+
+/// A compose file whose services' names double as database names, users and passwords, reached
+/// through host variables, URLs and `host:port`, with an `x-` anchor merged into each service.
+fn compose_with_shared_names() -> impl Strategy<Value = (String, Vec<(String, String, String)>)> {
+    let names =
+        prop::sample::subsequence(vec!["wordpress", "db", "redis", "app", "postgres"], 2..=4);
+    let variables = prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "DB_HOST",
+                "MYSQL_DATABASE",
+                "MYSQL_USER",
+                "DB_PASSWORD",
+                "REDIS_URL",
+                "UPSTREAM",
+                "APP_NAME",
+            ]),
+            0usize..4,
+            0u8..4,
+        ),
+        1..6,
+    );
+    (names, variables).prop_map(|(names, variables)| {
+        let mut env = Vec::new();
+        let mut yaml = String::from("x-common: &common\n  restart: always\nservices:\n");
+        for (i, name) in names.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  {name}:\n    <<: *common\n    image: {name}:1\n    environment:\n"
+            ));
+            for (j, (variable, target, shape)) in variables.iter().enumerate() {
+                let target = names[*target % names.len()];
+                let value = match shape {
+                    0 => target.to_string(),
+                    1 => format!("{target}:3306"),
+                    2 => format!("mysql://{target}:{target}@{target}/{target}"),
+                    _ => format!("{target}-suffix"),
+                };
+                let variable = format!("V{j}_{variable}");
+                yaml.push_str(&format!("      {variable}: \"{value}\"\n"));
+                if i == 0 {
+                    env.push((variable, value, target.to_string()));
+                }
+            }
+        }
+        (yaml, env)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Whatever the parser accepts translates without panic, and its output passes the lint or the
+    /// translation names each remaining error itself.
+    #[test]
+    fn accepted_inputs_translate_to_output_that_passes_the_lint_or_says_why(value in any_json(), wrap in 0u8..3) {
+        let (origin, text) = match wrap {
+            0 => ("td.json", json!({ "family": "f", "containerDefinitions": [value] }).to_string()),
+            1 => ("Dockerrun.aws.json", json!({ "AWSEBDockerrunVersion": 2, "containerDefinitions": [value] }).to_string()),
+            _ => ("docker-compose.yml", serde_yaml::to_string(&json!({ "services": { "web": value } })).unwrap_or_default()),
+        };
+        let options = TranslateOptions {
+            region: Some("eu-west-1".into()),
+            execution_role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+            ..TranslateOptions::default()
+        };
+        if let Ok(t) = translate(&SourceDocument::new(origin, text), &options) {
+            let findings = lint(&t.task_definition.to_string(), "out.json").expect("a translation's output parses");
+            for f in findings.iter().filter(|f| f.severity == migrate_taskdef::Severity::Error) {
+                prop_assert!(!f.message.is_empty() && f.location.path.is_some(), "{:?}", f);
+                prop_assert!(t.findings.iter().any(|g| g.rule == f.rule), "the translation did not report {}: {:?}", f.rule, f);
+            }
+        }
+    }
+
+    /// A service name used as a value that is not an address is never rewritten; used as a host
+    /// (host variable, `host:port`, URL host) it is.
+    #[test]
+    fn only_addresses_are_rewritten((yaml, env) in compose_with_shared_names()) {
+        let options = TranslateOptions { region: Some("eu-west-1".into()), ..TranslateOptions::default() };
+        let t = translate(&SourceDocument::new("docker-compose.yml", yaml.clone()), &options).expect("translates");
+        let out = &t.task_definition["containerDefinitions"][0]["environment"];
+        for (variable, before, target) in env {
+            let after = out.as_array().and_then(|a| a.iter().find(|kv| kv["name"] == variable.as_str()))
+                .and_then(|kv| kv["value"].as_str()).unwrap_or_default().to_string();
+            let expected = if variable.ends_with("DB_HOST") && before == target {
+                "127.0.0.1".to_string()
+            } else if before == format!("{target}:3306") {
+                "127.0.0.1:3306".to_string()
+            } else if before.starts_with("mysql://") {
+                format!("mysql://{target}:{target}@127.0.0.1/{target}")
+            } else {
+                before.clone()
+            };
+            prop_assert_eq!(after, expected, "{} in\n{}", variable, yaml);
+        }
+    }
+}

@@ -259,6 +259,18 @@ const CASES: &[(&str, Mutation, Option<Mutation>)] = &[
             t["volumes"] = json!([{ "name": "scratch" }, { "name": "missing" }]);
         }),
     ),
+    (
+        "TD028",
+        |t| t["containerDefinitions"][1]["image"] = json!("mysql:8.0"),
+        // The same database with its data on EFS survives task replacement.
+        Some(|t| {
+            t["containerDefinitions"][1]["image"] = json!("mysql:8.0");
+            t["volumes"][0]["efsVolumeConfiguration"] =
+                json!({ "fileSystemId": "fs-1", "transitEncryption": "ENABLED" });
+            t["containerDefinitions"][1]["mountPoints"] =
+                json!([{ "sourceVolume": "scratch", "containerPath": "/var/lib/mysql" }]);
+        }),
+    ),
 ];
 
 /// Rules only the translation can report: they compare with the source or with other files.
@@ -315,6 +327,28 @@ fn each_rule_fires_on_its_case_and_not_on_its_near_miss() {
             );
         }
     }
+}
+
+#[test]
+fn a_database_alone_in_its_task_or_a_lookalike_image_is_not_flagged() {
+    let mut alone = clean();
+    alone["containerDefinitions"] = json!([alone["containerDefinitions"][1].clone()]);
+    alone["containerDefinitions"][0]["image"] = json!("postgres:16");
+    assert!(!ids(&lint_value(&alone)).contains(&"TD028"));
+    let mut exporter = clean();
+    exporter["containerDefinitions"][1]["image"] = json!("prom/mysqld-exporter:v0.15.0");
+    assert!(!ids(&lint_value(&exporter)).contains(&"TD028"));
+    let mut redis = clean();
+    redis["containerDefinitions"][1]["image"] = json!("public.ecr.aws/docker/library/redis:7");
+    let findings = lint_value(&redis);
+    let hit = findings.iter().find(|f| f.rule == "TD028").expect("fires");
+    assert!(
+        hit.fix
+            .as_deref()
+            .unwrap_or_default()
+            .contains("ElastiCache"),
+        "{hit:?}"
+    );
 }
 
 #[test]

@@ -92,9 +92,9 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Translate a task definition (ECS-on-EC2, Dockerrun v2, docker-compose) to Fargate, listing
     /// every change and why.
-    Convert(migrate_taskdef::cli::ConvertArgs),
+    Convert(crate::commands::convert::ConvertArgs),
     /// Check a task definition for what Fargate refuses.
-    Lint(migrate_taskdef::cli::LintArgs),
+    Lint(crate::commands::convert::LintArgs),
     /// Run the plan in the simulator, with live traffic and faults: timeline, total time against
     /// the critical-path lower bound, requests served and failed, API calls. Touches no account.
     Rehearse(RehearseArgs),

@@ -51,6 +51,7 @@ rules! {
     IMAGE_MISSING = "TD025", "image-missing", Error, "Every container needs an image.";
     UNDEFINED_VOLUME = "TD026", "undefined-volume", Error, "A mount point names a volume the task does not define.";
     NGINX_UPSTREAM = "TD027", "nginx-upstream", Warning, "nginx must reach the other containers of the task on 127.0.0.1, not a link name or localhost.";
+    STATEFUL_CONTAINER = "TD028", "stateful-container", Warning, "A database or cache inside a web task loses its data at every task replacement; use RDS, ElastiCache or EFS.";
 }
 
 /// The rule with this id, if any.

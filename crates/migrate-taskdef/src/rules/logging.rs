@@ -44,7 +44,14 @@ pub(super) fn check(task: &TaskDefinition, findings: &mut Vec<Finding>) {
                         c.name,
                         missing.join(", ")
                     ),
-                    Some(format!("set {}", missing.join(", "))),
+                    Some(if missing.contains(&"awslogs-region") {
+                        format!(
+                            "set {}; migrate convert takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION or the profile in ~/.aws/config",
+                            missing.join(", ")
+                        )
+                    } else {
+                        format!("set {}", missing.join(", "))
+                    }),
                 ));
             }
         }

@@ -10,7 +10,70 @@ pub(crate) fn is_docker_socket(path: &str) -> bool {
     path == "/var/run/docker.sock" || path == "/run/docker.sock"
 }
 
+/// Images that keep data (or a cache the application relies on) and the managed service that keeps
+/// it across task replacements.
+const STATEFUL_IMAGES: &[(&str, &str)] = &[
+    ("mysql", "Amazon RDS for MySQL or Aurora MySQL"),
+    ("mariadb", "Amazon RDS for MariaDB"),
+    ("percona", "Amazon RDS for MySQL"),
+    ("postgres", "Amazon RDS for PostgreSQL or Aurora PostgreSQL"),
+    ("postgis", "Amazon RDS for PostgreSQL (with PostGIS)"),
+    ("redis", "Amazon ElastiCache for Redis"),
+    ("valkey", "Amazon ElastiCache for Valkey"),
+    ("memcached", "Amazon ElastiCache for Memcached"),
+    ("mongo", "Amazon DocumentDB"),
+    ("mongodb", "Amazon DocumentDB"),
+    ("elasticsearch", "Amazon OpenSearch Service"),
+    ("opensearch", "Amazon OpenSearch Service"),
+    ("rabbitmq", "Amazon MQ for RabbitMQ"),
+    ("kafka", "Amazon MSK"),
+    ("cassandra", "Amazon Keyspaces"),
+    ("influxdb", "Amazon Timestream for InfluxDB"),
+];
+
+/// A database or cache container beside other containers, with no EFS volume mounted.
+fn check_stateful(task: &TaskDefinition, findings: &mut Vec<Finding>) {
+    if task.container_definitions.len() < 2 {
+        return;
+    }
+    let efs_volumes: Vec<&str> = task
+        .volumes
+        .iter()
+        .filter(|v| v.efs_volume_configuration.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
+    for (i, c) in task.container_definitions.iter().enumerate() {
+        let Some(image) = c.image.as_deref() else {
+            continue;
+        };
+        let name = crate::translate::known_images::repository_name(image).to_ascii_lowercase();
+        let Some((kind, managed)) = STATEFUL_IMAGES.iter().find(|(k, _)| *k == name) else {
+            continue;
+        };
+        let on_efs = c.mount_points.iter().any(|m| {
+            m.source_volume
+                .as_deref()
+                .is_some_and(|v| efs_volumes.contains(&v))
+        });
+        if on_efs {
+            continue;
+        }
+        findings.push(finding(
+            &catalog::STATEFUL_CONTAINER,
+            format!("{}.image", container_path(i)),
+            format!(
+                "container `{}` runs `{kind}` inside the web task: its data is lost whenever a task is replaced (every deployment, scale-in or failure), and each task gets its own copy",
+                c.name
+            ),
+            Some(format!(
+                "move it to {managed} and point the application at its endpoint; or, for files, mount EFS (--efs VOLUME=fs-ID)"
+            )),
+        ));
+    }
+}
+
 pub(super) fn check(task: &TaskDefinition, findings: &mut Vec<Finding>) {
+    check_stateful(task, findings);
     for (i, v) in task.volumes.iter().enumerate() {
         let at = format!("$.volumes[{i}]");
         if let Some(path) = v

@@ -44,6 +44,11 @@ struct ComposeFile {
 struct Service {
     image: Option<String>,
     build: Option<serde_yaml::Value>,
+    /// Format 1 named the Dockerfile beside `build`.
+    dockerfile: Option<String>,
+    /// Format 1: links to containers outside the file; nothing in a task can reach them by name.
+    #[serde(default)]
+    external_links: Vec<String>,
     container_name: Option<String>,
     command: Option<StringOrList>,
     entrypoint: Option<StringOrList>,
@@ -55,6 +60,8 @@ struct Service {
     expose: Vec<Scalar>,
     #[serde(default)]
     links: Vec<String>,
+    #[serde(default)]
+    volumes_from: Vec<String>,
     depends_on: Option<DependsOn>,
     #[serde(default)]
     volumes: Vec<ShortOrLong<LongVolume>>,
@@ -251,14 +258,13 @@ pub(super) fn parse(
     text: &str,
     family: Option<&str>,
 ) -> Result<SourceTask, TaskdefError> {
-    let file: ComposeFile =
-        serde_yaml::from_str(text).map_err(|e| TaskdefError::from_yaml(origin, &e))?;
-    let _ = (&file.version, &file.volumes, &file.configs);
     let mut notes = Notes {
         origin,
         changes: Vec::new(),
         findings: Vec::new(),
     };
+    let file = read_file(origin, text, &mut notes)?;
+    let _ = (&file.version, &file.volumes, &file.configs);
     let family = family
         .map(str::to_string)
         .or_else(|| file.name.clone())
@@ -301,6 +307,189 @@ pub(super) fn parse(
     })
 }
 
+/// Reads the file as compose itself does: YAML merge keys (`<<: *common`) resolved, `x-` extension
+/// fields ignored, and the format 1 layout (services at the top level, no `services:`) accepted.
+/// When none of these applies the typed parse reads the text itself, so that errors keep their line
+/// and column; otherwise it reads the resolved document, and errors name the field's path.
+fn read_file(origin: &str, text: &str, notes: &mut Notes<'_>) -> Result<ComposeFile, TaskdefError> {
+    use serde_yaml::Value as Yaml;
+    let mut raw: Yaml =
+        serde_yaml::from_str(text).map_err(|e| TaskdefError::from_yaml(origin, &e))?;
+    let before = raw.clone();
+    raw.apply_merge().map_err(|e| {
+        TaskdefError::invalid(
+            origin,
+            format!("a YAML merge key (`<<`) cannot be applied: {e}"),
+        )
+    })?;
+    let Yaml::Mapping(root) = &mut raw else {
+        return Err(TaskdefError::invalid(
+            origin,
+            "a compose file must be a mapping with `services:`",
+        ));
+    };
+    strip_extensions(root);
+    for section in ["services", "volumes", "networks", "configs", "secrets"] {
+        if let Some(Yaml::Mapping(entries)) = root.get_mut(section) {
+            for (_, entry) in entries.iter_mut() {
+                if let Yaml::Mapping(fields) = entry {
+                    strip_extensions(fields);
+                }
+            }
+        }
+    }
+    let mut unresolved = Vec::new();
+    let mut defaulted = Vec::new();
+    interpolate(&mut raw, &mut defaulted, &mut unresolved);
+    let Yaml::Mapping(root) = &mut raw else {
+        return Err(TaskdefError::invalid(
+            origin,
+            "a compose file must be a mapping with `services:`",
+        ));
+    };
+    if !defaulted.is_empty() {
+        defaulted.sort();
+        defaulted.dedup();
+        notes.finding(
+            Severity::Warning,
+            "$".into(),
+            format!(
+                "variables read as their defaults (`${{NAME:-default}}`): {}",
+                defaulted.join(", ")
+            ),
+            "check that the defaults are what production used",
+        );
+    }
+    if !unresolved.is_empty() {
+        unresolved.sort();
+        unresolved.dedup();
+        notes.finding(
+            Severity::Warning,
+            "$".into(),
+            format!(
+                "variables left as written, with no default to read: {}",
+                unresolved.join(", ")
+            ),
+            "replace them with their production values, or move them to Secrets Manager",
+        );
+    }
+    if !root.contains_key("services") {
+        // Compose file format 1 had no `services:` key: every top-level key was a service.
+        let is_service = |v: &Yaml| matches!(v, Yaml::Mapping(m) if m.contains_key("image") || m.contains_key("build"));
+        let candidates: Vec<&Yaml> = root
+            .iter()
+            .filter(|(k, _)| k.as_str() != Some("version"))
+            .map(|(_, v)| v)
+            .collect();
+        if candidates.is_empty() || !candidates.iter().all(|v| is_service(v)) {
+            return Err(TaskdefError::invalid(
+                origin,
+                "no `services:` key, and the top-level keys are not all services (a service has `image` or `build`): this is not a compose file this tool can read",
+            ));
+        }
+        let services: serde_yaml::Mapping = std::mem::take(root)
+            .into_iter()
+            .filter(|(k, _)| k.as_str() != Some("version"))
+            .collect();
+        root.insert(Yaml::from("services"), Yaml::Mapping(services));
+        notes.change(
+            "$".into(),
+            "read as compose file format 1 (services at the top level)",
+            "the file has no `services:` key; format 1 listed the services at the top level, as docker-compose 1.x still reads them",
+        );
+    }
+    if raw == before {
+        let de = serde_yaml::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            match TaskdefError::from_yaml(origin, e.inner()) {
+                TaskdefError::Parse {
+                    position, message, ..
+                } => TaskdefError::with_path(origin, position, &path, &message),
+                other => other,
+            }
+        })
+    } else {
+        serde_path_to_error::deserialize(raw).map_err(|e| {
+            TaskdefError::with_path(origin, None, &e.path().to_string(), &e.inner().to_string())
+        })
+    }
+}
+
+/// Compose's variable substitution, as far as it can go without the environment: `${NAME:-default}`
+/// and `${NAME-default}` become the default; `${NAME}` and `$NAME` stay and are listed; `$$` is a `$`.
+fn interpolate(
+    value: &mut serde_yaml::Value,
+    defaulted: &mut Vec<String>,
+    unresolved: &mut Vec<String>,
+) {
+    use serde_yaml::Value as Yaml;
+    match value {
+        Yaml::String(text) if text.contains('$') => {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('$') {
+                out.push_str(&rest[..i]);
+                let after = &rest[i + 1..];
+                if let Some(tail) = after.strip_prefix('$') {
+                    out.push('$');
+                    rest = tail;
+                } else if let Some(inner) = after.strip_prefix('{') {
+                    let Some(end) = inner.find('}') else {
+                        out.push_str(&rest[i..]);
+                        rest = "";
+                        break;
+                    };
+                    let expr = &inner[..end];
+                    let split = expr
+                        .find(":-")
+                        .map(|j| (j, 2))
+                        .or_else(|| expr.find('-').map(|j| (j, 1)));
+                    match split {
+                        Some((j, width)) => {
+                            defaulted.push(expr[..j].to_string());
+                            out.push_str(&expr[j + width..]);
+                        }
+                        None => {
+                            unresolved
+                                .push(expr.split([':', '?']).next().unwrap_or(expr).to_string());
+                            out.push_str(&rest[i..i + 2 + end + 1]);
+                        }
+                    }
+                    rest = &inner[end + 1..];
+                } else {
+                    let name_len = after
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(after.len());
+                    if name_len > 0 {
+                        unresolved.push(after[..name_len].to_string());
+                    }
+                    out.push('$');
+                    rest = after;
+                }
+            }
+            out.push_str(rest);
+            *text = out;
+        }
+        Yaml::Mapping(map) => {
+            for (_, v) in map.iter_mut() {
+                interpolate(v, defaulted, unresolved);
+            }
+        }
+        Yaml::Sequence(items) => {
+            for v in items {
+                interpolate(v, defaulted, unresolved);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes the `x-` extension fields compose ignores.
+fn strip_extensions(map: &mut serde_yaml::Mapping) {
+    map.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
+}
+
 fn convert_service(
     name: &str,
     s: Service,
@@ -314,7 +503,16 @@ fn convert_service(
         ..ContainerDefinition::default()
     };
 
-    if s.build.is_some() {
+    let _ = &s.dockerfile;
+    if !s.external_links.is_empty() {
+        notes.finding(
+            Severity::Warning,
+            at("external_links"),
+            format!("`{name}` links to containers outside the file: {:?}", s.external_links),
+            "give the task their addresses (a load balancer, a service-discovery name) in the environment",
+        );
+    }
+    if s.build.is_some() || s.dockerfile.is_some() {
         if c.image.is_none() {
             notes.finding(
                 Severity::Error,
@@ -386,6 +584,19 @@ fn convert_service(
         }
     }
     c.links = s.links;
+    if !s.volumes_from.is_empty() {
+        // `service[:ro|:rw]` (or `container:name`) is ECS's volumesFrom, which Fargate supports.
+        let entries: Vec<Value> = s
+            .volumes_from
+            .iter()
+            .map(|spec| {
+                let spec = spec.strip_prefix("container:").unwrap_or(spec);
+                let (source, mode) = spec.split_once(':').unwrap_or((spec, "rw"));
+                json!({"sourceContainer": source, "readOnly": mode == "ro"})
+            })
+            .collect();
+        c.volumes_from = Some(Value::Array(entries));
+    }
     if let Some(depends_on) = s.depends_on {
         c.depends_on = Some(depends_on_value(depends_on));
     }
@@ -666,7 +877,11 @@ fn port_mapping(
                 notes.finding(
                     Severity::Warning,
                     path.to_string(),
-                    format!("published port `{host}` is a range; it was dropped"),
+                    if super::lenient::looks_like_placeholder(&host) {
+                        format!("published port `{host}` is a template placeholder; it was dropped (on Fargate the container port is published)")
+                    } else {
+                        format!("published port `{host}` is a range; it was dropped")
+                    },
                     "publish the container port itself",
                 );
                 None

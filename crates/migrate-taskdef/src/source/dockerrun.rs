@@ -11,7 +11,15 @@ use crate::finding::{Change, Finding, Location, Severity};
 use crate::model::{ContainerDefinition, TaskDefinition, Volume};
 use crate::rules::catalog;
 
-use super::{SourceKind, SourceTask};
+use super::{dockerrun_v1, ecs, lenient, SourceKind, SourceTask};
+
+/// The top-level keys of Dockerrun v2.
+const KNOWN_KEYS: &[&str] = &[
+    "AWSEBDockerrunVersion",
+    "volumes",
+    "containerDefinitions",
+    "authentication",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -38,17 +46,40 @@ pub(super) fn parse(
         .cloned()
         .unwrap_or(Value::Null);
     let is_v2 = version == 2 || version == "2";
+    if version == 1 || version == "1" {
+        return dockerrun_v1::parse(origin, &value, family);
+    }
     if !is_v2 {
         return Err(TaskdefError::invalid(
             origin,
             format!(
-                "AWSEBDockerrunVersion is {version}; only version 2 (multi-container) describes containers \
-                 that can become a task definition"
+                "AWSEBDockerrunVersion is {version}; only versions 1 (one container) and 2 \
+                 (multi-container) describe containers that can become a task definition"
             ),
         ));
     }
-    let dockerrun: Dockerrun =
-        serde_json::from_str(text).map_err(|e| TaskdefError::from_json(origin, &e))?;
+    let mut value = value;
+    // Beanstalk reads the keys it knows and ignores the others (people leave notes such as
+    // `_comment` or `family` in production files), so an unknown top-level key is a warning.
+    let mut ignored = Vec::new();
+    if let Value::Object(map) = &mut value {
+        let unknown: Vec<String> = map
+            .keys()
+            .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for key in unknown {
+            map.remove(&key);
+            ignored.push(key);
+        }
+    }
+    let normalised = lenient::normalise(&mut value, origin, text)?;
+    let dockerrun: Dockerrun = ecs::typed(
+        origin,
+        text,
+        value,
+        normalised.changed || !ignored.is_empty(),
+    )?;
     let _ = dockerrun.version;
     let family = family.unwrap_or("app").to_string();
     let mut changes = vec![Change {
@@ -65,7 +96,17 @@ pub(super) fn parse(
                  translation starts from that"
                 .to_string(),
     }];
-    let mut findings = Vec::new();
+    let mut findings = normalised.findings;
+    for key in ignored {
+        findings.push(Finding {
+            rule: catalog::SOURCE.id,
+            name: catalog::SOURCE.name,
+            severity: Severity::Warning,
+            message: format!("`{key}` is not a Dockerrun v2 key; Beanstalk ignores it, and so does the translation"),
+            location: Location { file: Some(origin.to_string()), path: Some(format!("$.{key}")), line: None },
+            fix: Some("remove it, or check its spelling if it was meant to take effect".to_string()),
+        });
+    }
     if dockerrun.authentication.is_some() {
         findings.push(Finding {
             rule: catalog::SOURCE.id,

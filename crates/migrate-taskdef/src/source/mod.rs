@@ -7,7 +7,9 @@
 
 mod compose;
 mod dockerrun;
+mod dockerrun_v1;
 mod ecs;
+mod lenient;
 mod serde_util;
 
 use std::path::Path;
@@ -19,16 +21,13 @@ use crate::finding::{Change, Finding};
 use crate::model::TaskDefinition;
 
 /// What a source file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum SourceKind {
     /// An ECS task definition: `RegisterTaskDefinition` input or `describe-task-definition` output.
-    #[value(name = "ecs")]
     EcsTaskDefinition,
     /// An Elastic Beanstalk `Dockerrun.aws.json`, version 2 (multi-container).
-    #[value(name = "dockerrun")]
     Dockerrun,
     /// A `docker-compose.yml`.
-    #[value(name = "compose")]
     Compose,
 }
 

@@ -10,10 +10,18 @@ use crate::nginx;
 use crate::rules::catalog;
 use crate::source::SourceKind;
 
-use super::TextFile;
+use super::{hosts, TextFile};
+
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) {
-    let hosts = linked_names(task, cx.kind);
+    let names = linked_names(task, cx.kind);
 
     for (i, c) in task.container_definitions.iter_mut().enumerate() {
         let at = container_path(i);
@@ -28,40 +36,52 @@ pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) {
         }
         for (j, kv) in c.environment.iter_mut().enumerate() {
             let Some(value) = &kv.value else { continue };
-            let new = rewrite_hosts(value, &hosts);
-            if &new != value {
-                // Values can be secrets; only the variable name goes into the change.
-                cx.change(
-                    &catalog::LINKS,
-                    format!("{at}.environment[{j}].value"),
-                    format!("container `{}`: `{}` now addresses 127.0.0.1 instead of a linked container", c.name, kv.name),
-                    "the linked name does not resolve on Fargate; the container is on 127.0.0.1",
-                );
-                kv.value = Some(new);
-            }
+            let Some((new, rewritten)) = hosts::rewrite_env(&kv.name, value, &names) else {
+                continue;
+            };
+            // Values can be secrets; only the variable name and the host names go into the change.
+            cx.change(
+                &catalog::LINKS,
+                format!("{at}.environment[{j}].value"),
+                format!(
+                    "container `{}`: `{}`: host {} -> 127.0.0.1",
+                    c.name,
+                    kv.name,
+                    quoted(&rewritten)
+                ),
+                "the value uses a container's name as a host, which does not resolve on Fargate; the container is on 127.0.0.1",
+            );
+            kv.value = Some(new);
         }
         for (field, words) in [
             ("command", &mut c.command),
             ("entryPoint", &mut c.entry_point),
         ] {
             let Some(words) = words else { continue };
+            let mut previous: Option<String> = None;
             for (j, word) in words.iter_mut().enumerate() {
-                let new = rewrite_hosts(word, &hosts);
-                if &new != word {
-                    cx.change(
-                        &catalog::LINKS,
-                        format!("{at}.{field}[{j}]"),
-                        format!("container `{}`: {field} `{word}` -> `{new}`", c.name),
-                        "the linked name does not resolve on Fargate; the container is on 127.0.0.1",
-                    );
-                    *word = new;
-                }
+                let rewrite = hosts::rewrite_word(previous.as_deref(), word, &names);
+                previous = Some(word.clone());
+                let Some((new, rewritten)) = rewrite else {
+                    continue;
+                };
+                cx.change(
+                    &catalog::LINKS,
+                    format!("{at}.{field}[{j}]"),
+                    format!(
+                        "container `{}`: {field}: host {} -> 127.0.0.1",
+                        c.name,
+                        quoted(&rewritten)
+                    ),
+                    "the word uses a container's name as a host, which does not resolve on Fargate; the container is on 127.0.0.1",
+                );
+                *word = new;
             }
         }
     }
 
     for conf in &cx.options.nginx_configs {
-        let (text, changes) = nginx::rewrite(&conf.origin, &conf.text, &hosts);
+        let (text, changes) = nginx::rewrite(&conf.origin, &conf.text, &names);
         cx.changes.extend(changes);
         cx.rewritten_files.push(TextFile {
             origin: conf.origin.clone(),
@@ -92,88 +112,4 @@ fn linked_names(task: &TaskDefinition, kind: SourceKind) -> Vec<String> {
     names.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     names.dedup();
     names
-}
-
-/// Replaces each whole-host occurrence of a name with 127.0.0.1: `php-fpm:9000`, `http://app/x`,
-/// `DB_HOST=mysql` match; `/var/app/public` and `myapp` do not.
-pub(crate) fn rewrite_hosts(text: &str, names: &[String]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let matched = names.iter().find(|name| {
-            !name.is_empty()
-                && text.get(i..i + name.len()) == Some(name.as_str())
-                && starts_host(&text[..i])
-                && ends_host(&text[i + name.len()..])
-        });
-        match matched {
-            Some(name) => {
-                out.push_str("127.0.0.1");
-                i += name.len();
-            }
-            None => {
-                let Some(c) = text[i..].chars().next() else {
-                    break;
-                };
-                out.push(c);
-                i += c.len_utf8();
-            }
-        }
-    }
-    out
-}
-
-/// Whether a host name may start right after `before`.
-fn starts_host(before: &str) -> bool {
-    match before.chars().last() {
-        None => true,
-        Some('/') => before.ends_with("//"),
-        Some(c) => matches!(
-            c,
-            ' ' | '\t' | '=' | '@' | ',' | ';' | '"' | '\'' | '(' | '['
-        ),
-    }
-}
-
-/// Whether a host name may end right before `after`.
-fn ends_host(after: &str) -> bool {
-    // `redis://...`: the name is a URL scheme here, not a host.
-    if after.starts_with("://") {
-        return false;
-    }
-    match after.chars().next() {
-        None => true,
-        Some(c) => matches!(
-            c,
-            ':' | '/' | ' ' | '\t' | ',' | ';' | '"' | '\'' | ')' | ']' | '?'
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_whole_host_names_are_rewritten() {
-        let names = vec![
-            "php-fpm".to_string(),
-            "redis".to_string(),
-            "app".to_string(),
-        ];
-        assert_eq!(rewrite_hosts("php-fpm:9000", &names), "127.0.0.1:9000");
-        assert_eq!(rewrite_hosts("redis", &names), "127.0.0.1");
-        assert_eq!(
-            rewrite_hosts("tcp://redis:6379?db=0", &names),
-            "tcp://127.0.0.1:6379?db=0"
-        );
-        assert_eq!(
-            rewrite_hosts("--upstream=app:4000", &names),
-            "--upstream=127.0.0.1:4000"
-        );
-        assert_eq!(rewrite_hosts("/var/app/public", &names), "/var/app/public");
-        assert_eq!(rewrite_hosts("myapp", &names), "myapp");
-        assert_eq!(rewrite_hosts("app.example.com", &names), "app.example.com");
-        assert_eq!(rewrite_hosts("äpp app", &names), "äpp 127.0.0.1");
-    }
 }

@@ -7,6 +7,8 @@
 //! that runs last reports it as an error and the command fails rather than deploy something else.
 
 mod credentials;
+mod hosts;
+pub(crate) mod known_images;
 mod links;
 mod logging;
 mod network;

@@ -1,6 +1,6 @@
 //! Task size: a valid Fargate cpu/memory pair, the smallest one the containers fit in.
 
-use super::Context;
+use super::{container_path, known_images, Context};
 use crate::error::TaskdefError;
 use crate::fargate;
 use crate::finding::Severity;
@@ -8,6 +8,12 @@ use crate::model::{parse_cpu, parse_memory, TaskDefinition};
 use crate::rules::{catalog, container_demand, finding_with};
 
 pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) -> Result<(), TaskdefError> {
+    // An explicit size, or a task-level memory the source set, is the user's statement: containers
+    // share it as they did. Otherwise a container that declares no memory would count as zero.
+    let size_given = cx.options.memory_mib.is_some() || task.memory.is_some();
+    if !size_given {
+        guess_undeclared_needs(task, cx);
+    }
     let (need_cpu, need_memory) = container_demand(&task.container_definitions);
     let source_cpu = task.cpu.as_deref().and_then(parse_cpu);
     let source_memory = task.memory.as_deref().and_then(parse_memory);
@@ -83,6 +89,54 @@ pub(super) fn apply(task: &mut TaskDefinition, cx: &mut Context<'_>) -> Result<(
         task.memory = Some(memory);
     }
     Ok(())
+}
+
+/// Gives every container that declares no memory a `memoryReservation` (and cpu) from what its
+/// image is known to need, or a default, and warns for each guess.
+fn guess_undeclared_needs(task: &mut TaskDefinition, cx: &mut Context<'_>) {
+    for (i, c) in task.container_definitions.iter_mut().enumerate() {
+        if c.memory.is_some() || c.memory_reservation.is_some() {
+            continue;
+        }
+        let image = c.image.clone().unwrap_or_default();
+        let (need, basis) = match known_images::need(&image) {
+            Some(need) => (
+                need,
+                format!(
+                    "what `{}` needs to start",
+                    known_images::repository_name(&image)
+                ),
+            ),
+            None => (
+                known_images::UNKNOWN,
+                "a default for an image of unknown needs".to_string(),
+            ),
+        };
+        let at = container_path(i);
+        cx.change(
+            &catalog::CONTAINER_EXCEEDS_TASK,
+            format!("{at}.memoryReservation"),
+            format!(
+                "container `{}`: memoryReservation none -> {} (GUESSED)",
+                c.name, need.memory_mib
+            ),
+            format!("the source declares no memory for it; {basis}"),
+        );
+        cx.findings.push(finding_with(
+            &catalog::TASK_SIZE_MISSING,
+            Severity::Warning,
+            format!("{at}.memoryReservation"),
+            format!(
+                "GUESSED: container `{}` declares no memory; it was given {} MiB ({basis}) and the task is sized with it",
+                c.name, need.memory_mib
+            ),
+            Some("set memoryReservation (or mem_reservation / deploy.resources) to what the container really uses, or pass --memory".into()),
+        ));
+        c.memory_reservation = Some(need.memory_mib);
+        if c.cpu.is_none() {
+            c.cpu = Some(need.cpu);
+        }
+    }
 }
 
 fn invalid_override(cpu: u32, memory: u32, need_cpu: u32, need_memory: u32) -> String {

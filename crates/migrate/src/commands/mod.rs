@@ -1,5 +1,6 @@
 //! One module per command. Each answers the process exit code.
 
+pub(crate) mod convert;
 mod plan;
 mod rehearse;
 mod run;
@@ -23,11 +24,11 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Unlock(args) => unlock::run(&args, &cli.global),
         Command::Convert(args) => {
-            let code = migrate_taskdef::cli::run_convert(&args, &mut std::io::stdout())?;
+            let code = convert::run_convert(&args, &mut std::io::stdout())?;
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
         }
         Command::Lint(args) => {
-            let code = migrate_taskdef::cli::run_lint(&args, &mut std::io::stdout())?;
+            let code = convert::run_lint(&args, &mut std::io::stdout())?;
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
         }
         Command::Rehearse(args) => rehearse::run(&args, &cli.global),

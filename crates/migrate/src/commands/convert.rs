@@ -1,22 +1,19 @@
 //! The `migrate convert` and `migrate lint` commands: their arguments and what they do.
 //!
-//! The binary owns `main` and the subcommand enum; it embeds [`ConvertArgs`] and [`LintArgs`] and
-//! calls [`run_convert`] / [`run_lint`], which return the exit code: 0 when no error finding remains,
-//! 1 otherwise. Problems that stop the command (unreadable or malformed input, unusable options) are
-//! returned as [`TaskdefError`].
+//! The translation and the lint are the pure library `migrate-taskdef`; this module reads the files
+//! the flags name, calls it, and prints. [`run_convert`] / [`run_lint`] return the exit code: 0 when
+//! no error finding remains, 1 otherwise. Problems that stop the command (unreadable or malformed
+//! input, unusable options) are returned as [`TaskdefError`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use migrate_taskdef::locate::LineIndex;
+use migrate_taskdef::{
+    envfile, has_errors, lint, render, translate, EfsVolume, SecretsFromEnvFile, SourceDocument,
+    SourceKind, TaskdefError, TextFile, TranslateOptions,
+};
 use serde_json::json;
-
-use crate::error::TaskdefError;
-use crate::finding::has_errors;
-use crate::locate::LineIndex;
-use crate::render;
-use crate::source::{SourceDocument, SourceKind};
-use crate::translate::{translate, EfsVolume, SecretsFromEnvFile, TextFile, TranslateOptions};
-use crate::{envfile, lint};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +24,27 @@ pub enum Format {
     Sarif,
 }
 
+/// The source kinds as `--kind` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// An ECS task definition: `RegisterTaskDefinition` input or `describe-task-definition` output.
+    Ecs,
+    /// An Elastic Beanstalk `Dockerrun.aws.json`, version 2 (multi-container).
+    Dockerrun,
+    /// A `docker-compose.yml`.
+    Compose,
+}
+
+impl From<KindArg> for SourceKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Ecs => SourceKind::EcsTaskDefinition,
+            KindArg::Dockerrun => SourceKind::Dockerrun,
+            KindArg::Compose => SourceKind::Compose,
+        }
+    }
+}
+
 /// `migrate convert SOURCE`: translate a task definition, Dockerrun v2 or compose file for Fargate.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConvertArgs {
@@ -34,7 +52,7 @@ pub struct ConvertArgs {
     pub source: PathBuf,
     /// The source kind, when detection from the name and content is not wanted.
     #[arg(long, value_enum)]
-    pub kind: Option<SourceKind>,
+    pub kind: Option<KindArg>,
     /// Write the Fargate task definition to this file (otherwise it is printed).
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
@@ -100,14 +118,14 @@ pub struct LintArgs {
 pub fn run_convert(args: &ConvertArgs, out: &mut dyn Write) -> Result<i32, TaskdefError> {
     let options = options_from(args)?;
     let mut doc = SourceDocument::read(&args.source)?;
-    doc.kind = args.kind;
+    doc.kind = args.kind.map(SourceKind::from);
     let translation = translate(&doc, &options)?;
 
     let pretty = serde_json::to_string_pretty(&translation.task_definition).map_err(|e| {
-        TaskdefError::invalid(
-            &doc.origin,
-            format!("cannot render the task definition: {e}"),
-        )
+        TaskdefError::Invalid {
+            origin: doc.origin.clone(),
+            message: format!("cannot render the task definition: {e}"),
+        }
     })?;
     let output_index = LineIndex::build(&pretty);
     let output_name = args.output.as_ref().map(|p| p.display().to_string());
@@ -297,18 +315,63 @@ pub fn options_from(args: &ConvertArgs) -> Result<TranslateOptions, TaskdefError
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(TranslateOptions {
-        kind: args.kind,
+        kind: args.kind.map(SourceKind::from),
         family: args.family.clone(),
         cpu: args.cpu,
         memory_mib: args.memory,
         execution_role_arn: args.execution_role_arn.clone(),
         task_role_arn: args.task_role_arn.clone(),
         log_group: args.log_group.clone(),
-        region: args.region.clone(),
+        region: args.region.clone().or_else(|| {
+            aws_config_region(&|name| std::env::var(name).ok(), &|path| {
+                std::fs::read_to_string(path).ok()
+            })
+        }),
         secrets,
         efs,
         nginx_configs,
     })
+}
+
+/// The region the AWS tools would use when `--region` is not given: `AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, then the `region` of the profile (`AWS_PROFILE`, or `default`) in the
+/// config file (`AWS_CONFIG_FILE`, or `~/.aws/config`). The environment and the file system are
+/// passed in so that tests need neither.
+fn aws_config_region(
+    env: &dyn Fn(&str) -> Option<String>,
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Option<String> {
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if let Some(region) = set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")) {
+        return Some(region.trim().to_string());
+    }
+    let path = set("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|home| Path::new(&home).join(".aws").join("config")))?;
+    let text = read(&path)?;
+    let profile = set("AWS_PROFILE").unwrap_or_else(|| "default".to_string());
+    let wanted = if profile == "default" {
+        "default".to_string()
+    } else {
+        format!("profile {profile}")
+    };
+    let mut in_section = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            in_section = section.trim() == wanted;
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            if key.trim() == "region" && !value.trim().is_empty() {
+                return Some(value.trim().to_string());
+            }
+        }
+    }
+    None
 }
 
 /// `VOLUME=fs-ID[:/root/dir]`.
@@ -337,7 +400,87 @@ fn parse_efs(spec: &str, security_group: Option<&str>) -> Result<EfsVolume, Task
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn the_region_comes_from_the_aws_configuration() {
+        let config =
+            "[default]\nregion = eu-west-1\n\n[profile prod]\noutput = json\nregion=ap-south-1\n";
+        let read = |_: &Path| Some(config.to_string());
+        let env_of = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let region = |pairs| aws_config_region(&env_of(pairs), &read);
+        assert_eq!(
+            region(&[("AWS_REGION", "us-east-2"), ("HOME", "/h")]).as_deref(),
+            Some("us-east-2")
+        );
+        assert_eq!(
+            region(&[("AWS_DEFAULT_REGION", "us-west-1")]).as_deref(),
+            Some("us-west-1")
+        );
+        assert_eq!(region(&[("HOME", "/h")]).as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            region(&[("HOME", "/h"), ("AWS_PROFILE", "prod")]).as_deref(),
+            Some("ap-south-1")
+        );
+        // Near misses: a profile without a region, an empty variable, no configuration at all.
+        assert_eq!(region(&[("HOME", "/h"), ("AWS_PROFILE", "dev")]), None);
+        assert_eq!(region(&[("AWS_REGION", " ")]), None);
+        assert_eq!(aws_config_region(&|_| None, &read), None);
+    }
+
+    #[test]
+    fn flags_parse() {
+        let cli = Cli::try_parse_from([
+            "migrate",
+            "convert",
+            "td.json",
+            "--nginx-conf",
+            "a.conf",
+            "--nginx-conf",
+            "b.conf",
+            "--env-file",
+            ".env",
+            "--secret-arn",
+            "arn:aws:secretsmanager:r:1:secret:x",
+            "--efs",
+            "data=fs-1",
+            "--cpu",
+            "512",
+            "--memory",
+            "1024",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--kind",
+            "ecs",
+        ])
+        .unwrap();
+        let Command::Convert(args) = cli.command else {
+            panic!("convert expected")
+        };
+        assert_eq!(args.nginx_conf.len(), 2);
+        assert_eq!(args.format, Format::Json);
+        assert_eq!(args.cpu, Some(512));
+        assert_eq!(args.kind, Some(KindArg::Ecs));
+        // Values are never inlined, so a .env file alone is refused by the parser.
+        assert!(
+            Cli::try_parse_from(["migrate", "convert", "td.json", "--env-file", ".env"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["migrate", "lint", "td.json", "--format", "sarif"]).is_ok());
+        assert!(Cli::try_parse_from(["migrate", "lint", "td.json", "--format", "xml"]).is_err());
+        assert!(Cli::try_parse_from(["migrate", "convert", "td.json", "--kind", "k8s"]).is_err());
+    }
 
     #[test]
     fn efs_specs() {
