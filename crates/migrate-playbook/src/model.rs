@@ -15,6 +15,9 @@ pub struct Playbook {
     pub cutover: Cutover,
     pub drain: Drain,
     pub scale_down: ScaleDown,
+    /// Absent from plans written before it existed; they read the default.
+    #[serde(default)]
+    pub logs: Logs,
     pub tags: BTreeMap<String, String>,
     /// The shared state location (`s3://BUCKET/PREFIX`), if the playbook names one. Not part of
     /// what the migration does, so the plan id leaves it out.
@@ -125,6 +128,10 @@ pub struct Service {
     pub task_definition_origin: String,
     /// Every change the translation made, with its reason, for the reviewer.
     pub task_definition_changes: Vec<String>,
+    /// The awslogs groups the translated task definition logs to; they must exist before a task
+    /// starts. Absent from plans written before it existed.
+    #[serde(default)]
+    pub log_groups: Vec<String>,
     pub cpu: u32,
     pub memory: u32,
     pub desired_count: u32,
@@ -194,6 +201,30 @@ pub struct Drain {
     pub zero_traffic_window: Duration,
     pub timeout: Duration,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logs {
+    /// Retention of the log groups the migration creates, in days.
+    pub retention_days: u32,
+}
+
+impl Default for Logs {
+    fn default() -> Self {
+        Self {
+            retention_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+/// Thirty days: long enough to investigate a migration, short enough not to pay for logs forever.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// The retention periods `PutRetentionPolicy` accepts, in days
+/// (<https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html>).
+pub const RETENTION_DAYS_ACCEPTED: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScaleDown {

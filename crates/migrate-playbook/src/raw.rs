@@ -26,6 +26,8 @@ pub struct RawPlaybook {
     pub cutover: Option<RawCutover>,
     pub drain: Option<RawDrain>,
     pub scale_down: Option<RawScaleDown>,
+    /// The CloudWatch Logs groups the new tasks log to.
+    pub logs: Option<RawLogs>,
     /// Tags set on every resource the migration creates, beside `migrate:plan-id` and `migrate:step`.
     pub tags: Option<BTreeMap<String, String>>,
     /// Where the state and its lock live when not in `.migrate/<name>/`: `s3://BUCKET/PREFIX`,
@@ -209,6 +211,17 @@ pub struct RawDrain {
 pub struct RawScaleDown {
     pub old_auto_scaling_group: Option<bool>,
     pub old_ecs_services: Option<bool>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawLogs {
+    /// How long the log groups the migration creates keep their events, in days (default 30);
+    /// one of the values CloudWatch Logs accepts.
+    pub retention_days: Option<u32>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -121,6 +121,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             "cutover",
             "drain",
             "scale_down",
+            "logs",
             "tags",
             "state",
         ],
@@ -156,6 +157,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
     let cutover = check_cutover(&mut c, raw.cutover.as_ref());
     let drain = check_drain(&mut c, raw.drain.as_ref());
     let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
+    let logs = check_logs(&mut c, raw.logs.as_ref());
 
     let tags = raw.tags.unwrap_or_default();
     for key in tags.keys() {
@@ -190,6 +192,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             cutover,
             drain,
             scale_down,
+            logs,
             tags,
             state: raw.state,
         }),
@@ -672,26 +675,28 @@ fn check_service(
         None
     };
     let name = name?;
-    let (task_definition, task_definition_changes) = if source_definition.is_object() && size_ok {
-        translate(
-            c,
-            &format!("{at}.task_definition"),
-            context,
-            &name,
-            &source_definition,
-            &task_definition_origin,
-            cpu,
-            memory,
-        )
-    } else {
-        (serde_json::Value::Null, Vec::new())
-    };
+    let (task_definition, task_definition_changes, log_groups) =
+        if source_definition.is_object() && size_ok {
+            translate(
+                c,
+                &format!("{at}.task_definition"),
+                context,
+                &name,
+                &source_definition,
+                &task_definition_origin,
+                cpu,
+                memory,
+            )
+        } else {
+            (serde_json::Value::Null, Vec::new(), Vec::new())
+        };
     Some(Service {
         name,
         web,
         task_definition,
         task_definition_origin,
         task_definition_changes,
+        log_groups,
         cpu,
         memory,
         desired_count: raw.desired_count.unwrap_or(if is_web { 2 } else { 1 }),
@@ -1016,6 +1021,29 @@ fn check_scale_down(
     })
 }
 
+fn check_logs(c: &mut Checker, raw: Option<&RawLogs>) -> Logs {
+    let Some(raw) = raw else {
+        return Logs::default();
+    };
+    c.unknown("logs", &raw.unknown, &["retention_days"]);
+    match raw.retention_days {
+        None => Logs::default(),
+        Some(days) if RETENTION_DAYS_ACCEPTED.contains(&days) => Logs {
+            retention_days: days,
+        },
+        Some(days) => {
+            c.problem(
+                "logs.retention_days",
+                format!(
+                    "{days} is not a retention CloudWatch Logs accepts; use one of: {}",
+                    RETENTION_DAYS_ACCEPTED.map(|d| d.to_string()).join(", ")
+                ),
+            );
+            Logs::default()
+        }
+    }
+}
+
 /// The account id in an ECR image name (`123456789012.dkr.ecr.REGION.amazonaws.com/...`).
 fn ecr_account(definition: &serde_json::Value) -> Option<String> {
     definition["containerDefinitions"]
@@ -1056,7 +1084,7 @@ fn translate(
     origin: &str,
     cpu: u32,
     memory: u32,
-) -> (serde_json::Value, Vec<String>) {
+) -> (serde_json::Value, Vec<String>, Vec<String>) {
     let account = ecr_account(source);
     let options = migrate_taskdef::TranslateOptions {
         kind: Some(migrate_taskdef::SourceKind::EcsTaskDefinition),
@@ -1074,7 +1102,7 @@ fn translate(
         Ok(translation) => translation,
         Err(e) => {
             c.problem(at, e.to_string());
-            return (serde_json::Value::Null, Vec::new());
+            return (serde_json::Value::Null, Vec::new(), Vec::new());
         }
     };
     for finding in &translation.findings {
@@ -1104,5 +1132,5 @@ fn translate(
             )
         })
         .collect();
-    (translation.task_definition, changes)
+    (translation.task_definition, changes, translation.log_groups)
 }

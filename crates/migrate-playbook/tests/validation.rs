@@ -223,3 +223,43 @@ fn a_shared_state_location_is_kept_and_checked() {
         );
     }
 }
+
+#[test]
+fn log_groups_are_kept_and_retention_is_checked_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let playbook = Playbook::from_yaml(&text, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(playbook.logs.retention_days, 30);
+    let web = playbook.target.web().unwrap();
+    assert!(!web.log_groups.is_empty());
+    let groups_in_definition: Vec<&str> = web.task_definition["containerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["logConfiguration"]["options"]["awslogs-group"].as_str())
+        .collect();
+    for group in &groups_in_definition {
+        assert!(web.log_groups.iter().any(|g| g == group), "{group}");
+    }
+
+    let without = text.replace("logs:\n  retention_days: 30\n", "");
+    assert_ne!(without, text);
+    let defaulted =
+        Playbook::from_yaml(&without, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(defaulted.logs.retention_days, 30);
+
+    let seven = text.replace("retention_days: 30", "retention_days: 7");
+    let kept = Playbook::from_yaml(&seven, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(kept.logs.retention_days, 7);
+
+    let broken = text.replace("retention_days: 30", "retention_days: 31");
+    let error = Playbook::from_yaml(&broken, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "logs.retention_days");
+    assert!(error.problems[0].message.contains("30, 60"), "{error}");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("retention_days: 31"))
+        .unwrap()
+        + 1;
+    assert_eq!(error.problems[0].position.unwrap().line, line);
+}
