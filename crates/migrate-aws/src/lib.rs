@@ -31,6 +31,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elb;
 pub mod errors;
+pub mod logs;
 pub mod probe;
 pub mod route53;
 pub mod state_s3;
@@ -115,6 +116,11 @@ pub fn from_sdk_config(
             .interceptor(calls.interceptor("elasticbeanstalk"))
             .build(),
     );
+    let logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("logs"))
+            .build(),
+    );
     let cloud = Cloud {
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
         network: Arc::new(ec2::Ec2Network::new(ec2)),
@@ -123,6 +129,7 @@ pub fn from_sdk_config(
         metrics: Arc::new(cloudwatch::CloudWatchMetrics::new(cloudwatch)),
         scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling)),
         environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk)),
+        logs: Arc::new(logs::CloudWatchLogs::new(logs)),
         probe,
         clock,
     };

@@ -83,6 +83,20 @@ async fn admits(sdk: &aws_types::SdkConfig, group: &str, source: &str, port: i32
             && r.referenced_group_info().and_then(|g| g.group_id()) == Some(source)
     })
 }
+/// The log group named exactly `name`, as DescribeLogGroups answers, with its retention.
+async fn log_group(sdk: &aws_types::SdkConfig, name: &str) -> Option<Option<i32>> {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(sdk);
+    let out = logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .unwrap();
+    out.log_groups()
+        .iter()
+        .find(|g| g.log_group_name() == Some(name))
+        .map(|g| g.retention_in_days())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_001_apply_then_rollback_over_the_wire() {
@@ -104,6 +118,31 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
     let plan = migrate_plan::build(&playbook);
     let names = plan.names.clone();
     let plan_id = plan.id.clone();
+    let log_groups = match &plan
+        .step("create-log-groups")
+        .expect("the log-group step")
+        .action
+    {
+        migrate_plan::Action::CreateLogGroups { groups, .. } => groups.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(log_groups.len() >= 2, "{log_groups:?}");
+    // One group exists before the migration, with a retention of its owner's choosing: the
+    // plan must leave it as it is, and its rollback must not delete it.
+    let (kept, created) = log_groups.split_first().unwrap();
+    aws_sdk_cloudwatchlogs::Client::new(&sdk)
+        .create_log_group()
+        .log_group_name(kept)
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_cloudwatchlogs::Client::new(&sdk)
+        .put_retention_policy()
+        .log_group_name(kept)
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
     let mut store = MemoryStore::new();
     let mut state = State::new(plan, chrono::Utc::now());
     store.save(&mut state).unwrap();
@@ -188,6 +227,13 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
     assert!(admits(&sdk, &id(&ids, "redis_sg"), &service_sg, 6379).await);
     assert!(admits(&sdk, &id(&ids, "rds_sg"), &service_sg, 3306).await);
 
+    // The log groups exist: the one that existed keeps its retention, the others have the
+    // playbook's.
+    assert_eq!(log_group(&sdk, kept).await, Some(Some(7)));
+    for group in created {
+        assert_eq!(log_group(&sdk, group).await, Some(Some(30)), "{group}");
+    }
+
     let apply_calls = conn.calls.render();
 
     // Rollback restores the alias, the ASG's min/desired and the old services' counts.
@@ -202,6 +248,11 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
     assert_eq!(desired(&sdk, "shop-ec2", "shop-web").await, 2);
     assert_eq!(desired(&sdk, "shop-ec2", "shop-worker").await, 2);
     assert!(!admits(&sdk, &id(&ids, "redis_sg"), &service_sg, 6379).await);
+    // The groups this plan created are gone; the one that existed before is still there.
+    for group in created {
+        assert_eq!(log_group(&sdk, group).await, None, "{group}");
+    }
+    assert_eq!(log_group(&sdk, kept).await, Some(Some(7)));
 
     println!(
         "API calls of apply:\n{apply_calls}\nAPI calls of apply + rollback:\n{}",

@@ -831,3 +831,70 @@ async fn beanstalk_environment() {
     // moto leaves the environment id empty; AWS always fills it.
     assert_eq!(env.status, "Ready");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_groups_created_tagged_retained_and_deleted() {
+    let w = common::start().await;
+    let logs = &w.conn.cloud.logs;
+    let raw = aws_sdk_cloudwatchlogs::Client::new(&w.sdk);
+    // A group whose name extends the one looked up: DescribeLogGroups matches prefixes, the port
+    // must not take it for the exact name.
+    raw.create_log_group()
+        .log_group_name("/ecs/shop-fargate/web-fargate-old")
+        .send()
+        .await
+        .unwrap();
+    let name = "/ecs/shop-fargate/web-fargate";
+    assert_eq!(logs.find_log_group(name).await.unwrap(), None);
+
+    let spec = LogGroupSpec {
+        name: name.into(),
+        tags: common::tags("create-log-groups"),
+    };
+    logs.create_log_group(&spec).await.unwrap();
+    let err = logs.create_log_group(&spec).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::AlreadyExists, "{err}");
+    assert_eq!(err.operation, "logs:CreateLogGroup");
+
+    let found = logs.find_log_group(name).await.unwrap().expect("found");
+    assert_eq!(found.name, name);
+    assert_eq!(found.retention_days, None);
+    assert_eq!(found.tags, spec.tags);
+    logs.set_log_group_retention(name, 30).await.unwrap();
+    assert_eq!(
+        logs.find_log_group(name)
+            .await
+            .unwrap()
+            .unwrap()
+            .retention_days,
+        Some(30)
+    );
+
+    // Independently of the port: one group of that name, with its retention.
+    let described = raw
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .unwrap();
+    let exact: Vec<_> = described
+        .log_groups()
+        .iter()
+        .filter(|g| g.log_group_name() == Some(name))
+        .collect();
+    assert_eq!(exact.len(), 1);
+    assert_eq!(exact[0].retention_in_days(), Some(30));
+
+    logs.delete_log_group(name).await.unwrap();
+    assert_eq!(logs.find_log_group(name).await.unwrap(), None);
+    let err = logs.delete_log_group(name).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    let err = logs.set_log_group_retention(name, 30).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    // The longer name was never touched.
+    assert!(logs
+        .find_log_group("/ecs/shop-fargate/web-fargate-old")
+        .await
+        .unwrap()
+        .is_some());
+}

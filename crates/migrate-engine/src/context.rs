@@ -99,7 +99,12 @@ impl<'a> Ctx<'a> {
         describe: impl FnOnce() -> String,
     ) -> Result<(), StepError> {
         let now = self.now();
-        if now >= self.deadline {
+        // Sleeping until the deadline would only let the step's timer end it with a message
+        // that no longer says what was awaited (e.g. a task's stopped reason); give up now.
+        let woken = chrono::Duration::from_std(interval)
+            .ok()
+            .and_then(|wait| now.checked_add_signed(wait));
+        if woken.is_none_or(|woken| woken >= self.deadline) {
             return Err(StepError::Deadline(format!(
                 "gave up after {}: {}",
                 migrate_playbook::render_duration(Duration::from_secs(self.step.deadline_secs)),

@@ -120,6 +120,19 @@ pub struct ClusterBefore {
     pub preexisting: bool,
 }
 
+/// What `create-log-groups` found and did: a rollback deletes only `created`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogGroupsCreated {
+    /// Groups this plan created (tagged with its plan id).
+    pub created: Vec<String>,
+    /// Groups that existed before and were left as they were.
+    pub existing: Vec<String>,
+}
+
+impl StepOutput for LogGroupsCreated {
+    const STEP: &'static str = "create-log-groups";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskDefinitionRegistered {
     pub arn: String,

@@ -587,6 +587,36 @@ pub trait Environments: Send + Sync {
 }
 
 // ---------------------------------------------------------------------------------------------
+// CloudWatch Logs
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogGroupSpec {
+    pub name: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogGroup {
+    pub name: String,
+    /// `None`: events are kept forever.
+    pub retention_days: Option<u32>,
+    /// Read with the group, so that a step can tell the groups its plan created.
+    pub tags: Tags,
+}
+
+/// The log groups the tasks' awslogs driver writes to.
+#[async_trait]
+pub trait Logs: Send + Sync {
+    /// The group with exactly this name (not merely this prefix).
+    async fn find_log_group(&self, name: &str) -> CloudResult<Option<LogGroup>>;
+    /// Creates the group with its tags; [`ErrorKind::AlreadyExists`] when it exists.
+    async fn create_log_group(&self, spec: &LogGroupSpec) -> CloudResult<()>;
+    async fn set_log_group_retention(&self, name: &str, days: u32) -> CloudResult<()>;
+    async fn delete_log_group(&self, name: &str) -> CloudResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // HTTP probe
 // ---------------------------------------------------------------------------------------------
 
@@ -619,6 +649,7 @@ pub struct Cloud {
     pub metrics: Arc<dyn Metrics>,
     pub scaling: Arc<dyn AutoScaling>,
     pub environments: Arc<dyn Environments>,
+    pub logs: Arc<dyn Logs>,
     pub probe: Arc<dyn HttpProbe>,
     pub clock: Arc<dyn Clock>,
 }
@@ -635,6 +666,7 @@ impl Cloud {
             + Metrics
             + AutoScaling
             + Environments
+            + Logs
             + HttpProbe
             + 'static,
     {
@@ -646,6 +678,7 @@ impl Cloud {
             metrics: account.clone(),
             scaling: account.clone(),
             environments: account.clone(),
+            logs: account.clone(),
             probe: account,
             clock,
         }

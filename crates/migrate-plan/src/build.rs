@@ -126,6 +126,46 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         10 * MINUTE,
     );
 
+    // awslogs does not create a missing group unless told to (`awslogs-create-group` defaults
+    // to false), and a task whose group is missing stops with ResourceInitializationError; so
+    // the groups exist before the task definitions that name them are registered.
+    let mut log_groups: Vec<String> = Vec::new();
+    for group in playbook.target.services.iter().flat_map(|s| &s.log_groups) {
+        if !log_groups.contains(group) {
+            log_groups.push(group.clone());
+        }
+    }
+    let task_definition_deps: &[&str] = if log_groups.is_empty() {
+        &["discover-source"]
+    } else {
+        let retention = playbook.logs.retention_days;
+        b.push(
+            "create-log-groups",
+            Action::CreateLogGroups {
+                groups: log_groups.clone(),
+                retention_days: retention,
+            },
+            &["create-cluster"],
+            format!(
+                "Create the CloudWatch Logs group{} the new tasks log to",
+                if log_groups.len() == 1 { "" } else { "s" }
+            ),
+            log_groups
+                .iter()
+                .map(|group| {
+                    change(
+                        Create,
+                        format!("log group {group}"),
+                        format!("retention {retention} days; kept as it is if it exists"),
+                    )
+                })
+                .collect(),
+            "delete the log groups this plan created (never one that existed before)",
+            10 * MINUTE,
+        );
+        &["discover-source", "create-log-groups"]
+    };
+
     for service in &playbook.target.services {
         let family = &names.families[&service.name];
         let mut changes = vec![change(
@@ -154,7 +194,7 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 service: service.name.clone(),
                 definition: service.task_definition.clone(),
             },
-            &["discover-source"],
+            task_definition_deps,
             format!("Register the Fargate task definition {family}"),
             changes,
             "deregister the revision this plan registered",

@@ -10,6 +10,12 @@ pub enum Action {
     /// Reads the old side (ASG, old services, load balancer, listeners, DNS record) and records it.
     DiscoverSource,
     CreateCluster,
+    /// Creates the awslogs groups the task definitions log to, before any task can start.
+    CreateLogGroups {
+        /// Every group, in the order the services name them, without repeats.
+        groups: Vec<String>,
+        retention_days: u32,
+    },
     RegisterTaskDefinition {
         service: String,
         /// The Fargate-ready `RegisterTaskDefinition` body.

@@ -53,3 +53,53 @@ fn where_the_state_is_kept_does_not_change_the_plan_id() {
         Some("s3://team-state/migrations/shop")
     );
 }
+
+#[test]
+fn the_log_groups_are_created_after_the_cluster_and_before_every_task_definition() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    let playbook = migrate_playbook::Playbook::from_path(&path).unwrap();
+    let plan = migrate_plan::build(&playbook);
+    let position = |id: &str| plan.steps.iter().position(|s| s.id == id).unwrap();
+    let step = plan.step("create-log-groups").unwrap();
+    let migrate_plan::Action::CreateLogGroups {
+        groups,
+        retention_days,
+    } = &step.action
+    else {
+        panic!("{:?}", step.action);
+    };
+    assert_eq!(*retention_days, 30);
+    let mut expected: Vec<String> = Vec::new();
+    for group in playbook.target.services.iter().flat_map(|s| &s.log_groups) {
+        if !expected.contains(group) {
+            expected.push(group.clone());
+        }
+    }
+    assert!(!expected.is_empty());
+    assert_eq!(groups, &expected);
+    assert_eq!(step.depends_on, vec!["create-cluster".to_string()]);
+    assert!(position("create-cluster") < position("create-log-groups"));
+    for service in &playbook.target.services {
+        let id = format!("register-task-definition:{}", service.name);
+        assert!(position("create-log-groups") < position(&id), "{id}");
+        assert!(
+            plan.step(&id)
+                .unwrap()
+                .depends_on
+                .contains(&"create-log-groups".to_string()),
+            "{id}"
+        );
+    }
+
+    let mut longer = playbook.clone();
+    longer.logs.retention_days = 90;
+    let longer = migrate_plan::build(&longer);
+    assert!(matches!(
+        longer.step("create-log-groups").unwrap().action,
+        migrate_plan::Action::CreateLogGroups {
+            retention_days: 90,
+            ..
+        }
+    ));
+    assert_ne!(longer.id, plan.id);
+}

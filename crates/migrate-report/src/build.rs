@@ -24,6 +24,7 @@ fn irreversible(action: &Action) -> bool {
     match action {
         Action::DiscoverSource
         | Action::CreateCluster
+        | Action::CreateLogGroups { .. }
         | Action::RegisterTaskDefinition { .. }
         | Action::CreateServiceSecurityGroup
         | Action::AllowLoadBalancerToService

@@ -56,6 +56,14 @@ impl World {
         {
             add("cluster", &c.name);
         }
+        for g in self
+            .logs
+            .groups
+            .values()
+            .filter(|g| tagged(&g.tags, plan_id))
+        {
+            add("log-group", &g.name);
+        }
         for t in self
             .ecs
             .task_definitions

@@ -83,6 +83,8 @@ pub struct AccountSnapshot {
     /// The records of every hosted zone, as Route53 answers now.
     pub records: Vec<RecordSnapshot>,
     pub alarms: Vec<String>,
+    /// Log groups, as `name (retention)`.
+    pub log_groups: Vec<String>,
     pub auto_scaling_groups: Vec<AutoScalingGroupSnapshot>,
 }
 
@@ -214,6 +216,10 @@ impl World {
             listeners,
             records,
             alarms: sorted(self.cloudwatch.alarms.keys().cloned()),
+            log_groups: sorted(self.logs.groups.values().map(|g| match g.retention_days {
+                Some(days) => format!("{} ({days} days)", g.name),
+                None => format!("{} (kept forever)", g.name),
+            })),
             auto_scaling_groups: self
                 .asg
                 .groups

@@ -436,6 +436,53 @@ fn mutation_cutover_before_health_is_caught() {
     );
 }
 
+/// The plan without its `create-log-groups` step (and the task definitions no longer waiting
+/// for it): the test-only mutation for the log groups.
+fn without_log_groups(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    let removed: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::CreateLogGroups { .. }))
+        .map(|s| s.id.clone())
+        .collect();
+    assert_eq!(removed.len(), 1, "the demo plan creates its log groups");
+    plan.steps.retain(|s| !removed.contains(&s.id));
+    for step in &mut plan.steps {
+        step.depends_on.retain(|d| !removed.contains(d));
+    }
+    plan
+}
+
+#[test]
+fn mutation_without_log_groups_is_caught() {
+    let plan = without_log_groups(&demo_plan());
+    let seeds: Vec<u64> = (1..=4).collect();
+    let violations = for_seeds(&seeds, |seed| {
+        let r = run(&plan, &Scenario::new(seed, FaultProfile::none()))?;
+        match &r.apply {
+            Ok(()) => Err("the apply completed although no log group was created".into()),
+            Err(e) if !e.contains("The specified log group does not exist") => {
+                Err(format!("the failure does not give the stopped reason: {e}"))
+            }
+            Err(_) if r.dns_changes != 0 => Err(format!(
+                "{} DNS changes were made before the new path was healthy",
+                r.dns_changes
+            )),
+            Err(_) if r.traffic.new.served + r.traffic.new.failed > 0 => {
+                Err(format!("clients reached the new path: {:?}", r.traffic.new))
+            }
+            Err(_) => Ok(()),
+        }
+    });
+    assert_none(
+        "mutation_without_log_groups_is_caught",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
 #[test]
 fn a_seed_replays_exactly() {
     let plan = demo_plan();

@@ -16,6 +16,7 @@ mod dns;
 pub mod drain;
 mod health;
 mod load_balancer;
+mod logs;
 mod names;
 mod scale_down;
 mod security;
@@ -218,6 +219,13 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
     match action {
         Action::DiscoverSource => Box::new(discover::DiscoverSource),
         Action::CreateCluster => Box::new(cluster::CreateCluster),
+        Action::CreateLogGroups {
+            groups,
+            retention_days,
+        } => Box::new(logs::CreateLogGroups {
+            groups,
+            retention_days: *retention_days,
+        }),
         Action::RegisterTaskDefinition {
             service,
             definition,

@@ -10,6 +10,7 @@ mod autoscaling;
 mod dns;
 mod ecs;
 mod elb;
+mod logs;
 mod metrics;
 mod network;
 mod probe;

@@ -11,6 +11,7 @@ pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
 pub(crate) mod ids;
+pub(crate) mod logs;
 pub(crate) mod route53;
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ use self::ecs::{
 };
 use self::elb::{Backend, Elb, LbRec, ListenerRec, TargetRec, TgRec};
 use self::ids::Ids;
+use self::logs::{LogGroupRec, Logs};
 use self::route53::{Route53, ZoneRec, ZoneVersion};
 
 /// The world's time step.
@@ -98,6 +100,7 @@ pub struct World {
     pub(crate) elb: Elb,
     pub(crate) asg: Asg,
     pub(crate) route53: Route53,
+    pub(crate) logs: Logs,
     pub(crate) cloudwatch: CloudWatch,
     pub(crate) traffic: Traffic,
     pub(crate) api: ApiLog,
@@ -142,6 +145,7 @@ impl World {
             elb: Elb::default(),
             asg: Asg::default(),
             route53: Route53::default(),
+            logs: Logs::default(),
             cloudwatch,
             traffic,
             api: ApiLog::default(),
@@ -395,6 +399,27 @@ impl World {
                         "command": ["php", "artisan", "queue:work"]}),
                     ],
                 };
+                // The old tasks log to a group of their own, which exists: they run today.
+                let old_group = format!("/ecs/{}", s.task_definition_family);
+                let containers: Vec<serde_json::Value> = containers
+                    .into_iter()
+                    .map(|mut c| {
+                        c["logConfiguration"] = serde_json::json!({
+                            "logDriver": "awslogs",
+                            "options": {"awslogs-group": old_group, "awslogs-region": "ap-northeast-1",
+                                        "awslogs-stream-prefix": "ecs"}
+                        });
+                        c
+                    })
+                    .collect();
+                self.logs.groups.insert(
+                    old_group.clone(),
+                    LogGroupRec {
+                        name: old_group,
+                        retention_days: Some(14),
+                        tags: no_tags(),
+                    },
+                );
                 self.ecs.task_definitions.insert(
                     td_arn.clone(),
                     TaskDefRec {
@@ -983,6 +1008,21 @@ impl World {
         let Some(s) = self.ecs.services.get(key).cloned() else {
             return;
         };
+        // A task whose awslogs group is missing is stopped by ECS before its containers start
+        // (see `world::logs`); the service keeps trying, and says why.
+        let missing_group = self
+            .ecs
+            .task_definitions
+            .get(&s.task_definition_arn)
+            .and_then(|td| logs::missing_log_group(&self.logs, &td.definition));
+        if let Some(reason) = missing_group {
+            if let Some(rec) = self.ecs.services.get_mut(key) {
+                if rec.stopped_reasons.last() != Some(&reason) {
+                    rec.stopped_reasons.push(reason);
+                }
+            }
+            return;
+        }
         let id = self.ids.hex16();
         let (target_id, port, instance, running_at) = match s.launch {
             Launch::Fargate => {
