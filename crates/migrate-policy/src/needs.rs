@@ -399,8 +399,8 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
             // DescribeAutoScalingGroups has no resource-level permission either.
             "autoscaling:DescribeAutoScalingGroups",
         ]),
-        read_records(scope),
     ];
+    out.extend(read_records(scope));
     match source.kind {
         SourceKind::Asg => {}
         SourceKind::EcsEc2 => {
@@ -444,12 +444,16 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
     out
 }
 
-/// ListHostedZonesByName supports no resource-level permission; the records are read in the
-/// plan's zone only.
-fn read_records(scope: &Scope<'_>) -> Statement {
-    Statement::new("ReadRecordsOfPlanZone")
+/// The records are read in the plan's zone only; a zone given by name is first looked up with
+/// ListHostedZonesByName, which supports no resource-level permission.
+fn read_records(scope: &Scope<'_>) -> Vec<Statement> {
+    let mut out = vec![Statement::new("ReadRecordsOfPlanZone")
         .actions(["route53:ListResourceRecordSets"])
-        .resources([scope.hosted_zone()])
+        .resources([scope.hosted_zone()])];
+    if matches!(scope.plan.playbook.cutover.zone, Zone::Name(_)) {
+        out.push(read_anything(&["route53:ListHostedZonesByName"]));
+    }
+    out
 }
 
 fn change_record(scope: &Scope<'_>) -> Statement {

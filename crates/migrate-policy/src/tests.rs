@@ -211,3 +211,28 @@ fn the_demo_policy_is_as_reviewed() {
     json = serde_json::from_str(&text.replace(&plan_id, "[plan-id]")).unwrap();
     insta::assert_json_snapshot!(json);
 }
+
+#[test]
+fn a_zone_given_by_id_is_the_only_zone_touched() {
+    let mut playbook = demo();
+    playbook.cutover.zone = migrate_playbook::Zone::Id("Z0123456789ABC".into());
+    let (_, document) = document_of(&playbook);
+    for sid in ["ReadRecordsOfPlanZone", "ChangePlanRecord"] {
+        assert_eq!(
+            document
+                .statement(sid)
+                .unwrap()
+                .resources
+                .iter()
+                .collect::<Vec<_>>(),
+            ["arn:aws:route53:::hostedzone/Z0123456789ABC"],
+            "{sid}"
+        );
+    }
+    // No lookup by name, so no permission for one.
+    assert!(!document.allows_action("route53:ListHostedZonesByName"));
+    // The demo names its zone, so it needs the lookup.
+    assert!(document_of(&demo())
+        .1
+        .allows_action("route53:ListHostedZonesByName"));
+}
