@@ -236,3 +236,50 @@ fn a_zone_given_by_id_is_the_only_zone_touched() {
         .1
         .allows_action("route53:ListHostedZonesByName"));
 }
+
+#[test]
+fn the_source_kind_decides_what_discovery_reads() {
+    let (_, ecs) = document_of(&demo());
+    assert!(ecs.statement("ReadOldServices").is_some());
+    assert!(!ecs.allows_action("elasticbeanstalk:DescribeEnvironments"));
+
+    let mut beanstalk = demo();
+    beanstalk.source.kind = migrate_playbook::SourceKind::Beanstalk;
+    beanstalk.source.beanstalk_environment = Some("shop-prod".into());
+    beanstalk.source.ecs_cluster = None;
+    beanstalk.source.ecs_services.clear();
+    beanstalk.scale_down.old_ecs_services = false;
+    let (_, document) = document_of(&beanstalk);
+    assert_eq!(
+        document
+            .statement("ReadOldEnvironment")
+            .unwrap()
+            .resources
+            .iter()
+            .collect::<Vec<_>>(),
+        ["arn:aws:elasticbeanstalk:ap-northeast-1:*:environment/*/shop-prod"]
+    );
+    assert!(document.statement("ReadOldServices").is_none());
+}
+
+#[test]
+fn an_old_group_left_to_discovery_is_found_through_the_container_instances() {
+    let mut playbook = demo();
+    playbook.source.auto_scaling_group = None;
+    let (_, document) = document_of(&playbook);
+    for action in [
+        "ecs:ListContainerInstances",
+        "ecs:DescribeContainerInstances",
+        "autoscaling:DescribeAutoScalingInstances",
+    ] {
+        assert!(document.allows_action(action), "{action}");
+    }
+    // The plan scales down only a group the playbook names when the source is ECS-on-EC2,
+    // so no Auto Scaling group may be changed here.
+    assert!(document.statement("ScaleOldAutoScalingGroup").is_none());
+    assert!(!document.allows_action("autoscaling:UpdateAutoScalingGroup"));
+    // A named group is not looked up that way.
+    assert!(!document_of(&demo())
+        .1
+        .allows_action("ecs:ListContainerInstances"));
+}
