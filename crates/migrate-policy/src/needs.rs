@@ -322,14 +322,10 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .resources(scope.new_services())
                 .when("StringEquals", scope.request_tag(), [scope.plan_id()]),
             // Reconciliation and health (DescribeServices, and the stopped tasks' reasons when
-            // fewer run than desired), compensation (DeleteService, which scales to zero
-            // first with UpdateService).
+            // fewer run than desired), compensation (DeleteService with `force`, so no
+            // UpdateService to scale it to zero first).
             Statement::new("ManagePlanServices")
-                .actions([
-                    "ecs:DescribeServices",
-                    "ecs:UpdateService",
-                    "ecs:DeleteService",
-                ])
+                .actions(["ecs:DescribeServices", "ecs:DeleteService"])
                 .resources(scope.new_services()),
             ecs_tag_on_create("CreateService", scope.new_services()),
         ]
@@ -356,12 +352,27 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         ],
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],
-        Action::ScaleDownAutoScalingGroup => vec![
-            read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
-            Statement::new("ScaleOldAutoScalingGroup")
+        Action::ScaleDownAutoScalingGroup => {
+            let mut scale = Statement::new("ScaleOldAutoScalingGroup")
                 .actions(["autoscaling:UpdateAutoScalingGroup"])
-                .resources([scope.old_group()]),
-        ],
+                .resources([scope.old_group()]);
+            let source = &scope.plan.playbook.source;
+            if let (None, Some(environment)) =
+                (&source.auto_scaling_group, &source.beanstalk_environment)
+            {
+                // Discovery finds a Beanstalk environment's group by the tag Beanstalk puts on
+                // it; the same tag holds the change to that group.
+                scale = scale.when(
+                    "StringEquals",
+                    "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
+                    [environment.as_str()],
+                );
+            }
+            vec![
+                read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
+                scale,
+            ]
+        }
         Action::ScaleDownOldService { .. } => {
             let cluster = scope
                 .plan

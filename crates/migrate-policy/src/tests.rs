@@ -260,6 +260,13 @@ fn the_source_kind_decides_what_discovery_reads() {
         ["arn:aws:elasticbeanstalk:ap-northeast-1:*:environment/*/shop-prod"]
     );
     assert!(document.statement("ReadOldServices").is_none());
+    // The environment's group, unnamed in the playbook, is held by Beanstalk's tag.
+    beanstalk.source.auto_scaling_group = None;
+    let (_, document) = document_of(&beanstalk);
+    let scale = document.statement("ScaleOldAutoScalingGroup").unwrap();
+    assert!(scale.condition["StringEquals"]
+        ["autoscaling:ResourceTag/elasticbeanstalk:environment-name"]
+        .contains("shop-prod"));
 }
 
 #[test]
