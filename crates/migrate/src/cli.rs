@@ -98,6 +98,9 @@ pub enum Command {
     /// Run the plan in the simulator, with live traffic and faults: timeline, total time against
     /// the critical-path lower bound, requests served and failed, API calls. Touches no account.
     Rehearse(RehearseArgs),
+    /// Print the least-privilege IAM policy (JSON) the plan's steps, their undo and its state
+    /// backend need, scoped to the plan's names and tags.
+    Policy(crate::commands::policy::PolicyArgs),
     /// Print the JSON Schema of the playbook.
     Schema,
     /// Print shell completions.

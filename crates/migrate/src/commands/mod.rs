@@ -2,6 +2,7 @@
 
 pub(crate) mod convert;
 mod plan;
+pub(crate) mod policy;
 mod rehearse;
 mod run;
 mod status;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(u8::try_from(code).unwrap_or(exit::ERROR))
         }
         Command::Rehearse(args) => rehearse::run(&args, &cli.global),
+        Command::Policy(args) => policy::run(&args),
         Command::Schema => {
             println!(
                 "{}",
