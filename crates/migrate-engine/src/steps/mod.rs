@@ -234,8 +234,12 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
             definition,
         }),
         Action::CreateServiceSecurityGroup => Box::new(security::CreateServiceSecurityGroup),
-        Action::AllowLoadBalancerToService => Box::new(security::AllowLoadBalancerToService),
-        Action::OpenDataStore { store } => Box::new(security::OpenDataStore { store }),
+        Action::AllowLoadBalancerToService => {
+            Box::new(security::Ingress(security::AllowLoadBalancerToService))
+        }
+        Action::OpenDataStore { store } => {
+            Box::new(security::Ingress(security::OpenDataStore { store }))
+        }
         Action::CreateTargetGroup => Box::new(load_balancer::CreateTargetGroup),
         Action::CreateLoadBalancer => Box::new(load_balancer::CreateLoadBalancer),
         Action::CreateListener { https } => {

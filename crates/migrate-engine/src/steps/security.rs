@@ -92,7 +92,7 @@ pub struct OpenDataStore<'a> {
 /// The rules a step adds, derived from the plan and earlier outputs, so that the forward action
 /// and its compensation always agree on them. Both steps are idempotent as a whole: AWS accepts
 /// an existing rule again, and revoking reads the same rules back.
-trait AddsIngress: Send + Sync {
+pub trait AddsIngress: Send + Sync {
     fn rules(&self, ctx: &Ctx<'_>, service_group: &str) -> Result<Vec<IngressRule>, StepError>;
 }
 
@@ -140,8 +140,12 @@ impl AddsIngress for OpenDataStore<'_> {
     }
 }
 
+/// A step that adds ingress rules: both kinds authorize on the way forward and revoke on the way
+/// back, and differ only in which rules they add, so they share one `Step` implementation.
+pub struct Ingress<S>(pub S);
+
 #[async_trait]
-impl Step for AllowLoadBalancerToService {
+impl<S: AddsIngress> Step for Ingress<S> {
     type Output = IngressAuthorized;
     type Recorded = ();
 
@@ -154,7 +158,7 @@ impl Step for AllowLoadBalancerToService {
         ctx: &Ctx<'_>,
         (): &(),
     ) -> Result<Outcome<IngressAuthorized>, StepError> {
-        authorize(ctx, self).await
+        authorize(ctx, &self.0).await
     }
 
     fn reconciliation(&self) -> Reconciliation<'_, IngressAuthorized> {
@@ -166,37 +170,7 @@ impl Step for AllowLoadBalancerToService {
         ctx: &Ctx<'_>,
         _: Undoing<IngressAuthorized, ()>,
     ) -> Result<(), StepError> {
-        revoke(ctx, self).await
-    }
-}
-
-#[async_trait]
-impl Step for OpenDataStore<'_> {
-    type Output = IngressAuthorized;
-    type Recorded = ();
-
-    async fn prepare(&self, _: &Ctx<'_>) -> Result<Prepared<()>, StepError> {
-        Ok(Prepared::new("authorize security group ingress"))
-    }
-
-    async fn execute(
-        &self,
-        ctx: &Ctx<'_>,
-        (): &(),
-    ) -> Result<Outcome<IngressAuthorized>, StepError> {
-        authorize(ctx, self).await
-    }
-
-    fn reconciliation(&self) -> Reconciliation<'_, IngressAuthorized> {
-        Reconciliation::IdempotentAsWhole
-    }
-
-    async fn compensate(
-        &self,
-        ctx: &Ctx<'_>,
-        _: Undoing<IngressAuthorized, ()>,
-    ) -> Result<(), StepError> {
-        revoke(ctx, self).await
+        revoke(ctx, &self.0).await
     }
 }
 
