@@ -67,25 +67,11 @@ struct Run {
 impl Migrate {
     fn command(&self, args: &[&str]) -> Command {
         // An empty file: the SDK warns about a configuration file that does not exist.
-        let empty = self.dir.join("empty-aws-config");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
+        let mut command =
+            common::migrate_command(env!("CARGO_BIN_EXE_migrate"), &self.dir, &self.endpoint);
         command
-            .args(["--endpoint-url", &self.endpoint])
-            .args(["--region", common::REGION])
             .args(["--probe-url", &self.probe, "--no-progress"])
-            .args(args)
-            .current_dir(&self.dir)
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null())
-            // A failed assertion must not leave a migration running against the next test's moto.
-            .kill_on_drop(true);
+            .args(args);
         command
     }
 

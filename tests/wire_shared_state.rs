@@ -33,24 +33,9 @@ struct Migrate {
 
 impl Migrate {
     fn command(&self, args: &[&str]) -> Command {
-        let empty = self.dir.join("empty-aws-config");
-        std::fs::write(&empty, "").unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
-        command
-            .args(["--endpoint-url", &self.endpoint])
-            .args(["--region", common::REGION, "--no-progress"])
-            .args(args)
-            .current_dir(&self.dir)
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
+        let mut command =
+            common::migrate_command(env!("CARGO_BIN_EXE_migrate"), &self.dir, &self.endpoint);
+        command.arg("--no-progress").args(args);
         command
     }
 

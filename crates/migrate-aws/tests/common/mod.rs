@@ -109,3 +109,34 @@ pub fn tags(step: &str) -> migrate_engine::ports::Tags {
     .into_iter()
     .collect()
 }
+
+/// The `migrate` binary (`bin`, the caller's `CARGO_BIN_EXE_migrate`) pointed at moto, run in
+/// `dir`, with static test credentials and an empty AWS configuration so that no run reads the
+/// developer's real profile, and killed when dropped so that a failed assertion leaves no
+/// migration running against the next test's moto. The caller adds its own arguments.
+pub fn migrate_command(
+    bin: &str,
+    dir: &std::path::Path,
+    endpoint: &str,
+) -> tokio::process::Command {
+    let empty = dir.join("empty-aws-config");
+    if !empty.exists() {
+        std::fs::write(&empty, "").expect("the test directory is writable");
+    }
+    let mut command = tokio::process::Command::new(bin);
+    command
+        .args(["--endpoint-url", endpoint])
+        .args(["--region", REGION])
+        .current_dir(dir)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", &empty)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
