@@ -1,0 +1,31 @@
+//! Auto Scaling groups of the old side.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::{CloudResult, Tags};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capacity {
+    pub min: u32,
+    pub max: u32,
+    pub desired: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    pub capacity: Capacity,
+    /// Instances still in service (`InService` or on their way to it).
+    pub in_service: u32,
+    pub target_group_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+#[async_trait]
+pub trait AutoScaling: Send + Sync {
+    async fn find_group(&self, name: &str) -> CloudResult<Option<AutoScalingGroup>>;
+    /// Groups carrying the tag `key = value` (e.g. `elasticbeanstalk:environment-name`).
+    async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>>;
+    async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()>;
+}

@@ -1,0 +1,79 @@
+//! CloudWatch: metric sums and alarms.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{CloudResult, Tags};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricQuery {
+    /// e.g. `AWS/ApplicationELB`.
+    pub namespace: String,
+    /// e.g. `RequestCount`.
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub period_secs: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Vec<(String, String)>,
+    /// `Average`, `Sum`, `Minimum`, ...
+    pub statistic: String,
+    /// `LessThanThreshold`, `GreaterThanThreshold`, ...
+    pub comparison: String,
+    pub threshold: f64,
+    pub period_secs: u32,
+    pub evaluation_periods: u32,
+    pub tags: Tags,
+}
+
+#[async_trait]
+pub trait Metrics: Send + Sync {
+    /// The sum of the metric over the window; `0.0` when there are no data points.
+    async fn sum(&self, query: &MetricQuery) -> CloudResult<f64>;
+    async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()>;
+    async fn delete_alarm(&self, name: &str) -> CloudResult<()>;
+}
+
+/// The `LoadBalancer` dimension of CloudWatch's `AWS/ApplicationELB` metrics: the ARN after
+/// `:loadbalancer/`, e.g. `app/shop-fg-3f2a9c/50dc6c495c0c9188`.
+pub fn load_balancer_dimension(arn: &str) -> String {
+    arn.split_once(":loadbalancer/")
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
+}
+
+/// The `TargetGroup` dimension: the ARN after the last `:`, e.g. `targetgroup/name/id`.
+pub fn target_group_dimension(arn: &str) -> String {
+    arn.rsplit_once(':')
+        .map_or(arn, |(_, rest)| rest)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dimensions_come_from_arns() {
+        assert_eq!(
+            load_balancer_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:loadbalancer/app/shop/50dc6c495c0c9188"
+            ),
+            "app/shop/50dc6c495c0c9188"
+        );
+        assert_eq!(
+            target_group_dimension(
+                "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-tg/73e2d6bc24d8a067"
+            ),
+            "targetgroup/shop-tg/73e2d6bc24d8a067"
+        );
+    }
+}
