@@ -136,6 +136,29 @@ pub struct Service {
     pub memory: u32,
     pub desired_count: u32,
     pub enable_execute_command: bool,
+    /// The Application Auto Scaling target of the new service; `None`: none is registered.
+    /// Absent from plans written before it existed.
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+}
+
+/// Application Auto Scaling of a new service's task count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scaling {
+    /// The service's `desired_count`: scaling never runs fewer tasks than the plan starts.
+    pub min_count: u32,
+    pub max_count: u32,
+    pub cpu_target: CpuTarget,
+}
+
+/// Target tracking on the service's average CPU utilisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CpuTarget {
+    /// The old side's CPU target when it scaled on a policy (read at apply time), else none.
+    FromOldSide,
+    Percent(u32),
+    Off,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -151,9 +151,34 @@ pub struct RawService {
     pub desired_count: Option<u32>,
     pub health_check: Option<RawHealthCheck>,
     pub enable_execute_command: Option<bool>,
+    pub scaling: Option<RawScaling>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
+}
+
+/// Application Auto Scaling of the service's task count.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawScaling {
+    /// `false` registers no scalable target. Default: true for web services, false for workers.
+    pub enabled: Option<bool>,
+    /// The most tasks scaling may run; default 4 × `desired_count`. The least is `desired_count`.
+    pub max_count: Option<u32>,
+    /// Target tracking on the service's average CPU: a percentage (10–90), `from-old-side`
+    /// (the default: the old side's CPU target when it scaled on a policy, else none) or `off`.
+    pub cpu_target: Option<RawCpuTarget>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+/// A CPU target written either as a number (`60`) or a word (`from-old-side`, `off`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawCpuTarget {
+    Percent(u32),
+    Text(String),
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]

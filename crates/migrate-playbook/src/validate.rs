@@ -9,6 +9,8 @@ use crate::model::*;
 use crate::raw::*;
 use migrate_taskdef::fargate;
 
+mod scaling;
+
 /// One thing wrong with a playbook, at a field path such as `target.services[0].cpu`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -565,6 +567,7 @@ fn check_service(
             "desired_count",
             "health_check",
             "enable_execute_command",
+            "scaling",
         ],
     );
     let name = c.required(&format!("{at}.name"), &raw.name).cloned();
@@ -674,6 +677,14 @@ fn check_service(
         }
         None
     };
+    let desired_count = raw.desired_count.unwrap_or(if is_web { 2 } else { 1 });
+    let scaling = scaling::check(
+        c,
+        &format!("{at}.scaling"),
+        raw.scaling.as_ref(),
+        desired_count,
+        is_web,
+    );
     let name = name?;
     let (task_definition, task_definition_changes, log_groups) =
         if source_definition.is_object() && size_ok {
@@ -699,8 +710,9 @@ fn check_service(
         log_groups,
         cpu,
         memory,
-        desired_count: raw.desired_count.unwrap_or(if is_web { 2 } else { 1 }),
+        desired_count,
         enable_execute_command: raw.enable_execute_command.unwrap_or(false),
+        scaling,
     })
 }
 

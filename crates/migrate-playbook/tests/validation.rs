@@ -263,3 +263,87 @@ fn log_groups_are_kept_and_retention_is_checked_at_its_field() {
         + 1;
     assert_eq!(error.problems[0].position.unwrap().line, line);
 }
+
+fn demo_with(replace: &str, with: &str) -> Result<Playbook, migrate_playbook::PlaybookError> {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let changed = text.replace(replace, with);
+    assert_ne!(
+        changed, text,
+        "the demo playbook no longer contains {replace:?}"
+    );
+    Playbook::from_yaml(&changed, "demo.yaml", &Directory(&playbooks_dir()))
+}
+
+#[test]
+fn a_web_service_scales_by_default_from_its_desired_count_and_a_worker_does_not() {
+    let playbook = demo_with("      desired_count: 2\n", "      desired_count: 3\n").unwrap();
+    let web = &playbook.target.services[0];
+    assert_eq!(
+        web.scaling,
+        Some(migrate_playbook::Scaling {
+            min_count: 3,
+            max_count: 12,
+            cpu_target: migrate_playbook::CpuTarget::FromOldSide,
+        })
+    );
+    assert_eq!(playbook.target.services[1].scaling, None);
+}
+
+#[test]
+fn scaling_settings_are_read_and_their_mistakes_named() {
+    let playbook = demo_with(
+        "      enable_execute_command: true\n",
+        "      enable_execute_command: true\n      scaling: { max_count: 6, cpu_target: 55 }\n",
+    )
+    .unwrap();
+    let scaling = playbook.target.services[0].scaling.clone().unwrap();
+    assert_eq!(scaling.max_count, 6);
+    assert_eq!(scaling.cpu_target, migrate_playbook::CpuTarget::Percent(55));
+
+    let off = demo_with(
+        "      enable_execute_command: true\n",
+        "      enable_execute_command: true\n      scaling: { enabled: false }\n",
+    )
+    .unwrap();
+    assert_eq!(off.target.services[0].scaling, None);
+
+    let error = demo_with(
+        "      enable_execute_command: true\n",
+        "      enable_execute_command: true\n      scaling: { max_count: 1, cpu_target: 95, burst: 2 }\n",
+    )
+    .unwrap_err();
+    let found: Vec<(&str, &str)> = error
+        .problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.message.as_str()))
+        .collect();
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(
+        found.iter().any(|(p, _)| p.ends_with("scaling.burst")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p.ends_with("scaling.cpu_target") && m.contains("10–90")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(p, m)| p.ends_with("scaling.max_count") && m.contains("below desired_count 2")),
+        "{found:?}"
+    );
+
+    let word = demo_with(
+        "      enable_execute_command: true\n",
+        "      enable_execute_command: true\n      scaling: { cpu_target: sometimes }\n",
+    )
+    .unwrap_err();
+    assert!(
+        word.problems[0]
+            .message
+            .contains("`sometimes` is not a CPU target"),
+        "{word}"
+    );
+}
