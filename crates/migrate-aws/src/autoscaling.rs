@@ -1,9 +1,12 @@
 //! `AutoScaling` on EC2 Auto Scaling.
 
 use async_trait::async_trait;
-use aws_sdk_autoscaling::types::{AutoScalingGroup as SdkGroup, Filter, LifecycleState};
+use aws_sdk_autoscaling::types::{
+    AutoScalingGroup as SdkGroup, Filter, LifecycleState, MetricType,
+};
 use migrate_engine::ports::{
-    AutoScaling, AutoScalingGroup, Capacity, CloudError, CloudResult, ErrorKind, Tags,
+    AutoScaling, AutoScalingGroup, Capacity, CloudError, CloudResult, ErrorKind, ScalingPolicy,
+    Tags,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -143,5 +146,36 @@ impl AutoScaling for AsgScaling {
             .await
             .map_err(|e| sdk_error(&e, "autoscaling:UpdateAutoScalingGroup", &resource))?;
         Ok(())
+    }
+
+    async fn scaling_policies(&self, name: &str) -> CloudResult<Vec<ScalingPolicy>> {
+        let mut pages = self
+            .autoscaling
+            .describe_policies()
+            .auto_scaling_group_name(name)
+            .into_paginator()
+            .send();
+        let mut policies = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                sdk_error(&e, "autoscaling:DescribePolicies", format!("group {name}"))
+            })?;
+            policies.extend(page.scaling_policies().iter().map(|p| {
+                let cpu_target_percent = p
+                    .target_tracking_configuration()
+                    .filter(|c| {
+                        c.predefined_metric_specification().is_some_and(|m| {
+                            m.predefined_metric_type()
+                                == Some(&MetricType::AsgAverageCpuUtilization)
+                        })
+                    })
+                    .and_then(|c| c.target_value());
+                ScalingPolicy {
+                    name: p.policy_name().unwrap_or_default().to_string(),
+                    cpu_target_percent,
+                }
+            }));
+        }
+        Ok(policies)
     }
 }

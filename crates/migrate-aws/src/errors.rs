@@ -103,6 +103,8 @@ pub fn classify(code: Option<&str>, message: Option<&str>, status: Option<u16>) 
         "PriorRequestNotComplete",
         "ProvisionedThroughputExceededException",
         "Throttled",
+        // Application Auto Scaling: another update of the same target is still pending.
+        "ConcurrentUpdateException",
     ];
     const ACCESS: &[&str] = &[
         "AccessDenied",

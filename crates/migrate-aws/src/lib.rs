@@ -34,6 +34,7 @@ pub mod errors;
 pub mod logs;
 pub mod probe;
 pub mod route53;
+pub mod service_scaling;
 pub mod state_s3;
 mod tags;
 pub mod taskdef;
@@ -121,6 +122,11 @@ pub fn from_sdk_config(
             .interceptor(calls.interceptor("logs"))
             .build(),
     );
+    let application_autoscaling = aws_sdk_applicationautoscaling::Client::from_conf(
+        aws_sdk_applicationautoscaling::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("application-autoscaling"))
+            .build(),
+    );
     let cloud = Cloud {
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
         network: Arc::new(ec2::Ec2Network::new(ec2)),
@@ -128,6 +134,9 @@ pub fn from_sdk_config(
         dns: Arc::new(route53::Route53Dns::new(route53)),
         metrics: Arc::new(cloudwatch::CloudWatchMetrics::new(cloudwatch)),
         scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling)),
+        service_scaling: Arc::new(service_scaling::ApplicationAutoScaling::new(
+            application_autoscaling,
+        )),
         environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk)),
         logs: Arc::new(logs::CloudWatchLogs::new(logs)),
         probe,

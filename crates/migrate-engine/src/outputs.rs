@@ -199,6 +199,17 @@ pub struct ServiceCreated {
     pub desired: u32,
 }
 
+/// The Application Auto Scaling target of a new service, and its CPU policy when it has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceScalingCreated {
+    pub resource_id: String,
+    pub policy: Option<String>,
+}
+
+impl StepOutput for ServiceScalingCreated {
+    const STEP: &'static str = "create-service-scaling";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthVerified {
     pub probes: u32,

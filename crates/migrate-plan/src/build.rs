@@ -1,6 +1,8 @@
 //! Playbook → ordered steps (the canonical procedure of seed 001, generalised).
 
-use migrate_playbook::{CutoverStrategy, HttpsCertificate, Playbook, SourceKind};
+use migrate_playbook::{
+    CpuTarget, CutoverStrategy, HttpsCertificate, Playbook, Scaling, SourceKind,
+};
 
 use crate::names::ResourceNames;
 use crate::step::{Action, Change, ChangeKind, PlannedStep, RetryPolicy};
@@ -372,13 +374,24 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             "delete the service",
             15 * MINUTE,
         );
+        if let Some(scaling) = &service.scaling {
+            push_service_scaling(&mut b, names, service, scaling);
+        }
     }
 
+    // The health gate waits for the scaling targets too, so that a failed registration stops
+    // the migration before any traffic moves.
     let service_ids: Vec<String> = playbook
         .target
         .services
         .iter()
-        .map(|s| format!("create-service:{}", s.name))
+        .flat_map(|s| {
+            let scaling = s
+                .scaling
+                .as_ref()
+                .map(|_| format!("create-service-scaling:{}", s.name));
+            std::iter::once(format!("create-service:{}", s.name)).chain(scaling)
+        })
         .collect();
     let service_refs: Vec<&str> = service_ids.iter().map(String::as_str).collect();
     b.push(
@@ -528,4 +541,46 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         10 * MINUTE,
     );
     b.steps
+}
+
+fn push_service_scaling(
+    b: &mut Builder,
+    names: &ResourceNames,
+    service: &migrate_playbook::Service,
+    scaling: &Scaling,
+) {
+    use ChangeKind::Create;
+    let tracking = match scaling.cpu_target {
+        CpuTarget::Percent(p) => format!("target tracking on average CPU at {p}%"),
+        CpuTarget::FromOldSide => {
+            "target tracking on average CPU at the old side's target, if it scaled on a policy"
+                .to_string()
+        }
+        CpuTarget::Off => "no scaling policy".to_string(),
+    };
+    let new_service = &names.services[&service.name];
+    b.push(
+        format!("create-service-scaling:{}", service.name),
+        Action::CreateServiceScaling {
+            service: service.name.clone(),
+        },
+        &[format!("create-service:{}", service.name).as_str()],
+        format!(
+            "Scale the ECS service {new_service} between {} and {} tasks ({tracking})",
+            scaling.min_count, scaling.max_count
+        ),
+        vec![change(
+            Create,
+            format!(
+                "Application Auto Scaling target service/{}/{new_service}",
+                names.cluster
+            ),
+            format!(
+                "min {}, max {}; {tracking}",
+                scaling.min_count, scaling.max_count
+            ),
+        )],
+        "deregister the scalable target (its policies go with it)",
+        5 * MINUTE,
+    );
 }

@@ -34,6 +34,11 @@ pub enum Action {
     CreateService {
         service: String,
     },
+    /// Registers the new service as an Application Auto Scaling target (min = its desired count)
+    /// and, where the playbook or the old side says so, tracks its average CPU.
+    CreateServiceScaling {
+        service: String,
+    },
     VerifyHealth,
     LowerTtl,
     CutoverDns,

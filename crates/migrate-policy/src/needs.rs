@@ -361,6 +361,7 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         .into_iter()
         .chain(stopped_tasks(scope, &names.cluster))
         .collect(),
+        Action::CreateServiceScaling { .. } => service_scaling(scope),
         Action::VerifyHealth => vec![
             read_anything(&["elasticloadbalancing:DescribeTargetHealth"]),
             Statement::new("ManagePlanServices")
@@ -425,6 +426,47 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
             ])
             .resources([scope.alarms()])],
     }
+}
+
+/// Application Auto Scaling of the new services, as
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/auto-scaling-IAM.html> lists it:
+/// the caller also needs the ECS and CloudWatch calls the service makes for the target tracking
+/// alarms, and creates the service-linked role the first time.
+fn service_scaling(scope: &Scope<'_>) -> Vec<Statement> {
+    vec![
+        // The Describe calls have no resource-level permission; the old side's policies are read
+        // from its Auto Scaling group and old ECS services.
+        read_anything(&[
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:DescribeScalingPolicies",
+            "autoscaling:DescribePolicies",
+        ]),
+        // A scalable target's ARN ends in an id AWS makes up at registration, so the plan
+        // cannot name it in advance: the statement is scoped to the region's targets.
+        Statement::new("ManagePlanScalableTargets")
+            .actions([
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:TagResource",
+            ])
+            .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
+        Statement::new("ScalePlanServices")
+            .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+            .resources(scope.new_services()),
+        // Target tracking creates and deletes its own alarms, named after the policy's target.
+        Statement::new("ManageTargetTrackingAlarms")
+            .actions([
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DeleteAlarms",
+            ])
+            .resources([scope.arn("cloudwatch", "alarm:TargetTracking-service/*")]),
+        service_linked_role(
+            "ecs.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_ECSService",
+        ),
+    ]
 }
 
 fn discover(scope: &Scope<'_>) -> Vec<Statement> {

@@ -86,6 +86,8 @@ pub struct AccountSnapshot {
     /// Log groups, as `name (retention)`.
     pub log_groups: Vec<String>,
     pub auto_scaling_groups: Vec<AutoScalingGroupSnapshot>,
+    /// Application Auto Scaling targets, as `resource-id min..max [policy@target%, …] (plan ID)`.
+    pub scalable_targets: Vec<String>,
 }
 
 impl AccountSnapshot {
@@ -229,6 +231,21 @@ impl World {
                     capacity: g.capacity,
                 })
                 .collect(),
+            scalable_targets: sorted(self.scaling.targets.iter().map(|(id, t)| {
+                let policies: Vec<String> = t
+                    .policies
+                    .iter()
+                    .map(|(name, cpu)| match cpu {
+                        Some(cpu) => format!("{name}@{cpu}%"),
+                        None => name.clone(),
+                    })
+                    .collect();
+                let plan = t
+                    .tags
+                    .get(migrate_engine::ports::TAG_PLAN_ID)
+                    .map_or_else(String::new, |plan| format!(" (plan {plan})"));
+                format!("{id} {}..{} [{}]{plan}", t.min, t.max, policies.join(", "))
+            })),
         }
     }
 }

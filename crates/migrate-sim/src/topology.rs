@@ -53,6 +53,8 @@ pub struct Topology {
     /// then deregisters and drains an instance before terminating it. False for ECS-on-EC2, where
     /// the target group belongs to the ECS service and terminating an instance kills its tasks.
     pub asg_attached_to_target_group: bool,
+    /// The old group's target tracking on average CPU, when it scales on one.
+    pub asg_cpu_target_percent: Option<u32>,
     /// The ECS-on-EC2 cluster, if the old side runs on ECS.
     pub old_cluster: Option<String>,
     pub old_services: Vec<OldService>,
@@ -94,6 +96,7 @@ impl Topology {
             asg_name: "shop-ecs-asg".into(),
             asg_instances: 2,
             asg_attached_to_target_group: false,
+            asg_cpu_target_percent: Some(50),
             old_cluster: Some("shop-ec2".into()),
             old_services: vec![
                 OldService {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{CloudResult, Tags};
+use super::{CloudResult, ScalingPolicy, Tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capacity {
@@ -28,4 +28,6 @@ pub trait AutoScaling: Send + Sync {
     /// Groups carrying the tag `key = value` (e.g. `elasticbeanstalk:environment-name`).
     async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>>;
     async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()>;
+    /// The group's scaling policies, so that the new services can scale as the old side did.
+    async fn scaling_policies(&self, name: &str) -> CloudResult<Vec<ScalingPolicy>>;
 }

@@ -30,6 +30,7 @@ mod logs;
 mod metrics;
 mod network;
 mod probe;
+mod service_scaling;
 
 pub use auto_scaling::*;
 pub use clock::*;
@@ -41,6 +42,7 @@ pub use logs::*;
 pub use metrics::*;
 pub use network::*;
 pub use probe::*;
+pub use service_scaling::*;
 
 /// Tags set on a resource at creation: always `migrate:plan-id` and `migrate:step`, plus the
 /// playbook's own.
@@ -133,6 +135,7 @@ pub struct Cloud {
     pub dns: Arc<dyn Dns>,
     pub metrics: Arc<dyn Metrics>,
     pub scaling: Arc<dyn AutoScaling>,
+    pub service_scaling: Arc<dyn ServiceScaling>,
     pub environments: Arc<dyn Environments>,
     pub logs: Arc<dyn Logs>,
     pub probe: Arc<dyn HttpProbe>,
@@ -150,6 +153,7 @@ impl Cloud {
             + Dns
             + Metrics
             + AutoScaling
+            + ServiceScaling
             + Environments
             + Logs
             + HttpProbe
@@ -162,6 +166,7 @@ impl Cloud {
             dns: account.clone(),
             metrics: account.clone(),
             scaling: account.clone(),
+            service_scaling: account.clone(),
             environments: account.clone(),
             logs: account.clone(),
             probe: account,

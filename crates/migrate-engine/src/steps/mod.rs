@@ -20,6 +20,7 @@ mod logs;
 mod names;
 mod scale_down;
 mod security;
+mod service_scaling;
 mod services;
 
 use async_trait::async_trait;
@@ -246,6 +247,9 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
             Box::new(load_balancer::CreateListener { https: *https })
         }
         Action::CreateService { service } => Box::new(services::CreateService { service }),
+        Action::CreateServiceScaling { service } => {
+            Box::new(service_scaling::CreateServiceScaling { service })
+        }
         Action::VerifyHealth => Box::new(health::VerifyHealth),
         Action::LowerTtl => Box::new(dns::LowerTtl),
         Action::CutoverDns => Box::new(dns::CutoverDns),

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use migrate_engine::ports::{
     AutoScaling, AutoScalingGroup, Capacity, CloudResult, Environment, Environments, ErrorKind,
+    ScalingPolicy,
 };
 
 use super::{err, Kind, SimCloud};
@@ -72,6 +73,17 @@ impl AutoScaling for SimCloud {
             }
             g.capacity = capacity;
             Ok(())
+        })
+        .await
+    }
+
+    async fn scaling_policies(&self, name: &str) -> CloudResult<Vec<ScalingPolicy>> {
+        self.call("autoscaling:DescribePolicies", name, Kind::Read, |w| {
+            Ok(w.scaling
+                .group_policies
+                .get(name)
+                .cloned()
+                .unwrap_or_default())
         })
         .await
     }

@@ -14,6 +14,7 @@ mod logs;
 mod metrics;
 mod network;
 mod probe;
+mod service_scaling;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

@@ -13,6 +13,7 @@ pub(crate) mod elb;
 pub(crate) mod ids;
 pub(crate) mod logs;
 pub(crate) mod route53;
+pub(crate) mod scaling;
 
 use std::collections::BTreeMap;
 
@@ -101,6 +102,7 @@ pub struct World {
     pub(crate) asg: Asg,
     pub(crate) route53: Route53,
     pub(crate) logs: Logs,
+    pub(crate) scaling: scaling::Scaling,
     pub(crate) cloudwatch: CloudWatch,
     pub(crate) traffic: Traffic,
     pub(crate) api: ApiLog,
@@ -146,6 +148,7 @@ impl World {
             asg: Asg::default(),
             route53: Route53::default(),
             logs: Logs::default(),
+            scaling: scaling::Scaling::default(),
             cloudwatch,
             traffic,
             api: ApiLog::default(),
@@ -343,6 +346,15 @@ impl World {
                 emptied_at: None,
             },
         );
+        if let Some(target) = t.asg_cpu_target_percent {
+            self.scaling.group_policies.insert(
+                t.asg_name.clone(),
+                vec![migrate_engine::ports::ScalingPolicy {
+                    name: format!("{}-cpu", t.asg_name),
+                    cpu_target_percent: Some(f64::from(target)),
+                }],
+            );
+        }
         let healthy_target = |id: String, port: u16, backend: Backend| TargetRec {
             id,
             port,

@@ -84,3 +84,16 @@ pub async fn rollback(sim: &Simulation, store: &MemoryStore) -> Result<RunOutcom
 pub fn load(store: &MemoryStore) -> State {
     store.clone().load().expect("the stored state loads")
 }
+
+/// [`setup`] over an old side changed by `change` (e.g. an Auto Scaling group without policies).
+pub fn setup_old_side(
+    playbook: &Playbook,
+    change: impl FnOnce(&mut Topology),
+) -> (Simulation, MemoryStore, Plan) {
+    let plan = migrate_plan::build(playbook);
+    let mut topology = old_side(&plan);
+    change(&mut topology);
+    let sim = Simulation::instant(topology);
+    let store = planned_store(&sim, plan.clone());
+    (sim, store, plan)
+}
