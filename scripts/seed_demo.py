@@ -109,6 +109,16 @@ def seed(endpoint, web_desired, worker_desired):
         TargetGroupARNs=[ids["old_tg_arn"]],
     )
     ids["asg"] = "shop-ecs-instances"
+    # The old side scales out on CPU; the new web service takes its target over.
+    asg.put_scaling_policy(
+        AutoScalingGroupName="shop-ecs-instances",
+        PolicyName="shop-ecs-instances-cpu",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 55.0,
+        },
+    )
     instances = [i["InstanceId"] for i in
                  asg.describe_auto_scaling_groups(AutoScalingGroupNames=["shop-ecs-instances"])
                  ["AutoScalingGroups"][0]["Instances"]]

@@ -98,6 +98,46 @@ async fn log_group(sdk: &aws_types::SdkConfig, name: &str) -> Option<Option<i32>
         .map(|g| g.retention_in_days())
 }
 
+/// The new service's scalable target as Application Auto Scaling reports it: its bounds and its
+/// policies with their CPU targets.
+async fn scalable_target(
+    sdk: &aws_types::SdkConfig,
+    resource_id: &str,
+) -> Option<(i32, i32, Vec<(String, Option<f64>)>)> {
+    use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    let client = aws_sdk_applicationautoscaling::Client::new(sdk);
+    let targets = client
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(resource_id)
+        .send()
+        .await
+        .unwrap();
+    let target = targets
+        .scalable_targets()
+        .iter()
+        .find(|t| t.resource_id() == resource_id)?;
+    let policies = client
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .unwrap()
+        .scaling_policies()
+        .iter()
+        .map(|p| {
+            (
+                p.policy_name().to_string(),
+                p.target_tracking_scaling_policy_configuration()
+                    .map(|c| c.target_value()),
+            )
+        })
+        .collect();
+    Some((target.min_capacity(), target.max_capacity(), policies))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_001_apply_then_rollback_over_the_wire() {
     let seed::Seeded {
@@ -236,6 +276,16 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
         assert_eq!(log_group(&sdk, group).await, Some(Some(30)), "{group}");
     }
 
+    // The web service scales between its desired count and four times it, tracking CPU at the
+    // old Auto Scaling group's target (55 %, seeded by seed_demo.py).
+    let web_target = format!("service/{}/{}", names.cluster, names.services["web"]);
+    let (min, max, policies) = scalable_target(&sdk, &web_target)
+        .await
+        .expect("the web service is a scalable target");
+    let desired_web = i32::try_from(playbook.target.services[0].desired_count).unwrap();
+    assert_eq!((min, max), (desired_web, 4 * desired_web));
+    assert_eq!(policies, vec![("shop-web-cpu".to_string(), Some(55.0))]);
+
     let apply_calls = conn.calls.render();
 
     // Rollback restores the alias, the ASG's min/desired and the old services' counts.
@@ -255,6 +305,7 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
         assert_eq!(log_group(&sdk, group).await, None, "{group}");
     }
     assert_eq!(log_group(&sdk, kept).await, Some(Some(7)));
+    assert_eq!(scalable_target(&sdk, &web_target).await, None);
 
     println!(
         "API calls of apply:\n{apply_calls}\nAPI calls of apply + rollback:\n{}",
@@ -275,6 +326,7 @@ fn iam_prefix(service: &str) -> &'static str {
         "elasticbeanstalk" => "elasticbeanstalk",
         "s3" => "s3",
         "logs" => "logs",
+        "application-autoscaling" => "application-autoscaling",
         other => panic!("the counter names a service this test does not know: {other}"),
     }
 }
@@ -320,3 +372,4 @@ fn policy_covers_every_call(
         called.len()
     );
 }
+

@@ -898,3 +898,100 @@ async fn log_groups_created_tagged_retained_and_deleted() {
         .unwrap()
         .is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_scaling_target_policy_and_deregistration() {
+    let w = common::start().await;
+    let s = &w.conn.cloud.service_scaling;
+    let ecs = aws_sdk_ecs::Client::new(&w.sdk);
+    // Application Auto Scaling checks that the ECS service exists.
+    ecs.create_cluster()
+        .cluster_name("shop-fargate")
+        .send()
+        .await
+        .unwrap();
+    ecs.register_task_definition()
+        .family("shop-web")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("web")
+                .image("nginx")
+                .memory(128)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster("shop-fargate")
+        .service_name("shop-web")
+        .task_definition("shop-web")
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
+    let id = ecs_service_resource_id("shop-fargate", "shop-web");
+
+    let probe = tokio::time::timeout(std::time::Duration::from_secs(20), s.find_target(&id)).await;
+    assert_eq!(
+        probe.expect("DescribeScalableTargets answers").unwrap(),
+        None
+    );
+    let policies = tokio::time::timeout(std::time::Duration::from_secs(20), s.policies(&id)).await;
+    assert_eq!(
+        policies.expect("DescribeScalingPolicies answers").unwrap(),
+        vec![]
+    );
+    let spec = ScalableTargetSpec {
+        resource_id: id.clone(),
+        min_count: 2,
+        max_count: 8,
+        tags: common::tags("create-service-scaling:web"),
+    };
+    s.register_target(&spec).await.unwrap();
+    // Registering again with the same bounds is an update, not an error.
+    s.register_target(&spec).await.unwrap();
+    assert_eq!(
+        s.find_target(&id).await.unwrap(),
+        Some(ScalableTarget {
+            resource_id: id.clone(),
+            min_count: 2,
+            max_count: 8
+        })
+    );
+    let tracking = CpuTrackingSpec {
+        policy_name: "shop-web-cpu".into(),
+        resource_id: id.clone(),
+        target_percent: 55.0,
+        scale_out_cooldown_secs: 60,
+        scale_in_cooldown_secs: 300,
+    };
+    s.put_cpu_tracking(&tracking).await.unwrap();
+    s.put_cpu_tracking(&tracking).await.unwrap();
+    assert_eq!(
+        s.policies(&id).await.unwrap(),
+        vec![ScalingPolicy {
+            name: "shop-web-cpu".into(),
+            cpu_target_percent: Some(55.0)
+        }]
+    );
+    // Checked with a plain client: the policy tracks ECS average CPU with the cooldowns asked.
+    let described = aws_sdk_applicationautoscaling::Client::new(&w.sdk)
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let config = described.scaling_policies()[0]
+        .target_tracking_scaling_policy_configuration()
+        .unwrap();
+    assert_eq!(config.scale_out_cooldown(), Some(60));
+    assert_eq!(config.scale_in_cooldown(), Some(300));
+
+    s.deregister_target(&id).await.unwrap();
+    assert_eq!(s.find_target(&id).await.unwrap(), None);
+    // AWS deletes the target's policies with it; moto 5 keeps them (looser than AWS), so that
+    // half is held by the simulator's model, not here.
+    assert!(s.deregister_target(&id).await.unwrap_err().is_not_found());
+}

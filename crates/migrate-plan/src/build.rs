@@ -581,6 +581,8 @@ fn push_service_scaling(
             ),
         )],
         "deregister the scalable target (its policies go with it)",
-        5 * MINUTE,
+        // Two calls, but Application Auto Scaling answers ConcurrentUpdateException while an
+        // earlier change of the target is pending, and those are retried.
+        10 * MINUTE,
     );
 }
