@@ -156,7 +156,10 @@ pub fn classify(code: Option<&str>, message: Option<&str>, status: Option<u16>) 
         return ErrorKind::AlreadyExists;
     }
     // Auto Scaling and ECS have no NotFound code for some resources and say it in the message.
+    // moto answers a missing scalable target with `ValidationException: No scalable target
+    // found`, where AWS answers `ObjectNotFoundException`; both mean the same to a compensation.
     if (code == "ValidationError" && lower_message.contains("not found"))
+        || (code == "ValidationException" && lower_message.contains("no scalable target found"))
         || (code == "ClientException"
             && lower_message.contains("unable to describe task definition"))
     {
@@ -220,6 +223,14 @@ mod tests {
                 400,
                 ErrorKind::NotFound,
             ),
+            ("ObjectNotFoundException", "", 400, ErrorKind::NotFound),
+            (
+                "ValidationException",
+                "No scalable target found for service namespace: ecs",
+                400,
+                ErrorKind::NotFound,
+            ),
+            ("ConcurrentUpdateException", "", 400, ErrorKind::Throttled),
             ("InvalidGroup.Duplicate", "", 400, ErrorKind::AlreadyExists),
             (
                 "InvalidPermission.Duplicate",

@@ -372,4 +372,3 @@ fn policy_covers_every_call(
         called.len()
     );
 }
-
