@@ -33,6 +33,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::CreateLoadBalancer
         | Action::CreateListener { .. }
         | Action::CreateService { .. }
+        | Action::CreateServiceScaling { .. }
         | Action::VerifyHealth
         | Action::LowerTtl
         | Action::CutoverDns

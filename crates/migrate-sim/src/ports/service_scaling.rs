@@ -85,7 +85,7 @@ impl ServiceScaling for SimCloud {
                     ErrorKind::NotFound,
                     op,
                     resource_id,
-                    &no_target(resource_id),
+                    no_target(resource_id),
                 )),
             }
         })
@@ -120,7 +120,7 @@ impl ServiceScaling for SimCloud {
                 .scaling
                 .targets
                 .get_mut(id)
-                .ok_or_else(|| err(ErrorKind::NotFound, op, id, &no_target(id)))?;
+                .ok_or_else(|| err(ErrorKind::NotFound, op, id, no_target(id)))?;
             target
                 .policies
                 .insert(spec.policy_name.clone(), Some(spec.target_percent));
