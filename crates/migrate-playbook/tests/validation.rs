@@ -264,20 +264,28 @@ fn log_groups_are_kept_and_retention_is_checked_at_its_field() {
     assert_eq!(error.problems[0].position.unwrap().line, line);
 }
 
-fn demo_with(replace: &str, with: &str) -> Result<Playbook, migrate_playbook::PlaybookError> {
+/// The demo playbook with its web service's `scaling` block replaced by `scaling` (YAML lines
+/// at the service's indentation, or nothing) and `replace` → `with` applied.
+fn demo_with(
+    scaling: &str,
+    replace: &str,
+    with: &str,
+) -> Result<Playbook, migrate_playbook::PlaybookError> {
     let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
-    let changed = text.replace(replace, with);
-    assert_ne!(
-        changed, text,
-        "the demo playbook no longer contains {replace:?}"
+    let block = "      scaling:\n        max_count: 8\n        cpu_target: from-old-side\n";
+    assert!(
+        text.contains(block),
+        "the demo playbook no longer has its scaling block"
     );
+    let changed = text.replace(block, scaling).replace(replace, with);
     Playbook::from_yaml(&changed, "demo.yaml", &Directory(&playbooks_dir()))
 }
 
 #[test]
 fn a_web_service_scales_by_default_from_its_desired_count_and_a_worker_does_not() {
-    let playbook = demo_with("      desired_count: 2\n", "      desired_count: 3\n").unwrap();
+    let playbook = demo_with("", "      desired_count: 2\n", "      desired_count: 3\n").unwrap();
     let web = &playbook.target.services[0];
+    assert_eq!(web.desired_count, 3);
     assert_eq!(
         web.scaling,
         Some(migrate_playbook::Scaling {
@@ -291,25 +299,18 @@ fn a_web_service_scales_by_default_from_its_desired_count_and_a_worker_does_not(
 
 #[test]
 fn scaling_settings_are_read_and_their_mistakes_named() {
-    let playbook = demo_with(
-        "      enable_execute_command: true\n",
-        "      enable_execute_command: true\n      scaling: { max_count: 6, cpu_target: 55 }\n",
-    )
-    .unwrap();
+    let playbook = demo_with("      scaling: { max_count: 6, cpu_target: 55 }\n", "", "").unwrap();
     let scaling = playbook.target.services[0].scaling.clone().unwrap();
     assert_eq!(scaling.max_count, 6);
     assert_eq!(scaling.cpu_target, migrate_playbook::CpuTarget::Percent(55));
 
-    let off = demo_with(
-        "      enable_execute_command: true\n",
-        "      enable_execute_command: true\n      scaling: { enabled: false }\n",
-    )
-    .unwrap();
+    let off = demo_with("      scaling: { enabled: false }\n", "", "").unwrap();
     assert_eq!(off.target.services[0].scaling, None);
 
     let error = demo_with(
-        "      enable_execute_command: true\n",
-        "      enable_execute_command: true\n      scaling: { max_count: 1, cpu_target: 95, burst: 2 }\n",
+        "      scaling: { max_count: 1, cpu_target: 95, burst: 2 }\n",
+        "",
+        "",
     )
     .unwrap_err();
     let found: Vec<(&str, &str)> = error
@@ -335,11 +336,7 @@ fn scaling_settings_are_read_and_their_mistakes_named() {
         "{found:?}"
     );
 
-    let word = demo_with(
-        "      enable_execute_command: true\n",
-        "      enable_execute_command: true\n      scaling: { cpu_target: sometimes }\n",
-    )
-    .unwrap_err();
+    let word = demo_with("      scaling: { cpu_target: sometimes }\n", "", "").unwrap_err();
     assert!(
         word.problems[0]
             .message
