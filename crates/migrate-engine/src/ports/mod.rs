@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod account;
 mod auto_scaling;
 mod clock;
 mod containers;
@@ -31,6 +32,7 @@ mod metrics;
 mod network;
 mod probe;
 
+pub use account::*;
 pub use auto_scaling::*;
 pub use clock::*;
 pub use containers::*;
@@ -127,6 +129,7 @@ impl CloudError {
 /// All the ports one migration needs, cheap to clone.
 #[derive(Clone)]
 pub struct Cloud {
+    pub account: Arc<dyn Account>,
     pub containers: Arc<dyn ContainerPlatform>,
     pub network: Arc<dyn Network>,
     pub load_balancing: Arc<dyn LoadBalancing>,
@@ -144,7 +147,8 @@ impl Cloud {
     /// the simulator do.
     pub fn from_account<A>(account: Arc<A>, clock: Arc<dyn Clock>) -> Self
     where
-        A: ContainerPlatform
+        A: Account
+            + ContainerPlatform
             + Network
             + LoadBalancing
             + Dns
@@ -156,6 +160,7 @@ impl Cloud {
             + 'static,
     {
         Self {
+            account: account.clone(),
             containers: account.clone(),
             network: account.clone(),
             load_balancing: account.clone(),

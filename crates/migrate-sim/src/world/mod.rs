@@ -6,6 +6,7 @@
 //! RUNNING, health checks, deregistrations ending, instances terminating). Ticks make the order of
 //! events total and independent of when the engine happens to look.
 
+pub mod access;
 pub(crate) mod asg;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
@@ -1015,6 +1016,18 @@ impl World {
             .task_definitions
             .get(&s.task_definition_arn)
             .and_then(|td| logs::missing_log_group(&self.logs, &td.definition));
+        // A task that cannot reach ECR (or Secrets Manager), or whose execution role may not
+        // read its secrets, never starts either (see `world::access`).
+        let missing_group = missing_group.or_else(|| {
+            let spec = s.spec.as_ref()?;
+            if s.launch != Launch::Fargate {
+                return None;
+            }
+            let td = self.ecs.task_definitions.get(&s.task_definition_arn)?;
+            self.topology
+                .access
+                .start_failure(&self.topology.account, spec, &td.definition)
+        });
         if let Some(reason) = missing_group {
             if let Some(rec) = self.ecs.services.get_mut(key) {
                 if rec.stopped_reasons.last() != Some(&reason) {
