@@ -137,7 +137,7 @@ impl Report {
 pub async fn run(cloud: &Cloud, playbook: &Playbook) -> Result<Report, CloudError> {
     let facts = gather(cloud, playbook).await?;
     let mut findings = check(playbook, &facts);
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let roles = facts
         .roles
         .iter()
