@@ -82,7 +82,16 @@ def seed(endpoint, web_desired, worker_desired):
                            "Action": "sts:AssumeRole"}],
         }),
     )
-    iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    # As CreateServiceLinkedRole names it on AWS (moto 5.2.5 would name it AWSServiceRoleForecs).
+    iam.create_role(
+        RoleName="AWSServiceRoleForECS",
+        Path="/aws-service-role/ecs.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        }),
+    )
 
     def group(name, description):
         return ec2.create_security_group(VpcId=vpc, GroupName=name, Description=description)["GroupId"]

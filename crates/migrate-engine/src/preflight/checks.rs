@@ -61,22 +61,35 @@ fn roles(facts: &Facts, findings: &mut Vec<Finding>) {
 }
 
 fn permissions(facts: &Facts, findings: &mut Vec<Finding>) {
+    // One warning per role and reason for the simulations that could not be made: when the
+    // simulator is refused, it is refused for every resource alike.
+    let mut inconclusive: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for fact in &facts.permissions {
+        if let Err(why) = &fact.evaluations {
+            match inconclusive
+                .iter_mut()
+                .find(|(role, reason, _)| *role == fact.role && *reason == why)
+            {
+                Some((_, _, resources)) => resources.push(&fact.resource),
+                None => inconclusive.push((&fact.role, why, vec![&fact.resource])),
+            }
+        }
+    }
+    for (role, why, resources) in inconclusive {
+        findings.push(finding(
+            Severity::Warning,
+            format!("role {role}"),
+            format!(
+                "could not be simulated ({why}), so its access to {} is not known",
+                resources.join(", ")
+            ),
+            "check that the role may read the secrets and pull the images, or grant iam:SimulatePrincipalPolicy to the caller so that preflight can",
+        ));
+    }
     for fact in &facts.permissions {
         let resource = format!("role {}", fact.role);
-        let evaluations = match &fact.evaluations {
-            Ok(evaluations) => evaluations,
-            Err(why) => {
-                findings.push(finding(
-                    Severity::Warning,
-                    resource,
-                    format!(
-                        "could not be simulated for {} ({}): {why}",
-                        fact.resource, fact.purpose
-                    ),
-                    "check that the role may read it, or grant iam:SimulatePrincipalPolicy to the caller so that preflight can",
-                ));
-                continue;
-            }
+        let Ok(evaluations) = &fact.evaluations else {
+            continue;
         };
         let denied: Vec<&str> = evaluations
             .iter()
