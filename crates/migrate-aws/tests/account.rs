@@ -108,10 +108,7 @@ async fn caller_roles_routes_endpoints_and_instance_profile_against_moto() {
         target: RouteTarget::InternetGateway(igw.clone()),
     }));
     let main = tables.iter().find(|t| t.main).unwrap();
-    assert!(main
-        .routes
-        .iter()
-        .all(|r| r.destination != "0.0.0.0/0"));
+    assert!(main.routes.iter().all(|r| r.destination != "0.0.0.0/0"));
 
     ec2.create_vpc_endpoint()
         .vpc_id(&vpc)
@@ -179,7 +176,10 @@ async fn caller_roles_routes_endpoints_and_instance_profile_against_moto() {
         a.instance_profile_of_group("shop-app-asg").await.unwrap(),
         Some("arn:aws:iam::123456789012:instance-profile/shop-app".to_string())
     );
-    let gone = a.instance_profile_of_group("no-such-group").await.unwrap_err();
+    let gone = a
+        .instance_profile_of_group("no-such-group")
+        .await
+        .unwrap_err();
     assert_eq!(gone.kind, ErrorKind::NotFound, "{gone}");
 
     // moto has no Fargate quota: the answer is an error the preflight turns into a warning.

@@ -601,6 +601,56 @@ fn mutation_without_preflight_is_caught() {
     );
 }
 
+/// The demo's old instances ran with an instance profile the app used for AWS calls.
+fn topology_with_an_instance_profile(plan: &Plan) -> Topology {
+    let mut topology = Topology::from_plan(plan).unwrap();
+    topology.access.instance_profile =
+        Some("arn:aws:iam::123456789012:instance-profile/shop-app".into());
+    topology
+}
+
+#[test]
+fn preflight_requires_a_task_role_where_the_old_side_had_an_instance_profile() {
+    let plan = demo_plan();
+    let r = run_on(
+        &plan,
+        &Scenario::new(1, FaultProfile::none()),
+        topology_with_an_instance_profile(&plan),
+    )
+    .unwrap();
+    let error = r.apply.as_ref().unwrap_err();
+    assert!(error.contains("has no task role"), "{error}");
+    assert_eq!(mutating_calls(&r), Vec::<String>::new());
+}
+
+#[test]
+fn mutation_without_preflight_loses_requests_of_an_app_without_a_task_role() {
+    let plan = without_preflight(&demo_plan());
+    let seeds: Vec<u64> = (1..=3).collect();
+    let violations = for_seeds(&seeds, |seed| {
+        let r = run_on(
+            &plan,
+            &Scenario::new(seed, FaultProfile::none()),
+            topology_with_an_instance_profile(&plan),
+        )?;
+        // The health check calls nothing and passes, so the apply completes; the requests the
+        // new tasks get after the cutover fail.
+        match r.traffic.new.failed {
+            0 => Err(format!(
+                "the new tasks served without credentials and no request failed (apply {:?}): {:?}",
+                r.apply, r.traffic.new
+            )),
+            _ => Ok(()),
+        }
+    });
+    assert_none(
+        "mutation_without_preflight_loses_requests_of_an_app_without_a_task_role",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
 #[test]
 fn a_seed_replays_exactly() {
     let plan = demo_plan();
