@@ -41,7 +41,7 @@ async fn the_seeded_account_passes_and_a_cut_off_one_names_each_problem() {
     // Cut the subnets off: no route out, no endpoints.
     let sdk = common::sdk_config(&seeded.moto.url()).await;
     let ec2 = common::ec2(&sdk);
-    let vpc = common::id(&seeded.ids, "vpc");
+    let vpc = seed::id(&seeded.ids, "vpc");
     let filter = aws_sdk_ec2::types::Filter::builder()
         .name("vpc-id")
         .values(&vpc)
@@ -87,7 +87,7 @@ async fn the_seeded_account_passes_and_a_cut_off_one_names_each_problem() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     for key in ["subnet_a", "subnet_c"] {
-        let subnet = common::id(&seeded.ids, key);
+        let subnet = seed::id(&seeded.ids, key);
         assert!(
             stdout.contains(&format!("error: subnet {subnet} has no route to ECR")),
             "{stdout}"
