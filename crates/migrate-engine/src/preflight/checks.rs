@@ -70,7 +70,11 @@ fn permissions(facts: &Facts, findings: &mut Vec<Finding>) {
                 .iter_mut()
                 .find(|(role, reason, _)| *role == fact.role && *reason == why)
             {
-                Some((_, _, resources)) => resources.push(&fact.resource),
+                Some((_, _, resources)) => {
+                    if !resources.contains(&fact.resource.as_str()) {
+                        resources.push(&fact.resource);
+                    }
+                }
                 None => inconclusive.push((&fact.role, why, vec![&fact.resource])),
             }
         }
