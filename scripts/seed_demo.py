@@ -58,6 +58,41 @@ def seed(endpoint, web_desired, worker_desired):
         ids[key] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
     subnets = [ids["subnet_a"], ids["subnet_c"]]
 
+    # What the preflight checks: the subnets are public (the VPC's main route table sends
+    # 0.0.0.0/0 to an internet gateway) for the internet-facing load balancer, and the tasks, which
+    # get no public IP, reach ECR, CloudWatch Logs, S3 and Secrets Manager through VPC endpoints;
+    # the execution role the playbook names exists, and so does ECS's service-linked role.
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main_table = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for service in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"):
+        ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.{service}",
+                                VpcEndpointType="Interface", SubnetIds=subnets, PrivateDnsEnabled=True)
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3",
+                            VpcEndpointType="Gateway", RouteTableIds=[main_table])
+    iam = client("iam", endpoint)
+    iam.create_role(
+        RoleName="ecsTaskExecutionRole",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        }),
+    )
+    # As CreateServiceLinkedRole names it on AWS (moto 5.2.5 would name it AWSServiceRoleForecs).
+    iam.create_role(
+        RoleName="AWSServiceRoleForECS",
+        Path="/aws-service-role/ecs.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        }),
+    )
+
     def group(name, description):
         return ec2.create_security_group(VpcId=vpc, GroupName=name, Description=description)["GroupId"]
 

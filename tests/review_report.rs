@@ -193,7 +193,8 @@ fn status_renders_the_migration_as_markdown() {
         "{markdown}"
     );
     assert!(
-        markdown.contains("| 1 | `discover-source` | pending | 0 |"),
+        markdown.contains("| 1 | `preflight` | pending | 0 |")
+            && markdown.contains("| 2 | `discover-source` | pending | 0 |"),
         "{markdown}"
     );
     assert!(markdown.contains("## What a rollback would undo now"));

@@ -22,6 +22,7 @@
 //! - Every API call is counted per service and operation ([`ApiCalls`]), so a run can report
 //!   what it cost.
 
+pub mod account;
 pub mod autoscaling;
 pub mod beanstalk;
 pub mod cloudwatch;
@@ -127,7 +128,29 @@ pub fn from_sdk_config(
             .interceptor(calls.interceptor("application-autoscaling"))
             .build(),
     );
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("sts"))
+            .build(),
+    );
+    let iam = aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("iam"))
+            .build(),
+    );
+    let quotas = aws_sdk_servicequotas::Client::from_conf(
+        aws_sdk_servicequotas::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("servicequotas"))
+            .build(),
+    );
     let cloud = Cloud {
+        account: Arc::new(account::AwsAccount::new(
+            sts,
+            iam,
+            ec2.clone(),
+            autoscaling.clone(),
+            quotas,
+        )),
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
         network: Arc::new(ec2::Ec2Network::new(ec2)),
         load_balancing: Arc::new(elb::ElbLoadBalancing::new(elb)),

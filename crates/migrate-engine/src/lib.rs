@@ -12,6 +12,7 @@ mod error;
 mod machine;
 pub mod outputs;
 mod phase;
+pub mod preflight;
 pub mod reporter;
 mod retry;
 mod steps;

@@ -54,6 +54,21 @@ pub fn from_json<T: DeserializeOwned>(
     })
 }
 
+/// What `preflight` found: who the caller is, and the roles the task definitions name resolved
+/// to ARNs in the caller's account and partition (a full ARN in the playbook maps to itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreflightPassed {
+    pub account: String,
+    pub partition: String,
+    pub roles: std::collections::BTreeMap<String, String>,
+    /// The warnings, as the preflight printed them.
+    pub warnings: Vec<String>,
+}
+
+impl StepOutput for PreflightPassed {
+    const STEP: &'static str = "preflight";
+}
+
 /// The old side as `discover-source` found it, before anything changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceDiscovered {

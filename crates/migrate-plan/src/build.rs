@@ -98,9 +98,32 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         "current value",
     ));
     b.push(
+        "preflight",
+        Action::Preflight,
+        &[],
+        "Check that the account can run the new tasks, before anything is created",
+        vec![
+            change(Read, "caller identity", "account and partition (STS)"),
+            change(
+                Read,
+                "IAM roles of the task definitions",
+                "exist; the execution role may read the secrets and pull the images",
+            ),
+            change(
+                Read,
+                format!("subnets and route tables of {}", playbook.network.vpc),
+                "tasks reach ECR, CloudWatch Logs and Secrets Manager; load balancer subnets public, two zones",
+            ),
+            change(Read, "Fargate vCPU quota", "holds the new tasks"),
+        ],
+        "nothing to undo (read only)",
+        10 * MINUTE,
+    );
+
+    b.push(
         "discover-source",
         Action::DiscoverSource,
-        &[],
+        &["preflight"],
         format!(
             "Discover the {} source and record its current state",
             source.kind.as_str()

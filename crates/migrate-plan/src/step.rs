@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Action {
+    /// Checks, reading only, that the account can run the new tasks (caller, roles and their
+    /// permissions, routes, load balancer subnets, task role, quota), before anything is created.
+    Preflight,
     /// Reads the old side (ASG, old services, load balancer, listeners, DNS record) and records it.
     DiscoverSource,
     CreateCluster,

@@ -1056,31 +1056,26 @@ fn check_logs(c: &mut Checker, raw: Option<&RawLogs>) -> Logs {
     }
 }
 
-/// The account id in an ECR image name (`123456789012.dkr.ecr.REGION.amazonaws.com/...`).
-fn ecr_account(definition: &serde_json::Value) -> Option<String> {
-    definition["containerDefinitions"]
-        .as_array()?
-        .iter()
-        .filter_map(|c| c["image"].as_str())
-        .find_map(|image| {
-            let (account, rest) = image.split_once('.')?;
-            (account.len() == 12
-                && account.chars().all(|ch| ch.is_ascii_digit())
-                && rest.starts_with("dkr.ecr."))
-            .then(|| account.to_string())
-        })
+/// A role as the playbook gives it: a full ARN is kept as given; a name stays a name, and the
+/// `register-task-definition` step turns it into an ARN in the caller's account and partition,
+/// which the `preflight` step reads from STS. It is never derived from an image's registry
+/// account, which is wrong for shared ECR accounts, other partitions and images outside ECR.
+fn role_reference(role: Option<&str>) -> Option<String> {
+    role.map(str::to_string)
 }
 
-/// A role given by name becomes an ARN in the account the images come from.
-fn role_arn(role: Option<&str>, account: Option<&str>) -> Option<String> {
-    let role = role?;
-    if role.starts_with("arn:") {
-        return Some(role.to_string());
+/// The role the translator assumed when neither the playbook nor the source named one
+/// (`arn:aws:iam::ACCOUNT:role/NAME`, the account taken from an image or a secret), reduced to
+/// its name, to be resolved in the caller's account at apply time like a role given by name.
+fn unassumed(definition: &mut serde_json::Value, source: &serde_json::Value) {
+    if source["executionRoleArn"].is_string() {
+        return;
     }
-    Some(match account {
-        Some(account) => format!("arn:aws:iam::{account}:role/{role}"),
-        None => role.to_string(),
-    })
+    if let Some(assumed) = definition["executionRoleArn"].as_str() {
+        if let Some((_, name)) = assumed.rsplit_once(":role/") {
+            definition["executionRoleArn"] = serde_json::Value::String(name.to_string());
+        }
+    }
 }
 
 /// Translates the service's task definition to Fargate with `migrate-taskdef`. Findings that are
@@ -1097,14 +1092,13 @@ fn translate(
     cpu: u32,
     memory: u32,
 ) -> (serde_json::Value, Vec<String>, Vec<String>) {
-    let account = ecr_account(source);
     let options = migrate_taskdef::TranslateOptions {
         kind: Some(migrate_taskdef::SourceKind::EcsTaskDefinition),
         family: Some(format!("{}-{service}-fargate", context.name)),
         cpu: Some(cpu),
         memory_mib: Some(memory),
-        execution_role_arn: role_arn(context.execution_role, account.as_deref()),
-        task_role_arn: role_arn(context.task_role, account.as_deref()),
+        execution_role_arn: role_reference(context.execution_role),
+        task_role_arn: role_reference(context.task_role),
         region: context.region.map(str::to_string),
         ..Default::default()
     };
@@ -1144,5 +1138,9 @@ fn translate(
             )
         })
         .collect();
-    (translation.task_definition, changes, translation.log_groups)
+    let mut definition = translation.task_definition;
+    if context.execution_role.is_none() {
+        unassumed(&mut definition, source);
+    }
+    (definition, changes, translation.log_groups)
 }

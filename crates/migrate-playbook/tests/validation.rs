@@ -191,9 +191,11 @@ fn the_translated_definition_is_fargate_ready() {
     );
     assert_eq!(web.task_definition["cpu"], "512");
     assert_eq!(web.task_definition["family"], "shop-web-fargate");
+    // A role given by name stays a name: the apply resolves it in the caller's account and
+    // partition (from the preflight), never in the account of the image's registry.
     assert_eq!(
         web.task_definition["executionRoleArn"],
-        "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
+        "ecsTaskExecutionRole"
     );
 }
 

@@ -181,6 +181,7 @@ fn read_anything(actions: &[&str]) -> Statement {
 pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
     let names = &scope.plan.names;
     match action {
+        Action::Preflight => preflight(scope),
         Action::DiscoverSource => discover(scope),
         Action::CreateCluster => vec![
             // CreateCluster names the cluster in the request: its ARN is the scope; the tag
@@ -467,6 +468,56 @@ fn service_scaling(scope: &Scope<'_>) -> Vec<Statement> {
             "AWSServiceRoleForApplicationAutoScaling_ECSService",
         ),
     ]
+}
+
+/// The preflight's reads. STS `GetCallerIdentity` needs no permission.
+fn preflight(scope: &Scope<'_>) -> Vec<Statement> {
+    let source = &scope.plan.playbook.source;
+    let mut roles = scope.passed_roles();
+    roles
+        .push("arn:aws:iam::*:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS".into());
+    let mut out = vec![
+        // EC2's Describe* calls and the Auto Scaling reads have no resource-level permission.
+        read_anything(&[
+            "ec2:DescribeSubnets",
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeVpcEndpoints",
+            "ec2:DescribeLaunchTemplateVersions",
+            "autoscaling:DescribeAutoScalingGroups",
+            "autoscaling:DescribeLaunchConfigurations",
+        ]),
+        Statement::new("ReadRoles")
+            .actions(["iam:GetRole"])
+            .resources(roles),
+    ];
+    let simulated = scope.passed_roles();
+    if !simulated.is_empty() {
+        out.push(
+            Statement::new("SimulateRolePermissions")
+                .actions(["iam:SimulatePrincipalPolicy"])
+                .resources(simulated),
+        );
+    }
+    out.push(
+        Statement::new("ReadFargateVcpuQuota")
+            .actions(["servicequotas:GetServiceQuota"])
+            .resources([scope.arn("servicequotas", "fargate/L-3032A538")]),
+    );
+    if source.kind == SourceKind::EcsEc2 && source.auto_scaling_group.is_none() {
+        let cluster = source.ecs_cluster.clone().unwrap_or_else(|| "*".into());
+        out.push(
+            Statement::new("FindOldContainerInstances")
+                .actions(["ecs:ListContainerInstances"])
+                .resources([scope.ecs_cluster(&cluster)]),
+        );
+        out.push(
+            Statement::new("ReadOldContainerInstances")
+                .actions(["ecs:DescribeContainerInstances"])
+                .resources([scope.arn("ecs", &format!("container-instance/{cluster}/*"))]),
+        );
+        out.push(read_anything(&["autoscaling:DescribeAutoScalingInstances"]));
+    }
+    out
 }
 
 fn discover(scope: &Scope<'_>) -> Vec<Statement> {

@@ -22,7 +22,8 @@ fn mark_of(kind: ChangeKind) -> Option<Mark> {
 /// soak), so none is; the exhaustive match makes a new action decide.
 fn irreversible(action: &Action) -> bool {
     match action {
-        Action::DiscoverSource
+        Action::Preflight
+        | Action::DiscoverSource
         | Action::CreateCluster
         | Action::CreateLogGroups { .. }
         | Action::RegisterTaskDefinition { .. }

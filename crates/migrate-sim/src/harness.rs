@@ -180,6 +180,12 @@ pub fn run(plan: &Plan, scenario: &Scenario) -> Result<RunReport, SimError> {
     rt.block_on(run_async(plan, scenario, topology))
 }
 
+/// As [`run`], on an account the caller describes (a test's topology with, say, no route out).
+pub fn run_on(plan: &Plan, scenario: &Scenario, topology: Topology) -> Result<RunReport, SimError> {
+    let rt = crate::clock::runtime()?;
+    rt.block_on(run_async(plan, scenario, topology))
+}
+
 async fn run_async(
     plan: &Plan,
     scenario: &Scenario,

@@ -8,6 +8,8 @@ use migrate_plan::Plan;
 use migrate_playbook::{SourceKind, Zone};
 use serde::Serialize;
 
+use crate::world::access::default_access;
+pub use crate::world::access::Access;
 use crate::SimError;
 
 /// A data store the application needs (Redis, RDS, EFS): its security group admits the app on `port`.
@@ -65,6 +67,9 @@ pub struct Topology {
     pub beanstalk_environment: Option<String>,
     /// The certificate of the old load balancer's HTTPS listener, if it has one.
     pub old_certificate_arn: Option<String>,
+    /// Roles, routes, endpoints, quota, instance profile: what the preflight reads and what
+    /// decides whether a new task can start.
+    pub access: Access,
 }
 
 impl Topology {
@@ -131,6 +136,12 @@ impl Topology {
             beanstalk_environment: None,
             old_certificate_arn: Some(
                 "arn:aws:acm:ap-northeast-1:123456789012:certificate/5eed0001-0000-4000-8000-000000000001".into(),
+            ),
+            access: default_access(
+                &["ecsTaskExecutionRole".to_string()],
+                &["subnet-pub-a".to_string(), "subnet-pub-c".to_string()],
+                &["subnet-priv-a".to_string(), "subnet-priv-c".to_string()],
+                "ap-northeast-1",
             ),
         }
     }
@@ -242,6 +253,12 @@ impl Topology {
                 }
             }
         }
+        t.access = default_access(
+            &migrate_engine::preflight::role_references(p),
+            &t.public_subnets,
+            &t.private_subnets,
+            &t.region,
+        );
         Ok(t)
     }
 }

@@ -328,7 +328,12 @@ impl World {
             };
         }
         let chosen = pool[tg.cursor % pool.len()];
-        let (backend, serving) = (chosen.backend.clone(), chosen.serving);
+        // A client request reaches the application's own paths, which fail without AWS
+        // credentials; only the health check spares them.
+        let (backend, serving) = (
+            chosen.backend.clone(),
+            chosen.serving && !chosen.without_credentials,
+        );
         tg.cursor = tg.cursor.wrapping_add(1);
         Route::Target {
             lb: lb_name,

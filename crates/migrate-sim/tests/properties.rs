@@ -18,11 +18,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use migrate_engine::ports::RouteTable;
 use migrate_plan::{Action, Plan};
 use migrate_playbook::Playbook;
 use migrate_sim::audit::DnsTarget;
 use migrate_sim::harness::{self, Afterwards, Crash, RunReport, Scenario};
-use migrate_sim::{CrashPoint, FaultProfile};
+use migrate_sim::{CrashPoint, FaultProfile, Topology};
 
 fn demo_plan() -> Plan {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
@@ -140,6 +141,11 @@ fn rehearse_hint(seed: u64) -> String {
 
 fn run(plan: &Plan, scenario: &Scenario) -> Result<RunReport, String> {
     harness::run(plan, scenario).map_err(|e| format!("the simulation could not run: {e}"))
+}
+
+fn run_on(plan: &Plan, scenario: &Scenario, topology: Topology) -> Result<RunReport, String> {
+    harness::run_on(plan, scenario, topology)
+        .map_err(|e| format!("the simulation could not run: {e}"))
 }
 
 fn no_failed_requests(r: &RunReport) -> Result<(), String> {
@@ -477,6 +483,168 @@ fn mutation_without_log_groups_is_caught() {
     });
     assert_none(
         "mutation_without_log_groups_is_caught",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
+/// The demo's account with the task subnets cut off: no route to a NAT gateway or an internet
+/// gateway, and no VPC endpoint. A Fargate task there cannot reach ECR or Secrets Manager.
+fn topology_without_a_route_out(plan: &Plan) -> Topology {
+    let mut topology = Topology::from_plan(plan).unwrap();
+    topology.access.route_tables = vec![RouteTable {
+        id: "rtb-isolated".into(),
+        main: true,
+        subnet_ids: Vec::new(),
+        routes: Vec::new(),
+    }];
+    topology.access.endpoints.clear();
+    topology
+}
+
+/// The plan without its `preflight` step: the test-only mutation for the preflight. Its roles
+/// are given as full ARNs in the simulated account, since nothing else would resolve their
+/// names, so that the tasks get as far as starting.
+fn without_preflight(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    plan.steps
+        .retain(|s| !matches!(s.action, Action::Preflight));
+    let account = Topology::from_plan(&plan).unwrap().account;
+    for step in &mut plan.steps {
+        step.depends_on.retain(|d| d != "preflight");
+        if let Action::RegisterTaskDefinition { definition, .. } = &mut step.action {
+            for key in ["executionRoleArn", "taskRoleArn"] {
+                if let Some(name) = definition[key].as_str().map(str::to_string) {
+                    definition[key] = format!("arn:aws:iam::{account}:role/{name}").into();
+                }
+            }
+        }
+    }
+    plan
+}
+
+/// Calls that create or change something in the account.
+fn mutating_calls(r: &RunReport) -> Vec<String> {
+    r.api_calls
+        .keys()
+        .filter(|op| {
+            let action = op.split(':').nth(1).unwrap_or_default();
+            [
+                "Create",
+                "Register",
+                "Put",
+                "Authorize",
+                "Update",
+                "Change",
+                "Modify",
+                "Set",
+            ]
+            .iter()
+            .any(|verb| action.starts_with(verb))
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn preflight_stops_an_account_without_a_route_before_anything_is_created() {
+    let plan = demo_plan();
+    let seeds: Vec<u64> = (1..=3).collect();
+    let violations = for_seeds(&seeds, |seed| {
+        let topology = topology_without_a_route_out(&plan);
+        let r = run_on(&plan, &Scenario::new(seed, FaultProfile::none()), topology)?;
+        match &r.apply {
+            Ok(()) => Err("the apply completed in an account whose tasks cannot pull".into()),
+            Err(e) if !e.contains("has no route to ECR") => {
+                Err(format!("the failure is not the preflight's: {e}"))
+            }
+            Err(_) if !mutating_calls(&r).is_empty() => Err(format!(
+                "the preflight failed but the account was changed: {:?}",
+                mutating_calls(&r)
+            )),
+            Err(_) => Ok(()),
+        }
+    });
+    assert_none(
+        "preflight_stops_an_account_without_a_route_before_anything_is_created",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
+#[test]
+fn mutation_without_preflight_is_caught() {
+    let plan = without_preflight(&demo_plan());
+    let seeds: Vec<u64> = (1..=3).collect();
+    let violations = for_seeds(&seeds, |seed| {
+        let topology = topology_without_a_route_out(&plan);
+        let r = run_on(&plan, &Scenario::new(seed, FaultProfile::none()), topology)?;
+        match &r.apply {
+            Ok(()) => Err("the apply completed although no task could pull its image".into()),
+            Err(e) if !e.contains("unable to pull secrets or registry auth") => {
+                Err(format!("the failure does not give the stopped reason: {e}"))
+            }
+            Err(_) if r.dns_changes != 0 => Err(format!(
+                "{} DNS changes were made before the new path was healthy",
+                r.dns_changes
+            )),
+            Err(_) => Ok(()),
+        }
+    });
+    assert_none(
+        "mutation_without_preflight_is_caught",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
+/// The demo's old instances ran with an instance profile the app used for AWS calls.
+fn topology_with_an_instance_profile(plan: &Plan) -> Topology {
+    let mut topology = Topology::from_plan(plan).unwrap();
+    topology.access.instance_profile =
+        Some("arn:aws:iam::123456789012:instance-profile/shop-app".into());
+    topology
+}
+
+#[test]
+fn preflight_requires_a_task_role_where_the_old_side_had_an_instance_profile() {
+    let plan = demo_plan();
+    let r = run_on(
+        &plan,
+        &Scenario::new(1, FaultProfile::none()),
+        topology_with_an_instance_profile(&plan),
+    )
+    .unwrap();
+    let error = r.apply.as_ref().unwrap_err();
+    assert!(error.contains("has no task role"), "{error}");
+    assert_eq!(mutating_calls(&r), Vec::<String>::new());
+}
+
+#[test]
+fn mutation_without_preflight_loses_requests_of_an_app_without_a_task_role() {
+    let plan = without_preflight(&demo_plan());
+    let seeds: Vec<u64> = (1..=3).collect();
+    let violations = for_seeds(&seeds, |seed| {
+        let r = run_on(
+            &plan,
+            &Scenario::new(seed, FaultProfile::none()),
+            topology_with_an_instance_profile(&plan),
+        )?;
+        // The health check calls nothing and passes, so the apply completes; the requests the
+        // new tasks get after the cutover fail.
+        match r.traffic.new.failed {
+            0 => Err(format!(
+                "the new tasks served without credentials and no request failed (apply {:?}): {:?}",
+                r.apply, r.traffic.new
+            )),
+            _ => Ok(()),
+        }
+    });
+    assert_none(
+        "mutation_without_preflight_loses_requests_of_an_app_without_a_task_role",
         &violations,
         seeds.len(),
         |_| String::new(),

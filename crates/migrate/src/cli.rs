@@ -101,6 +101,10 @@ pub enum Command {
     /// Print the least-privilege IAM policy (JSON) the plan's steps, their undo and its state
     /// backend need, scoped to the plan's names and tags.
     Policy(crate::commands::policy::PolicyArgs),
+    /// Check, reading only, that the account can run the plan's Fargate tasks: caller, roles and
+    /// their permissions, subnets' routes, load balancer subnets, task role, vCPU quota. Every
+    /// problem at once; exit code 1 when any is an error.
+    Preflight(crate::commands::preflight::PreflightArgs),
     /// Print the JSON Schema of the playbook.
     Schema,
     /// Print shell completions.

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+mod account;
 mod auto_scaling;
 mod clock;
 mod containers;
@@ -32,6 +33,7 @@ mod network;
 mod probe;
 mod service_scaling;
 
+pub use account::*;
 pub use auto_scaling::*;
 pub use clock::*;
 pub use containers::*;
@@ -129,6 +131,7 @@ impl CloudError {
 /// All the ports one migration needs, cheap to clone.
 #[derive(Clone)]
 pub struct Cloud {
+    pub account: Arc<dyn Account>,
     pub containers: Arc<dyn ContainerPlatform>,
     pub network: Arc<dyn Network>,
     pub load_balancing: Arc<dyn LoadBalancing>,
@@ -147,7 +150,8 @@ impl Cloud {
     /// the simulator do.
     pub fn from_account<A>(account: Arc<A>, clock: Arc<dyn Clock>) -> Self
     where
-        A: ContainerPlatform
+        A: Account
+            + ContainerPlatform
             + Network
             + LoadBalancing
             + Dns
@@ -160,6 +164,7 @@ impl Cloud {
             + 'static,
     {
         Self {
+            account: account.clone(),
             containers: account.clone(),
             network: account.clone(),
             load_balancing: account.clone(),

@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use super::{ignore_not_found, names, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::Ctx;
 use crate::error::StepError;
-use crate::outputs::{ClusterBefore, ClusterCreated, TaskDefinitionRegistered};
+use crate::outputs::{ClusterBefore, ClusterCreated, PreflightPassed, TaskDefinitionRegistered};
 use crate::ports::{ClusterSpec, TaskDefinitionSpec};
+use crate::preflight;
 
 /// `create-cluster`.
 pub struct CreateCluster;
@@ -111,7 +112,7 @@ impl Step for RegisterTaskDefinition<'_> {
         }
         let spec = TaskDefinitionSpec {
             family: names::family(&ctx.plan().names, self.service)?.to_string(),
-            definition: self.definition.clone(),
+            definition: resolve_roles(ctx, self.definition)?,
             tags: ctx.tags(),
         };
         let td = ctx.cloud.containers.register_task_definition(&spec).await?;
@@ -140,6 +141,35 @@ impl Step for RegisterTaskDefinition<'_> {
                 .await,
         )
     }
+}
+
+/// The definition with every role given by name replaced by its ARN in the caller's account and
+/// partition, as the preflight read them (never derived from an image's registry, which may be a
+/// shared ECR account). A full ARN is kept as given.
+fn resolve_roles(
+    ctx: &Ctx<'_>,
+    definition: &serde_json::Value,
+) -> Result<serde_json::Value, StepError> {
+    let mut resolved = definition.clone();
+    for key in ["executionRoleArn", "taskRoleArn"] {
+        let Some(reference) = definition[key].as_str() else {
+            continue;
+        };
+        if reference.starts_with("arn:") {
+            continue;
+        }
+        let preflight = ctx.optional_output::<PreflightPassed>()?.ok_or_else(|| {
+            StepError::precondition(format!(
+                "{key} names the role {reference} without an account, and no preflight recorded the caller's account; plan again (the plan has no preflight step) or give the role's full ARN"
+            ))
+        })?;
+        let arn = match preflight.roles.get(reference) {
+            Some(arn) => arn.clone(),
+            None => preflight::role_arn_in(&preflight.partition, &preflight.account, reference),
+        };
+        resolved[key] = serde_json::Value::String(arn);
+    }
+    Ok(resolved)
 }
 
 #[async_trait]

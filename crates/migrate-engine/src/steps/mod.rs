@@ -18,6 +18,7 @@ mod health;
 mod load_balancer;
 mod logs;
 mod names;
+mod preflight;
 mod scale_down;
 mod security;
 mod service_scaling;
@@ -218,6 +219,7 @@ impl<S: Step> AnyStep for S {
 /// no fallback arm on purpose.
 pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
     match action {
+        Action::Preflight => Box::new(preflight::Preflight),
         Action::DiscoverSource => Box::new(discover::DiscoverSource),
         Action::CreateCluster => Box::new(cluster::CreateCluster),
         Action::CreateLogGroups {

@@ -6,6 +6,7 @@
 //! crashes. Only then does the operation itself run, against the world, under one lock that is
 //! never held across an await.
 
+mod account;
 mod autoscaling;
 mod dns;
 mod ecs;

@@ -71,6 +71,10 @@ pub(crate) struct TargetRec {
     pub healthy_since: Option<Millis>,
     /// Recomputed every tick: would a request to this target succeed?
     pub serving: bool,
+    /// Recomputed every tick: the application has no AWS credentials (a new task without a task
+    /// role where the old side used an instance profile), so client requests fail while the
+    /// health check, which calls nothing, passes.
+    pub without_credentials: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@
 //! RUNNING, health checks, deregistrations ending, instances terminating). Ticks make the order of
 //! events total and independent of when the engine happens to look.
 
+pub mod access;
 pub(crate) mod asg;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
@@ -366,6 +367,7 @@ impl World {
             draining_until: None,
             healthy_since: Some(0),
             serving: true,
+            without_credentials: false,
         };
         if t.asg_attached_to_target_group {
             let tg = self.elb.target_groups.get_mut(&tg_arn);
@@ -773,6 +775,7 @@ impl World {
                         draining_until: None,
                         healthy_since: None,
                         serving: false,
+                        without_credentials: false,
                     },
                 );
             }
@@ -1027,6 +1030,18 @@ impl World {
             .task_definitions
             .get(&s.task_definition_arn)
             .and_then(|td| logs::missing_log_group(&self.logs, &td.definition));
+        // A task that cannot reach ECR (or Secrets Manager), or whose execution role may not
+        // read its secrets, never starts either (see `world::access`).
+        let missing_group = missing_group.or_else(|| {
+            let spec = s.spec.as_ref()?;
+            if s.launch != Launch::Fargate {
+                return None;
+            }
+            let td = self.ecs.task_definitions.get(&s.task_definition_arn)?;
+            self.topology
+                .access
+                .start_failure(&self.topology.account, spec, &td.definition)
+        });
         if let Some(reason) = missing_group {
             if let Some(rec) = self.ecs.services.get_mut(key) {
                 if rec.stopped_reasons.last() != Some(&reason) {
@@ -1112,19 +1127,52 @@ impl World {
         }
     }
 
+    /// Whether the task is a new Fargate task whose application called AWS with the old
+    /// instances' instance profile and now has no credentials: its task definition names no task
+    /// role. Its health check (`/healthz`, which calls nothing) passes; the requests that need
+    /// AWS fail. On Fargate the credentials come only from the task role
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html>; not
+    /// in our search corpus).
+    fn lacks_credentials(&self, backend: &Backend) -> bool {
+        let Backend::Task(id) = backend else {
+            return false;
+        };
+        if self.topology.access.instance_profile.is_none() {
+            return false;
+        }
+        let Some(task) = self.ecs.tasks.get(id).filter(|t| t.instance.is_none()) else {
+            return false;
+        };
+        self.ecs
+            .services
+            .values()
+            .filter(|s| s.new_side && s.cluster == task.cluster && s.name == task.service)
+            .filter_map(|s| self.ecs.task_definitions.get(&s.task_definition_arn))
+            .any(|td| td.definition["taskRoleArn"].as_str().is_none())
+    }
+
     fn refresh_serving(&mut self) {
         let arns: Vec<String> = self.elb.target_groups.keys().cloned().collect();
         for arn in arns {
             let sgs = self.lb_sgs_of_tg(&arn).unwrap_or_default();
-            let flags: Vec<((String, u16), bool)> = self.elb.target_groups[&arn]
+            let flags: Vec<((String, u16), (bool, bool))> = self.elb.target_groups[&arn]
                 .targets
                 .iter()
-                .map(|(k, t)| (k.clone(), self.backend_serves(&t.backend, t.port, &sgs)))
+                .map(|(k, t)| {
+                    (
+                        k.clone(),
+                        (
+                            self.backend_serves(&t.backend, t.port, &sgs),
+                            self.lacks_credentials(&t.backend),
+                        ),
+                    )
+                })
                 .collect();
             if let Some(tg) = self.elb.target_groups.get_mut(&arn) {
-                for (k, f) in flags {
+                for (k, (serving, without_credentials)) in flags {
                     if let Some(t) = tg.targets.get_mut(&k) {
-                        t.serving = f;
+                        t.serving = serving;
+                        t.without_credentials = without_credentials;
                     }
                 }
             }

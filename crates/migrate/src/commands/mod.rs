@@ -3,6 +3,7 @@
 pub(crate) mod convert;
 mod plan;
 pub(crate) mod policy;
+pub(crate) mod preflight;
 mod rehearse;
 mod run;
 mod status;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Rehearse(args) => rehearse::run(&args, &cli.global),
         Command::Policy(args) => policy::run(&args),
+        Command::Preflight(args) => preflight::run(&args, &cli.global),
         Command::Schema => {
             println!(
                 "{}",

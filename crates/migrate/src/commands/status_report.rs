@@ -205,7 +205,7 @@ mod tests {
         let state = demo_state();
         let markdown = render(&state, None, Path::new(".migrate/shop/state.json"));
         assert!(
-            markdown.contains("**Phase Planned: 0 of 24 steps done.**"),
+            markdown.contains("**Phase Planned: 0 of 25 steps done.**"),
             "{markdown}"
         );
         assert!(markdown.contains("Nothing: no step that changed the account is done."));
@@ -239,7 +239,7 @@ mod tests {
         let markdown = render(&state, Some(&holder), Path::new("state.json"));
         assert!(markdown.contains("by alice (pid 42 on ci-7)"), "{markdown}");
         assert!(markdown.contains(
-            "| 2 | `create-cluster` | done | 1 | 2026-11-24 05:00:00 UTC | 2026-11-24 05:00:00 UTC |"
+            "| 3 | `create-cluster` | done | 1 | 2026-11-24 05:00:00 UTC | 2026-11-24 05:00:00 UTC |"
         ));
         let rollback = &markdown[markdown.find("## What a rollback").unwrap()..];
         let group = rollback.find("create-service-security-group").unwrap();
