@@ -14,6 +14,7 @@ pub mod outputs;
 mod phase;
 pub mod reporter;
 mod retry;
+pub mod snapshot;
 mod steps;
 
 pub use context::POLL;

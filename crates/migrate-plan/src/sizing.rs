@@ -6,7 +6,7 @@
 //!   [`old_service_for`]). It is proposed the old service's running task count (its desired count
 //!   when none run) and the smallest Fargate size holding the old task's CPU and memory (the
 //!   task-level values, or the sum of its containers'), so the new side runs what the old one
-//!   ran, task for task.
+//!   ran, task for task. A dimension the old task does not reserve is the playbook's.
 //! - An instance source (EC2, an Auto Scaling group, Beanstalk): the old side's vCPUs (in-service
 //!   instances × the instance type's vCPUs, from `DescribeInstanceTypes`) are shared equally by
 //!   the web services, each proposed `ceil(vCPUs × 1024 / its cpu)` tasks of the playbook's size,
@@ -131,10 +131,12 @@ fn from_old_service(service: &Service, old: &ServiceSnapshot) -> Option<SizingPr
     } else {
         old.desired
     };
-    let (cpu, memory) = match (old.task_cpu, old.task_memory_mib) {
-        (Some(cpu), Some(memory)) => migrate_taskdef::fargate::smallest_pair_fitting(cpu, memory)?,
-        _ => (service.cpu, service.memory),
-    };
+    // A dimension the old task does not reserve (EC2 containers often set memory only) is
+    // taken from the playbook.
+    let (cpu, memory) = migrate_taskdef::fargate::smallest_pair_fitting(
+        old.task_cpu.unwrap_or(service.cpu),
+        old.task_memory_mib.unwrap_or(service.memory),
+    )?;
     Some(SizingProposal {
         service: service.name.clone(),
         desired_count: tasks,
@@ -146,7 +148,9 @@ fn from_old_service(service: &Service, old: &ServiceSnapshot) -> Option<SizingPr
             if tasks == 1 { "" } else { "s" },
             match (old.task_cpu, old.task_memory_mib) {
                 (Some(c), Some(m)) => format!("{c} CPU units and {m} MiB"),
-                _ => "an unknown size".into(),
+                (None, Some(m)) => format!("{m} MiB (no CPU reserved)"),
+                (Some(c), None) => format!("{c} CPU units (no memory reserved)"),
+                (None, None) => "no reserved size".into(),
             }
         ),
         playbook_desired_count: service.desired_count,
