@@ -141,7 +141,7 @@ fn the_text_report_and_the_old_outputs_still_work() {
         stdout.contains("RISKS") && stdout.contains("ROLLBACK (newest first)"),
         "{stdout}"
     );
-    assert!(stdout.contains("plans offline only"), "{stdout}");
+    assert!(stdout.contains("not read (`--offline`)"), "{stdout}");
     // --json and --format cannot be combined; -o needs --format.
     let both = migrate(
         dir.path(),

@@ -16,6 +16,7 @@ use migrate_playbook::Playbook;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use live::PlanError;
 pub use names::ResourceNames;
 pub use report::render_human;
 pub use sizing::SizingProposal;
@@ -53,9 +54,15 @@ impl Plan {
             .unwrap_or_default()
     }
 
-    /// The same plan with the account read as `snapshot` (what `migrate plan` stores and
-    /// `migrate apply --refresh` replaces).
-    pub fn with_snapshot(self, mut snapshot: Snapshot) -> Self {
+    /// The same plan made again from the account as `snapshot` read it (`migrate apply
+    /// --refresh`): running task definitions translated again, the snapshot replaced; the id
+    /// stays.
+    pub fn replan(&self, snapshot: Snapshot) -> Result<Plan, PlanError> {
+        let filled = live::fill_running(&self.playbook, &snapshot)?;
+        Ok(assemble(&filled, self.id.clone()).with_snapshot(snapshot))
+    }
+
+    fn with_snapshot(self, mut snapshot: Snapshot) -> Self {
         snapshot.task_definition_differences = live::image_differences(&self.playbook, &snapshot);
         Self {
             snapshot: Some(snapshot),
@@ -64,9 +71,22 @@ impl Plan {
     }
 }
 
-/// Builds the plan for a validated playbook.
+/// Builds the plan for a validated playbook, without the account (`--offline`). A service that
+/// gives no task definition is left without one: [`live::services_needing_the_account`] names
+/// them, and the plan command refuses such a playbook offline.
 pub fn build(playbook: &Playbook) -> Plan {
-    let id = plan_id(playbook);
+    assemble(playbook, plan_id(playbook))
+}
+
+/// Builds the plan for a validated playbook and the account as `snapshot` read it: services
+/// without a task-definition file get the running one's translation, and the snapshot is
+/// stored. The plan id is the playbook's, as offline: the account does not make a new plan.
+pub fn build_with_account(playbook: &Playbook, snapshot: Snapshot) -> Result<Plan, PlanError> {
+    let filled = live::fill_running(playbook, &snapshot)?;
+    Ok(assemble(&filled, plan_id(playbook)).with_snapshot(snapshot))
+}
+
+fn assemble(playbook: &Playbook, id: String) -> Plan {
     let names = ResourceNames::new(playbook, &id);
     let steps = build::steps(playbook, &names);
     Plan {

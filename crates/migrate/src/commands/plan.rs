@@ -24,10 +24,21 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
     // The account is read before the state is touched: a read that fails (an ASG or load
     // balancer that does not exist, no credentials) leaves any earlier plan as it was.
     let plan = if args.offline {
+        let needing = migrate_plan::live::services_needing_the_account(&playbook);
+        if !needing.is_empty() {
+            bail!(
+                "{}",
+                needing
+                    .into_iter()
+                    .map(|service| migrate_plan::PlanError::NeedsTheAccount { service }.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
         plan
     } else {
         let snapshot = read_account(&plan, global)?;
-        plan.with_snapshot(snapshot)
+        migrate_plan::build_with_account(&playbook, snapshot)?
     };
     let location = match (&args.state, &args.state_dir, &playbook.state) {
         (Some(url), _, _) => StateLocation::Shared(url.clone()),

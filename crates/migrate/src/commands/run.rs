@@ -197,7 +197,21 @@ async fn check_review(
         "The account changed since plan {} was reviewed; planning from it as it is now:\n{listed}",
         state.plan.id
     );
-    state.plan = state.plan.clone().with_snapshot(live);
+    let replanned = state.plan.replan(live)?;
+    if replanned
+        .steps
+        .iter()
+        .map(|s| &s.id)
+        .ne(state.plan.steps.iter().map(|s| &s.id))
+    {
+        // Nothing has run (the phase is Planned): the records start afresh with the steps.
+        state.steps = replanned
+            .steps
+            .iter()
+            .map(|s| migrate_journal::StepRecord::new(&s.id))
+            .collect();
+    }
+    state.plan = replanned;
     for warning in state.plan.sizing().iter().filter_map(|p| p.warning()) {
         eprintln!("warning: {warning}");
     }
