@@ -147,15 +147,6 @@ fn existing(out: &mut String, report: &Report) {
                 ("Data-store rules", stores),
                 ("Proposed sizing", sizing),
                 (
-                    "Old ECS services",
-                    snapshot
-                        .old_service_tasks
-                        .iter()
-                        .map(|(s, n)| format!("{s}: {n} tasks"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                (
                     "Cutover record TTL",
                     snapshot
                         .record_ttl_secs
