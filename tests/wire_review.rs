@@ -133,9 +133,56 @@ async fn apply_refuses_a_plan_the_account_no_longer_matches_and_refresh_goes_on(
 
     // `--refresh` stores the account as it is and goes on: stopped at the first step that
     // creates something, after the plan's snapshot was replaced and discovery ran.
-    let mut command = common::migrate_command(env!("CARGO_BIN_EXE_migrate"), dir, &endpoint);
+    let (reached, seen) =
+        run_to_first_creation(dir, &endpoint, &["apply", "shop", "--refresh"]).await;
+    assert!(
+        reached,
+        "`apply --refresh` did not reach create-cluster:\n{seen}"
+    );
+    assert!(
+        seen.contains(&format!("old ASG {OLD_ASG}: desired 2 → 3")),
+        "{seen}"
+    );
+    let refreshed = state(dir, &endpoint).await;
+    assert_eq!(old_desired(&refreshed), 3);
+    assert_eq!(refreshed.steps[0].id, "discover-source");
+    assert_eq!(refreshed.steps[0].status, StepStatus::Done);
+
+    // A plan made --offline (in a state directory of its own) is applied as before, with a
+    // warning that it was not checked against the account.
+    let offline = output(
+        dir,
+        &endpoint,
+        &[
+            "plan",
+            playbook.to_str().unwrap(),
+            "--offline",
+            "--state-dir",
+            "offline",
+        ],
+    )
+    .await;
+    assert!(offline.status.success(), "{}", text(&offline.stderr));
+    assert!(text(&offline.stdout).contains("The account was not read (--offline)"));
+    let (reached, seen) =
+        run_to_first_creation(dir, &endpoint, &["apply", "--state-dir", "offline"]).await;
+    assert!(
+        reached,
+        "the offline plan's apply did not reach create-cluster:\n{seen}"
+    );
+    assert!(
+        seen.contains("was made with --offline: it was not checked against the account"),
+        "{seen}"
+    );
+}
+
+/// Runs the binary until its plain progress shows `create-cluster` starting, then kills it;
+/// answers whether it got there and what it wrote on stderr.
+async fn run_to_first_creation(dir: &Path, endpoint: &str, args: &[&str]) -> (bool, String) {
+    let mut command = common::migrate_command(env!("CARGO_BIN_EXE_migrate"), dir, endpoint);
     let mut child = command
-        .args(["--no-progress", "apply", "shop", "--refresh"])
+        .arg("--no-progress")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -155,17 +202,5 @@ async fn apply_refuses_a_plan_the_account_no_longer_matches_and_refresh_goes_on(
     .unwrap_or(false);
     child.start_kill().unwrap();
     let _ = child.wait().await;
-    let seen = seen.join("\n");
-    assert!(
-        reached,
-        "`apply --refresh` did not reach create-cluster:\n{seen}"
-    );
-    assert!(
-        seen.contains(&format!("old ASG {OLD_ASG}: desired 2 → 3")),
-        "{seen}"
-    );
-    let refreshed = state(dir, &endpoint).await;
-    assert_eq!(old_desired(&refreshed), 3);
-    assert_eq!(refreshed.steps[0].id, "discover-source");
-    assert_eq!(refreshed.steps[0].status, StepStatus::Done);
+    (reached, seen.join("\n"))
 }
