@@ -64,6 +64,12 @@ impl Plan {
 
     fn with_snapshot(self, mut snapshot: Snapshot) -> Self {
         snapshot.task_definition_differences = live::image_differences(&self.playbook, &snapshot);
+        // The running task definitions have served (translated above, their images compared);
+        // they are not stored, because their `environment` may hold secrets in plain text and
+        // the plan is written to the state file. A refresh reads them again.
+        for service in &mut snapshot.old_services {
+            service.task_definition = None;
+        }
         Self {
             snapshot: Some(snapshot),
             ..self

@@ -257,6 +257,14 @@ mod tests {
             .unwrap()
             .task_definition_differences
             .is_empty());
+        // The running definition itself is not kept in the plan (it may hold secrets).
+        assert!(plan
+            .snapshot
+            .as_ref()
+            .unwrap()
+            .old_services
+            .iter()
+            .all(|s| s.task_definition.is_none()));
         // A refresh translates it again and keeps the id.
         let again = plan.replan(snapshot).unwrap();
         assert_eq!(again.id, plan.id);

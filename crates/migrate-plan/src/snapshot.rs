@@ -83,8 +83,9 @@ pub struct ServiceSnapshot {
     pub task_memory_mib: Option<u32>,
     /// Each container's image, by container name.
     pub images: BTreeMap<String, String>,
-    /// The running task definition as ECS describes it, kept so that a playbook without a
-    /// `task_definition` file can be planned from it.
+    /// The running task definition as ECS describes it, so that a playbook without a
+    /// `task_definition` file can be planned from it. Never stored in a plan (it may hold
+    /// plaintext secrets in `environment`): the plan drops it once it has been translated.
     pub task_definition: Option<serde_json::Value>,
 }
 

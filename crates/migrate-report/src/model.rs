@@ -1,5 +1,5 @@
 //! The typed report: every section as data, so that the Markdown, text and JSON forms say the
-//! same thing and a later session can fill the snapshot without touching the renderers' callers.
+//! same thing; the snapshot is the plan's own (`migrate_plan::Snapshot`), `None` for an offline plan.
 
 use serde::{Deserialize, Serialize};
 
