@@ -62,6 +62,9 @@ cd "$WORK/playbook"
 
 echo "== migrate plan"
 "$MIGRATE" "${FLAGS[@]}" plan demo.yaml
+echo "== migrate plan --format markdown (what exists now, as read from the emulator)"
+"$MIGRATE" "${FLAGS[@]}" plan demo.yaml --format markdown -o review.md
+sed -n '/^## What exists now/,/^## Changes/p' review.md | sed '$d'
 echo "== migrate apply"
 "$MIGRATE" "${FLAGS[@]}" apply
 echo "== migrate status"

@@ -72,7 +72,10 @@ fn help_lists_every_command() {
 fn a_playbook_with_three_mistakes_reports_all_three_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let playbook = repo().join("tests/fixtures/three-mistakes.yaml");
-    let out = migrate(dir.path(), &["plan", playbook.to_str().unwrap()]);
+    let out = migrate(
+        dir.path(),
+        &["plan", playbook.to_str().unwrap(), "--offline"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("3 problems"), "{stderr}");
@@ -98,7 +101,12 @@ fn plan_writes_the_state_and_prints_a_reviewable_plan() {
     let dir = workspace();
     let out = migrate(
         dir.path(),
-        &["plan", "playbooks/demo.yaml", "--detailed-exitcode"],
+        &[
+            "plan",
+            "playbooks/demo.yaml",
+            "--offline",
+            "--detailed-exitcode",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -118,7 +126,10 @@ fn plan_writes_the_state_and_prints_a_reviewable_plan() {
 
     // Planning the same playbook again keeps the state (same plan id, same lineage).
     let before = std::fs::read(dir.path().join(".migrate/shop/state.json")).unwrap();
-    let json = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--json"]);
+    let json = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--offline", "--json"],
+    );
     assert!(json.status.success());
     let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed["phase"], "planned");
@@ -144,9 +155,11 @@ fn plan_writes_the_state_and_prints_a_reviewable_plan() {
 #[test]
 fn apply_on_a_locked_state_is_refused_naming_the_holder() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
-        .status
-        .success());
+    assert!(
+        migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--offline"])
+            .status
+            .success()
+    );
     let state_dir = dir.path().join(".migrate/shop");
     let guard = migrate_journal_lock(&state_dir);
     let state_before = std::fs::read(state_dir.join("state.json")).unwrap();
@@ -196,9 +209,11 @@ fn migrate_journal_lock(state_dir: &Path) -> String {
 #[test]
 fn a_corrupt_state_is_refused_with_its_position_and_left_untouched() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
-        .status
-        .success());
+    assert!(
+        migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--offline"])
+            .status
+            .success()
+    );
     let path = dir.path().join(".migrate/shop/state.json");
     let good = std::fs::read(&path).unwrap();
     let truncated = good[..good.len() / 3].to_vec();
@@ -226,9 +241,11 @@ fn a_corrupt_state_is_refused_with_its_position_and_left_untouched() {
 #[test]
 fn planning_a_changed_playbook_over_an_unfinished_migration_is_refused() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
-        .status
-        .success());
+    assert!(
+        migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--offline"])
+            .status
+            .success()
+    );
     let path = dir.path().join(".migrate/shop/state.json");
     // Mark the migration as in progress, as an interrupted apply leaves it.
     let mut state: serde_json::Value =
@@ -242,7 +259,7 @@ fn planning_a_changed_playbook_over_an_unfinished_migration_is_refused() {
         .replace("desired_count: 2", "desired_count: 3");
     std::fs::write(&playbook, changed).unwrap();
 
-    let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml"]);
+    let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--offline"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("finish it or roll it back"),
@@ -274,7 +291,14 @@ fn logs_are_json_lines_on_stderr_with_log_format_json() {
     let dir = workspace();
     let out = migrate(
         dir.path(),
-        &["plan", "playbooks/demo.yaml", "--log-format", "json", "-v"],
+        &[
+            "plan",
+            "playbooks/demo.yaml",
+            "--offline",
+            "--log-format",
+            "json",
+            "-v",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     // The plan is on stdout, untouched by the logs.
@@ -303,7 +327,7 @@ fn logs_are_json_lines_on_stderr_with_log_format_json() {
 #[test]
 fn log_levels_follow_v_q_and_rust_log() {
     let dir = workspace();
-    let plan = ["plan", "playbooks/demo.yaml"];
+    let plan = ["plan", "playbooks/demo.yaml", "--offline"];
     let with = |extra: &[&str], env: &[(&str, &str)]| {
         let args: Vec<&str> = plan.iter().chain(extra).copied().collect();
         let out = migrate_with_env(dir.path(), &args, env);
@@ -328,7 +352,13 @@ fn bad_log_settings_are_refused_with_what_is_accepted() {
     let dir = workspace();
     let out = migrate(
         dir.path(),
-        &["plan", "playbooks/demo.yaml", "--log-format", "xml"],
+        &[
+            "plan",
+            "playbooks/demo.yaml",
+            "--offline",
+            "--log-format",
+            "xml",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
     let stderr = text(&out.stderr);
@@ -337,7 +367,10 @@ fn bad_log_settings_are_refused_with_what_is_accepted() {
         "{stderr}"
     );
 
-    let out = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "-q", "-v"]);
+    let out = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--offline", "-q", "-v"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("cannot be used with"),
@@ -347,7 +380,7 @@ fn bad_log_settings_are_refused_with_what_is_accepted() {
 
     let out = migrate_with_env(
         dir.path(),
-        &["plan", "playbooks/demo.yaml"],
+        &["plan", "playbooks/demo.yaml", "--offline"],
         &[("RUST_LOG", "migrate=loud")],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -365,7 +398,13 @@ fn a_bad_shared_state_location_is_refused_before_anything_is_written() {
     let dir = workspace();
     for (args, expected) in [
         (
-            vec!["plan", "playbooks/demo.yaml", "--state", "team-state/shop"],
+            vec![
+                "plan",
+                "playbooks/demo.yaml",
+                "--offline",
+                "--state",
+                "team-state/shop",
+            ],
             "is not an S3 state location",
         ),
         (

@@ -127,7 +127,13 @@ fn the_text_report_and_the_old_outputs_still_work() {
     let dir = workspace();
     let out = migrate(
         dir.path(),
-        &["plan", "playbooks/demo.yaml", "--format", "text"],
+        &[
+            "plan",
+            "playbooks/demo.yaml",
+            "--offline",
+            "--format",
+            "text",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -135,15 +141,25 @@ fn the_text_report_and_the_old_outputs_still_work() {
         stdout.contains("RISKS") && stdout.contains("ROLLBACK (newest first)"),
         "{stdout}"
     );
-    assert!(stdout.contains("plans offline only"), "{stdout}");
+    assert!(stdout.contains("not read (`--offline`)"), "{stdout}");
     // --json and --format cannot be combined; -o needs --format.
     let both = migrate(
         dir.path(),
-        &["plan", "playbooks/demo.yaml", "--json", "--format", "json"],
+        &[
+            "plan",
+            "playbooks/demo.yaml",
+            "--offline",
+            "--json",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(both.status.code(), Some(2));
     assert!(text(&both.stderr).contains("cannot be used with"));
-    let orphan = migrate(dir.path(), &["plan", "playbooks/demo.yaml", "-o", "x.md"]);
+    let orphan = migrate(
+        dir.path(),
+        &["plan", "playbooks/demo.yaml", "--offline", "-o", "x.md"],
+    );
     assert!(!orphan.status.success());
     assert!(!dir.path().join("x.md").exists());
 }
@@ -161,6 +177,7 @@ fn a_broken_price_table_is_refused_naming_the_file() {
         &[
             "plan",
             "playbooks/demo.yaml",
+            "--offline",
             "--format",
             "markdown",
             "--prices",
@@ -182,9 +199,11 @@ fn a_broken_price_table_is_refused_naming_the_file() {
 #[test]
 fn status_renders_the_migration_as_markdown() {
     let dir = workspace();
-    assert!(migrate(dir.path(), &["plan", "playbooks/demo.yaml"])
-        .status
-        .success());
+    assert!(
+        migrate(dir.path(), &["plan", "playbooks/demo.yaml", "--offline"])
+            .status
+            .success()
+    );
     let out = migrate(dir.path(), &["status", "shop", "--format", "markdown"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let markdown = text(&out.stdout);

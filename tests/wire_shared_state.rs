@@ -188,7 +188,20 @@ async fn a_second_apply_on_a_shared_state_is_refused_and_only_the_exact_id_unloc
         "the lock is the first run's"
     );
 
-    // The first run dies without releasing its lock.
+    // The first run dies without releasing its lock, once it has written progress: before its
+    // first step it reads the account to check the plan against it, which takes a moment.
+    let started = Instant::now();
+    while stored_state(&sdk)
+        .await
+        .is_none_or(|s| s.serial <= planned.serial || s.phase != Phase::Applying)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first apply never wrote its progress:\n{}",
+            run_log(&migrate.dir)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     first.start_kill().unwrap();
     first.wait().await.unwrap();
     assert_eq!(stored_lock(&sdk).await, Some(held.clone()));

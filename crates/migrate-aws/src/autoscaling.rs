@@ -29,7 +29,7 @@ fn group_of(g: &SdkGroup, operation: &str) -> CloudResult<AutoScalingGroup> {
     let name = g
         .auto_scaling_group_name()
         .ok_or_else(|| missing(operation, "an Auto Scaling group", "AutoScalingGroupName"))?;
-    let in_service = g
+    let serving: Vec<_> = g
         .instances()
         .iter()
         .filter(|i| {
@@ -41,7 +41,15 @@ fn group_of(g: &SdkGroup, operation: &str) -> CloudResult<AutoScalingGroup> {
                     | Some(LifecycleState::PendingProceed)
             )
         })
-        .count();
+        .collect();
+    let in_service = serving.len();
+    let mut instance_types = std::collections::BTreeMap::new();
+    for instance in &serving {
+        // An instance of a mixed-instances group without a type is counted as "unknown" rather
+        // than dropped, so the snapshot's counts add up.
+        let instance_type = instance.instance_type().unwrap_or("unknown").to_string();
+        *instance_types.entry(instance_type).or_insert(0u32) += 1;
+    }
     let tags: Tags = g
         .tags()
         .iter()
@@ -60,6 +68,7 @@ fn group_of(g: &SdkGroup, operation: &str) -> CloudResult<AutoScalingGroup> {
             desired: count(g.desired_capacity()),
         },
         in_service: u32::try_from(in_service).unwrap_or(u32::MAX),
+        instance_types,
         target_group_arns: g.target_group_arns().to_vec(),
         tags,
     })

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Filter, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    Filter, InstanceType, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
 };
 use migrate_engine::ports::{
-    CloudError, CloudResult, IngressRule, Network, SecurityGroup, SecurityGroupSpec,
+    CloudError, CloudResult, ErrorKind, IngressRule, InstanceTypeSize, Network, SecurityGroup,
+    SecurityGroupSpec,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -172,28 +173,84 @@ impl Network for Ec2Network {
 
     async fn has_ingress(&self, rule: &IngressRule) -> CloudResult<bool> {
         let resource = rule_resource(rule);
+        let sources = self
+            .sources_on_port(&rule.group_id, rule.port, &resource)
+            .await?;
+        Ok(sources.contains(&rule.source_group_id))
+    }
+
+    async fn ingress_sources(&self, group_id: &str, port: u16) -> CloudResult<Vec<String>> {
+        let resource = format!("ingress to {group_id} on tcp/{port}");
+        let mut sources = self.sources_on_port(group_id, port, &resource).await?;
+        sources.sort();
+        sources.dedup();
+        Ok(sources)
+    }
+
+    async fn instance_type_sizes(&self, types: &[String]) -> CloudResult<Vec<InstanceTypeSize>> {
+        // One call per type: EC2 refuses a whole request naming one type it does not offer
+        // (`InvalidInstanceType`), and the old side rarely has more than two.
+        let mut sizes = Vec::new();
+        for name in types {
+            let out = match self
+                .ec2
+                .describe_instance_types()
+                .instance_types(InstanceType::from(name.as_str()))
+                .send()
+                .await
+            {
+                Ok(out) => out,
+                Err(e) => {
+                    let error = sdk_error(&e, "ec2:DescribeInstanceTypes", name);
+                    if matches!(error.kind, ErrorKind::InvalidRequest | ErrorKind::NotFound) {
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            for info in out.instance_types() {
+                let vcpus = info.v_cpu_info().and_then(|v| v.default_v_cpus());
+                let memory = info.memory_info().and_then(|m| m.size_in_mib());
+                if let (Some(vcpus), Some(memory)) = (vcpus, memory) {
+                    sizes.push(InstanceTypeSize {
+                        instance_type: name.clone(),
+                        vcpus: u32::try_from(vcpus).unwrap_or(0),
+                        memory_mib: u32::try_from(memory).unwrap_or(u32::MAX),
+                    });
+                }
+            }
+        }
+        Ok(sizes)
+    }
+}
+
+impl Ec2Network {
+    /// The source groups of `group_id`'s inbound rules that cover TCP `port`.
+    async fn sources_on_port(
+        &self,
+        group_id: &str,
+        port: u16,
+        resource: &str,
+    ) -> CloudResult<Vec<String>> {
         let mut pages = self
             .ec2
             .describe_security_group_rules()
-            .filters(
-                Filter::builder()
-                    .name("group-id")
-                    .values(&rule.group_id)
-                    .build(),
-            )
+            .filters(Filter::builder().name("group-id").values(group_id).build())
             .into_paginator()
             .send();
-        let port = i32::from(rule.port);
+        let port = i32::from(port);
+        let mut sources = Vec::new();
         while let Some(page) = pages.next().await {
             let page =
-                page.map_err(|e| sdk_error(&e, "ec2:DescribeSecurityGroupRules", &resource))?;
+                page.map_err(|e| sdk_error(&e, "ec2:DescribeSecurityGroupRules", resource))?;
             for r in page.security_group_rules() {
                 // The filter is a request; an answer about another group must not count.
-                if r.group_id() != Some(rule.group_id.as_str()) || r.is_egress() == Some(true) {
+                if r.group_id() != Some(group_id) || r.is_egress() == Some(true) {
                     continue;
                 }
-                let from_source = r.referenced_group_info().and_then(|g| g.group_id())
-                    == Some(rule.source_group_id.as_str());
+                let Some(source) = r.referenced_group_info().and_then(|g| g.group_id()) else {
+                    continue;
+                };
                 let protocol = r.ip_protocol().unwrap_or("");
                 let covers = match protocol {
                     "-1" => true,
@@ -203,11 +260,11 @@ impl Network for Ec2Network {
                     }
                     _ => false,
                 };
-                if from_source && covers {
-                    return Ok(true);
+                if covers {
+                    sources.push(source.to_string());
                 }
             }
         }
-        Ok(false)
+        Ok(sources)
     }
 }

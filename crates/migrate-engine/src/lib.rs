@@ -15,6 +15,7 @@ mod phase;
 pub mod preflight;
 pub mod reporter;
 mod retry;
+pub mod snapshot;
 mod steps;
 
 pub use context::POLL;

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 /// The version of the state file format; a state of another version is refused.
 ///
 /// Format 2 stores step outputs and an intent's recorded values as typed JSON (lists as lists,
-/// nested data nested); format 1 stored them as string maps and is no longer read.
-pub const STATE_FORMAT: u32 = 2;
+/// nested data nested); format 1 stored them as string maps and is no longer read. Format 3
+/// holds a plan of format 2, which carries the account snapshot `migrate plan` read; a format-2
+/// state was planned without one and is refused like format 1 (plan again).
+pub const STATE_FORMAT: u32 = 3;
 
 /// Where the migration as a whole stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

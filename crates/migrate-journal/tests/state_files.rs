@@ -83,7 +83,7 @@ fn truncated_or_corrupt_states_give_a_clear_error_and_stay_untouched() {
         ("not json", b"\x00\x01garbage".to_vec()),
         (
             "wrong shape",
-            br#"{"format": 2, "lineage": "x", "serial": 3}"#.to_vec(),
+            br#"{"format": 3, "lineage": "x", "serial": 3}"#.to_vec(),
         ),
     ];
     for (what, bytes) in cases {
@@ -170,34 +170,41 @@ fn a_lock_is_released_when_its_run_ends() {
 }
 
 #[test]
-fn a_state_of_format_1_is_refused_naming_both_formats() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut store, _) = fresh(dir.path());
-    let good = std::fs::read(store.path()).unwrap();
-    let mut old = serde_json::from_slice::<serde_json::Value>(&good).unwrap();
-    old["format"] = serde_json::json!(1);
-    // Format 1 kept every step's outputs as a map of strings.
-    old["steps"][0]["outputs"] = serde_json::json!({"zone_id": "Z1", "target_groups": "a,b"});
-    let bytes = serde_json::to_vec(&old).unwrap();
-    std::fs::write(store.path(), &bytes).unwrap();
-    let error = store.load().unwrap_err();
-    let message = error.to_string();
-    assert!(
-        matches!(
-            error,
-            JournalError::UnsupportedFormat {
-                found: 1,
-                expected: 2,
-                ..
+fn states_of_older_formats_are_refused_naming_both_formats() {
+    for found in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = fresh(dir.path());
+        let good = std::fs::read(store.path()).unwrap();
+        let mut old = serde_json::from_slice::<serde_json::Value>(&good).unwrap();
+        old["format"] = serde_json::json!(found);
+        if found == 1 {
+            // Format 1 kept every step's outputs as a map of strings.
+            old["steps"][0]["outputs"] =
+                serde_json::json!({"zone_id": "Z1", "target_groups": "a,b"});
+        } else {
+            // Format 2 held a plan without the account snapshot.
+            old["plan"]["format"] = serde_json::json!(1);
+            if let Some(plan) = old["plan"].as_object_mut() {
+                plan.remove("snapshot");
             }
-        ),
-        "{message}"
-    );
-    assert!(
-        message.contains("format 1") && message.contains("format 2"),
-        "{message}"
-    );
-    assert_eq!(std::fs::read(store.path()).unwrap(), bytes);
+        }
+        let bytes = serde_json::to_vec(&old).unwrap();
+        std::fs::write(store.path(), &bytes).unwrap();
+        let error = store.load().unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(
+                error,
+                JournalError::UnsupportedFormat { found: f, expected: 3, .. } if f == found
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("format {found}")) && message.contains("format 3"),
+            "{message}"
+        );
+        assert_eq!(std::fs::read(store.path()).unwrap(), bytes);
+    }
 }
 
 #[test]

@@ -5,20 +5,26 @@
 //! id), every change it will make, and how each step is undone; the engine executes it.
 
 mod build;
+pub mod live;
 mod names;
 mod report;
+pub mod sizing;
+pub mod snapshot;
 mod step;
 
 use migrate_playbook::Playbook;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use live::PlanError;
 pub use names::ResourceNames;
 pub use report::render_human;
+pub use sizing::SizingProposal;
+pub use snapshot::Snapshot;
 pub use step::{Action, Change, ChangeKind, PlannedStep, RetryPolicy};
 
-/// The version of the plan format written into state files.
-pub const PLAN_FORMAT: u32 = 1;
+/// The version of the plan format written into state files (2: the account snapshot).
+pub const PLAN_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -30,17 +36,63 @@ pub struct Plan {
     pub playbook: Playbook,
     pub names: ResourceNames,
     pub steps: Vec<PlannedStep>,
+    /// The account as `migrate plan` read it; `None` for a plan made `--offline`, which `apply`
+    /// runs without checking it against the account.
+    pub snapshot: Option<Snapshot>,
 }
 
 impl Plan {
     pub fn step(&self, id: &str) -> Option<&PlannedStep> {
         self.steps.iter().find(|s| s.id == id)
     }
+
+    /// The new services' sizes proposed from the old side; empty without a snapshot.
+    pub fn sizing(&self) -> Vec<SizingProposal> {
+        self.snapshot
+            .as_ref()
+            .map(|s| sizing::propose(&self.playbook, s))
+            .unwrap_or_default()
+    }
+
+    /// The same plan made again from the account as `snapshot` read it (`migrate apply
+    /// --refresh`): running task definitions translated again, the snapshot replaced; the id
+    /// stays.
+    pub fn replan(&self, snapshot: Snapshot) -> Result<Plan, PlanError> {
+        let filled = live::fill_running(&self.playbook, &snapshot)?;
+        Ok(assemble(&filled, self.id.clone()).with_snapshot(snapshot))
+    }
+
+    fn with_snapshot(self, mut snapshot: Snapshot) -> Self {
+        snapshot.task_definition_differences = live::image_differences(&self.playbook, &snapshot);
+        // The running task definitions have served (translated above, their images compared);
+        // they are not stored, because their `environment` may hold secrets in plain text and
+        // the plan is written to the state file. A refresh reads them again.
+        for service in &mut snapshot.old_services {
+            service.task_definition = None;
+        }
+        Self {
+            snapshot: Some(snapshot),
+            ..self
+        }
+    }
 }
 
-/// Builds the plan for a validated playbook.
+/// Builds the plan for a validated playbook, without the account (`--offline`). A service that
+/// gives no task definition is left without one: [`live::services_needing_the_account`] names
+/// them, and the plan command refuses such a playbook offline.
 pub fn build(playbook: &Playbook) -> Plan {
-    let id = plan_id(playbook);
+    assemble(playbook, plan_id(playbook))
+}
+
+/// Builds the plan for a validated playbook and the account as `snapshot` read it: services
+/// without a task-definition file get the running one's translation, and the snapshot is
+/// stored. The plan id is the playbook's, as offline: the account does not make a new plan.
+pub fn build_with_account(playbook: &Playbook, snapshot: Snapshot) -> Result<Plan, PlanError> {
+    let filled = live::fill_running(playbook, &snapshot)?;
+    Ok(assemble(&filled, plan_id(playbook)).with_snapshot(snapshot))
+}
+
+fn assemble(playbook: &Playbook, id: String) -> Plan {
     let names = ResourceNames::new(playbook, &id);
     let steps = build::steps(playbook, &names);
     Plan {
@@ -50,6 +102,7 @@ pub fn build(playbook: &Playbook) -> Plan {
         playbook: playbook.clone(),
         names,
         steps,
+        snapshot: None,
     }
 }
 
@@ -64,4 +117,15 @@ fn plan_id(playbook: &Playbook) -> String {
     .unwrap_or_default();
     let digest = Sha256::digest(&canonical);
     hex::encode(&digest[..6])
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// The demo playbook, which the unit tests size and compare against.
+    #[allow(clippy::expect_used)]
+    pub fn demo_playbook() -> migrate_playbook::Playbook {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+        migrate_playbook::Playbook::from_path(&path).expect("the demo playbook is valid")
+    }
 }

@@ -58,5 +58,32 @@ pub fn render_human(plan: &Plan) -> String {
         count(ChangeKind::Modify),
         count(ChangeKind::Wait)
     );
+    account(plan, &mut out);
     out
+}
+
+/// What the account read showed: the sizes proposed from the old side and a warning for each
+/// service the playbook gives less; nothing for a plan made `--offline`.
+fn account(plan: &Plan, out: &mut String) {
+    let Some(snapshot) = &plan.snapshot else {
+        return;
+    };
+    let _ = writeln!(out, "\nRead from the account at {}.", snapshot.read_at);
+    for proposal in plan.sizing() {
+        let _ = writeln!(
+            out,
+            "Sizing {}: proposed {} × ({} CPU units, {} MiB) because {}; the playbook asks for {} × ({}, {}).",
+            proposal.service,
+            proposal.desired_count,
+            proposal.cpu,
+            proposal.memory_mib,
+            proposal.basis,
+            proposal.playbook_desired_count,
+            proposal.playbook_cpu,
+            proposal.playbook_memory_mib
+        );
+    }
+    for warning in plan.sizing().iter().filter_map(|p| p.warning()) {
+        let _ = writeln!(out, "warning: {warning}");
+    }
 }

@@ -17,7 +17,9 @@ use std::path::Path;
 pub use duration::{parse as parse_duration, render as render_duration};
 pub use locate::Position;
 pub use model::*;
-pub use validate::{Directory, FileSource, Problem, MAX_NAME_LEN};
+pub use validate::{
+    translate_running, Directory, FileSource, Problem, MAX_NAME_LEN, RUNNING_TASK_DEFINITION,
+};
 
 /// A playbook that could not be read, with every problem found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

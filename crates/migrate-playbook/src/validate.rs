@@ -34,6 +34,7 @@ impl FileSource for Directory<'_> {
     }
 }
 
+#[derive(Default)]
 struct Checker {
     problems: Vec<Problem>,
 }
@@ -155,6 +156,9 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
         files,
         &name,
         raw.region.as_deref(),
+        source
+            .as_ref()
+            .is_some_and(|s| s.kind == SourceKind::EcsEc2),
     );
     let cutover = check_cutover(&mut c, raw.cutover.as_ref());
     let drain = check_drain(&mut c, raw.drain.as_ref());
@@ -429,6 +433,9 @@ struct Context<'a> {
     region: Option<&'a str>,
     execution_role: Option<&'a str>,
     task_role: Option<&'a str>,
+    /// An ECS-on-EC2 source: a service without `task_definition` is planned from the one its
+    /// old service runs (`migrate plan` reads and translates it, see [`translate_running`]).
+    running_definitions: bool,
 }
 
 fn check_target(
@@ -437,6 +444,7 @@ fn check_target(
     files: &dyn FileSource,
     name: &str,
     region: Option<&str>,
+    running_definitions: bool,
 ) -> Option<Target> {
     let Some(raw) = raw else {
         c.problem("target", "is required");
@@ -447,6 +455,7 @@ fn check_target(
         region,
         execution_role: raw.execution_role.as_deref(),
         task_role: raw.task_role.as_deref(),
+        running_definitions,
     };
     c.unknown(
         "target",
@@ -595,8 +604,12 @@ fn check_service(
         }
     };
     let (source_definition, task_definition_origin) =
-        check_task_definition(c, &format!("{at}.task_definition"), raw, files)
-            .unwrap_or((serde_json::Value::Null, String::new()));
+        if raw.task_definition.is_none() && context.running_definitions {
+            (serde_json::Value::Null, RUNNING_TASK_DEFINITION.to_string())
+        } else {
+            check_task_definition(c, &format!("{at}.task_definition"), raw, files)
+                .unwrap_or((serde_json::Value::Null, String::new()))
+        };
     let cpu = raw.cpu.unwrap_or(256);
     let memory = raw.memory.unwrap_or(512);
     let size_ok = fargate::valid_pair(cpu, memory);
@@ -1075,6 +1088,55 @@ fn unassumed(definition: &mut serde_json::Value, source: &serde_json::Value) {
         if let Some((_, name)) = assumed.rsplit_once(":role/") {
             definition["executionRoleArn"] = serde_json::Value::String(name.to_string());
         }
+    }
+}
+
+/// The `task_definition_origin` of a service planned from the task definition its old ECS
+/// service runs: validation leaves its `task_definition` null, and `migrate plan` fills it.
+pub const RUNNING_TASK_DEFINITION: &str = "the running task definition";
+
+/// Translates a task definition read from the account (the one an old ECS service runs) for
+/// `service` of `playbook`, exactly as validation translates a given file; `origin` names it in
+/// messages (e.g. its ARN). Answers the Fargate definition, the changes made and the awslogs
+/// groups it names, or every problem found, each at the service's `task_definition`.
+pub fn translate_running(
+    playbook: &Playbook,
+    service: &str,
+    origin: &str,
+    definition: &serde_json::Value,
+) -> Result<(serde_json::Value, Vec<String>, Vec<String>), Vec<Problem>> {
+    let mut c = Checker::default();
+    let index = playbook
+        .target
+        .services
+        .iter()
+        .position(|s| s.name == service);
+    let at = format!("target.services[{}].task_definition", index.unwrap_or(0));
+    let Some(planned) = index.map(|i| &playbook.target.services[i]) else {
+        c.problem(at, format!("the playbook has no service {service}"));
+        return Err(c.problems);
+    };
+    let context = Context {
+        name: &playbook.name,
+        region: playbook.region.as_deref(),
+        execution_role: playbook.target.execution_role.as_deref(),
+        task_role: playbook.target.task_role.as_deref(),
+        running_definitions: true,
+    };
+    let translated = translate(
+        &mut c,
+        &at,
+        &context,
+        service,
+        definition,
+        origin,
+        planned.cpu,
+        planned.memory,
+    );
+    if c.problems.is_empty() {
+        Ok(translated)
+    } else {
+        Err(c.problems)
     }
 }
 

@@ -532,6 +532,13 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
             // DescribeAutoScalingGroups has no resource-level permission either.
             "autoscaling:DescribeAutoScalingGroups",
         ]),
+        // The account snapshot `plan` stores and `apply` reads again before its first step: the
+        // old instances' sizes and the data stores' inbound rules (EC2 Describe* calls have no
+        // resource-level permission).
+        read_anything(&[
+            "ec2:DescribeInstanceTypes",
+            "ec2:DescribeSecurityGroupRules",
+        ]),
     ];
     out.extend(read_records(scope));
     match source.kind {
@@ -543,6 +550,9 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
                     .actions(["ecs:DescribeServices"])
                     .resources(scope.old_services()),
             );
+            // The snapshot reads the running task definitions (their size and images);
+            // DescribeTaskDefinition has no resource-level permission.
+            out.push(read_anything(&["ecs:DescribeTaskDefinition"]));
             out.extend(stopped_tasks(scope, &cluster));
             if source.auto_scaling_group.is_none() {
                 // The container instances lead to their Auto Scaling group.

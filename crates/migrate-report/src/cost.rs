@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use migrate_plan::Plan;
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::Snapshot;
 use crate::ReportError;
+use migrate_plan::Snapshot;
 
 /// AWS's own calculators bill a month as 730 hours.
 pub const HOURS_PER_MONTH: f64 = 730.0;

@@ -18,7 +18,7 @@ mod markdown;
 mod model;
 mod risks;
 mod security;
-mod snapshot;
+
 mod text;
 mod timeline;
 
@@ -30,11 +30,11 @@ pub use cost::{
 };
 pub use gantt::{render_gantt, BarBox, Gantt};
 pub use markdown::render_markdown;
+pub use migrate_plan::snapshot::{InstanceGroup, Snapshot};
 pub use model::{
     Basis, Compensation, Existing, IngressChange, Mark, Report, ResourceChange, ResourceChanges,
     Risk, Security, Severity, Summary, FORMAT_VERSION,
 };
-pub use snapshot::{InstanceGroup, Snapshot};
 pub use text::render_text;
 pub use timeline::{
     clock, FailedRun, PathSegment, ShownStep, StepKind, StepSpan, Timeline, TimelineRun,
@@ -55,7 +55,8 @@ pub struct Inputs<'a> {
     pub prices: &'a PriceTable,
     /// The rehearsals; `None` when none was run.
     pub timeline: Option<&'a Timeline>,
-    /// The account as read at plan time; `None` for an offline plan.
+    /// The account as read at plan time; `None` takes the plan's own (`None` for an offline
+    /// plan).
     pub snapshot: Option<&'a Snapshot>,
     /// Why the account was not read, when `snapshot` is `None` (e.g. `--offline`); a generic
     /// sentence when not given.
@@ -64,6 +65,12 @@ pub struct Inputs<'a> {
 
 /// Builds the report of `plan`.
 pub fn build(plan: &Plan, inputs: &Inputs<'_>) -> Report {
+    // The snapshot the plan carries unless the caller hands another one.
+    let snapshot = inputs.snapshot.or(plan.snapshot.as_ref());
+    let inputs = &Inputs {
+        snapshot,
+        ..*inputs
+    };
     let timeline = match inputs.timeline {
         Some(t) => timeline::summarise(t, |step| build::step_kind(plan, step)),
         None => TimelineSection::NotRehearsed {
@@ -90,6 +97,9 @@ pub fn build(plan: &Plan, inputs: &Inputs<'_>) -> Report {
             },
             None => build::existing_offline(plan, inputs.not_read_because),
         },
+        sizing: snapshot
+            .map(|s| migrate_plan::sizing::propose(&plan.playbook, s))
+            .unwrap_or_default(),
         changes: build::changes(plan),
         security: security::security(plan),
         risks: risks::risks(plan, inputs.snapshot, rates),

@@ -62,17 +62,90 @@ fn existing(out: &mut String, report: &Report) {
                 .map(|g| format!("{} × {}", g.count, g.instance_type))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let group = snapshot
+                .auto_scaling_group
+                .as_ref()
+                .map(|g| {
+                    format!(
+                        "{}: desired {}, min {}, max {}, {} in service",
+                        g.name, g.desired, g.min, g.max, g.in_service
+                    )
+                })
+                .unwrap_or_default();
+            let services = snapshot
+                .old_services
+                .iter()
+                .map(|s| {
+                    let size = match (s.task_cpu, s.task_memory_mib) {
+                        (Some(c), Some(m)) => format!(" of {c} CPU units, {m} MiB"),
+                        _ => String::new(),
+                    };
+                    format!(
+                        "{}: {} running, {} desired{size} ({})",
+                        s.name, s.running, s.desired, s.task_definition_arn
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let load_balancer = snapshot
+                .load_balancer
+                .as_ref()
+                .map(|lb| {
+                    let listeners = lb
+                        .listeners
+                        .iter()
+                        .map(|l| format!("{} {}", l.protocol.to_uppercase(), l.port))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("{} (listeners: {listeners})", lb.name)
+                })
+                .unwrap_or_default();
+            let records = snapshot
+                .records
+                .iter()
+                .map(|r| {
+                    let ttl = r.ttl.map(|t| format!(", TTL {t}s")).unwrap_or_default();
+                    format!("{} {} → {}{ttl}", r.record_type, r.name, r.target)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let stores = snapshot
+                .data_store_rules
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} ({} port {}) admits {}",
+                        d.store,
+                        d.security_group,
+                        d.port,
+                        if d.admits.is_empty() {
+                            "no old-side group".into()
+                        } else {
+                            d.admits.join(", ")
+                        }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let sizing = report
+                .sizing
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}: {} × ({} CPU units, {} MiB), because {}",
+                        p.service, p.desired_count, p.cpu, p.memory_mib, p.basis
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
             let rows = [
                 ("Old instances", instances),
-                (
-                    "Old ECS services",
-                    snapshot
-                        .old_service_tasks
-                        .iter()
-                        .map(|(s, n)| format!("{s}: {n} tasks"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
+                ("Old Auto Scaling group", group),
+                ("Old ECS services (tasks)", services),
+                ("Old load balancer", load_balancer),
+                ("Cutover records", records),
+                ("Data-store rules", stores),
+                ("Proposed sizing", sizing),
                 (
                     "Cutover record TTL",
                     snapshot
@@ -87,12 +160,18 @@ fn existing(out: &mut String, report: &Report) {
                         None => "not read".into(),
                     },
                 ),
-                ("Availability zones", snapshot.availability_zones.join(", ")),
+                (
+                    "Availability zones",
+                    not_read_or(snapshot.availability_zones.as_deref(), ", "),
+                ),
                 (
                     "Other records to the old side",
-                    snapshot.other_records_to_old_side.join(", "),
+                    not_read_or(snapshot.other_records_to_old_side.as_deref(), ", "),
                 ),
-                ("Old listener rules", snapshot.old_listener_rules.join("; ")),
+                (
+                    "Old listener rules",
+                    not_read_or(snapshot.old_listener_rules.as_deref(), "; "),
+                ),
             ];
             for (what, value) in rows {
                 let value = if value.is_empty() {
@@ -104,6 +183,14 @@ fn existing(out: &mut String, report: &Report) {
             }
             let _ = writeln!(out);
         }
+    }
+}
+
+/// A list the snapshot may not have read: "not read" then, never "none".
+fn not_read_or(items: Option<&[String]>, separator: &str) -> String {
+    match items {
+        None => "not read".into(),
+        Some(items) => items.join(separator),
     }
 }
 

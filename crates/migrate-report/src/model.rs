@@ -1,11 +1,11 @@
 //! The typed report: every section as data, so that the Markdown, text and JSON forms say the
-//! same thing and a later session can fill the snapshot without touching the renderers' callers.
+//! same thing; the snapshot is the plan's own (`migrate_plan::Snapshot`), `None` for an offline plan.
 
 use serde::{Deserialize, Serialize};
 
 use crate::cost::CostSection;
-use crate::snapshot::Snapshot;
 use crate::timeline::TimelineSection;
+use migrate_plan::Snapshot;
 
 /// The version of the JSON form; bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;
@@ -17,6 +17,8 @@ pub struct Report {
     pub name: String,
     pub summary: Summary,
     pub existing: Existing,
+    /// The new services' sizes proposed from the old side (empty without a snapshot).
+    pub sizing: Vec<migrate_plan::SizingProposal>,
     pub changes: Vec<ResourceChanges>,
     pub security: Security,
     pub risks: Vec<Risk>,

@@ -6,7 +6,7 @@ use migrate_playbook::{CutoverStrategy, DataStoreKind, HttpsCertificate};
 
 use crate::cost::RegionPrices;
 use crate::model::{Basis, Risk, Severity};
-use crate::snapshot::Snapshot;
+use migrate_plan::{sizing, Snapshot};
 
 fn risk(
     id: &str,
@@ -153,9 +153,9 @@ fn availability(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
             fix,
         ));
     } else {
-        match snapshot {
-            Some(s) => {
-                let mut zones = s.availability_zones.clone();
+        match snapshot.and_then(|s| s.availability_zones.as_ref()) {
+            Some(zones) => {
+                let mut zones = zones.clone();
                 zones.sort();
                 zones.dedup();
                 if zones.len() < 2 {
@@ -292,13 +292,49 @@ fn capacity(
         ));
         return;
     };
+    // The sizing proposal compares service by service; it is the sharper check when the
+    // snapshot holds what it needs.
+    let below: Vec<_> = sizing::propose(&plan.playbook, snapshot)
+        .into_iter()
+        .filter(|p| p.playbook_is_below())
+        .collect();
+    if !below.is_empty() {
+        out.push(risk(
+            "capacity",
+            Severity::Medium,
+            Basis::Snapshot,
+            "Less capacity than the old side",
+            below
+                .iter()
+                .filter_map(|p| p.warning())
+                .collect::<Vec<_>>()
+                .join(". "),
+            below
+                .iter()
+                .map(|p| {
+                    format!(
+                        "set {}'s desired_count to {}, cpu {} and memory {}",
+                        p.service, p.desired_count, p.cpu, p.memory_mib
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+                + ", or confirm the old side was over-provisioned.",
+        ));
+        return;
+    }
+    // The instance type's vCPUs as read from the account, else as the price table knows them.
     let old_vcpu: Option<f64> = snapshot
         .instances
         .iter()
         .map(|g| {
-            rates
-                .and_then(|r| r.ec2.get(&g.instance_type))
-                .map(|p| f64::from(g.count) * f64::from(p.vcpu))
+            g.vcpus
+                .or_else(|| {
+                    rates
+                        .and_then(|r| r.ec2.get(&g.instance_type))
+                        .map(|p| p.vcpu)
+                })
+                .map(|v| f64::from(g.count) * f64::from(v))
         })
         .sum();
     match old_vcpu {
@@ -316,7 +352,7 @@ fn capacity(
             Severity::Low,
             Basis::Snapshot,
             "Capacity against the old side not checked",
-            "The price table does not know the vCPUs of every old instance type.",
+            "Neither the account nor the price table knows the vCPUs of every old instance type.",
             fix,
         )),
     }
@@ -375,8 +411,8 @@ fn records_not_moved(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ris
     let fix =
         "Add every record that reaches the old load balancer to the cutover, or move them by \
                hand before the scale-down.";
-    match snapshot {
-        Some(s) if !s.other_records_to_old_side.is_empty() => out.push(risk(
+    match snapshot.and_then(|s| s.other_records_to_old_side.as_ref()) {
+        Some(others) if !others.is_empty() => out.push(risk(
             "records-not-moved",
             Severity::High,
             Basis::Snapshot,
@@ -384,7 +420,7 @@ fn records_not_moved(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ris
             format!(
                 "{} point at the old load balancer and are not moved: drain waits for their \
                  traffic until it times out, and after a scale-down their clients fail.",
-                s.other_records_to_old_side.join(", ")
+                others.join(", ")
             ),
             fix,
         )),
@@ -411,13 +447,13 @@ fn listener_behaviour(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ri
     }
     let fix = "Recreate the missing rules on the new listeners before the cutover (or extend the \
                plan to copy them).";
-    match snapshot {
-        Some(s) if !s.old_listener_rules.is_empty() => out.push(risk(
+    match snapshot.and_then(|s| s.old_listener_rules.as_ref()) {
+        Some(rules) if !rules.is_empty() => out.push(risk(
             "listener-behaviour",
             Severity::High,
             Basis::Snapshot,
             "Old listener rules are not copied",
-            format!("Not copied: {}.", s.old_listener_rules.join("; ")),
+            format!("Not copied: {}.", rules.join("; ")),
             fix,
         )),
         Some(_) => {}

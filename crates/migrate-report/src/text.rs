@@ -29,6 +29,24 @@ pub fn render_text(report: &Report) -> String {
             for group in &snapshot.instances {
                 let _ = writeln!(out, "    {} × {}", group.count, group.instance_type);
             }
+            for service in &snapshot.old_services {
+                let _ = writeln!(
+                    out,
+                    "    old service {}: {} running, {} desired",
+                    service.name, service.running, service.desired
+                );
+            }
+            for proposal in &report.sizing {
+                let _ = writeln!(
+                    out,
+                    "    proposed {}: {} × ({} CPU units, {} MiB), because {}",
+                    proposal.service,
+                    proposal.desired_count,
+                    proposal.cpu,
+                    proposal.memory_mib,
+                    proposal.basis
+                );
+            }
         }
     }
 

@@ -180,11 +180,13 @@ fn a_snapshot_fills_what_exists_and_settles_the_risks_it_can() {
         instances: vec![InstanceGroup {
             instance_type: "m5.xlarge".into(),
             count: 3,
+            vcpus: None,
+            memory_mib: None,
         }],
         record_ttl_secs: Some(86_400),
         old_https_listener: Some(true),
-        availability_zones: vec!["ap-northeast-1a".into(), "ap-northeast-1c".into()],
-        other_records_to_old_side: vec!["www.example.com".into()],
+        availability_zones: Some(vec!["ap-northeast-1a".into(), "ap-northeast-1c".into()]),
+        other_records_to_old_side: Some(vec!["www.example.com".into()]),
         ..Snapshot::default()
     };
     let report = build(

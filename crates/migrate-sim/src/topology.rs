@@ -51,6 +51,8 @@ pub struct Topology {
     pub old_deregistration_delay_secs: u32,
     pub asg_name: String,
     pub asg_instances: u32,
+    /// The instance type of the group's launch template (every instance has it).
+    pub asg_instance_type: String,
     /// True when the old target group is attached to the Auto Scaling group (plain EC2): scale-in
     /// then deregisters and drains an instance before terminating it. False for ECS-on-EC2, where
     /// the target group belongs to the ECS service and terminating an instance kills its tasks.
@@ -100,6 +102,7 @@ impl Topology {
             old_deregistration_delay_secs: 30,
             asg_name: "shop-ecs-asg".into(),
             asg_instances: 2,
+            asg_instance_type: "m5.large".into(),
             asg_attached_to_target_group: false,
             asg_cpu_target_percent: Some(50),
             old_cluster: Some("shop-ec2".into()),

@@ -79,8 +79,9 @@ pub struct Target {
 pub enum Command {
     /// Build the plan from a playbook, write it to the state directory, and print it for review.
     Plan(PlanArgs),
-    /// Run the plan: every step, a checkpoint after each.
-    Apply(RunArgs),
+    /// Run the plan: every step, a checkpoint after each. Refuses first when the account no
+    /// longer matches the snapshot the plan was reviewed with.
+    Apply(ApplyArgs),
     /// Continue an apply or a rollback that stopped (crash, lost connection, failed step).
     Resume(RunArgs),
     /// Undo what was done, newest first; continues an interrupted rollback.
@@ -134,7 +135,9 @@ pub struct PlanArgs {
     /// Write the report to this file instead of standard output; the Gantt SVG goes beside it.
     #[arg(short = 'o', long = "output", value_name = "FILE", requires = "format")]
     pub output: Option<PathBuf>,
-    /// Do not read the account. (No version reads it yet: every report says so.)
+    /// Do not read the account: plan from the playbook alone. The plan then stores no snapshot,
+    /// the report says the account was not read, and `apply` warns that it could not check
+    /// the plan against the account.
     #[arg(long)]
     pub offline: bool,
     /// A price table (JSON, as crates/migrate-report/prices.json) instead of the bundled one.
@@ -158,6 +161,16 @@ pub enum StatusFormat {
 pub struct RunArgs {
     #[command(flatten)]
     pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// When the account changed since the plan was reviewed, store what it is now in the plan
+    /// and go on, instead of refusing.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,8 @@ pub struct AutoScalingGroup {
     pub capacity: Capacity,
     /// Instances still in service (`InService` or on their way to it).
     pub in_service: u32,
+    /// The in-service instances counted by instance type.
+    pub instance_types: std::collections::BTreeMap<String, u32>,
     pub target_group_arns: Vec<String>,
     pub tags: Tags,
 }

@@ -29,6 +29,15 @@ pub struct IngressRule {
     pub description: String,
 }
 
+/// An EC2 instance type's size (what `DescribeInstanceTypes` answers), for sizing the new side
+/// from the old one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceTypeSize {
+    pub instance_type: String,
+    pub vcpus: u32,
+    pub memory_mib: u32,
+}
+
 #[async_trait]
 pub trait Network: Send + Sync {
     async fn find_security_group(
@@ -43,4 +52,11 @@ pub trait Network: Send + Sync {
     /// Removes the rule; `NotFound` when it is not there.
     async fn revoke_ingress(&self, rule: &IngressRule) -> CloudResult<()>;
     async fn has_ingress(&self, rule: &IngressRule) -> CloudResult<bool>;
+    /// The security groups that `group_id` admits on TCP `port` today (inbound rules with a
+    /// source group whose port range covers it), sorted; what the account snapshot records of
+    /// each data store.
+    async fn ingress_sources(&self, group_id: &str, port: u16) -> CloudResult<Vec<String>>;
+    /// The size of each of `types` (EC2 `DescribeInstanceTypes`); a type EC2 does not know is
+    /// left out, so the caller sees which it could not size.
+    async fn instance_type_sizes(&self, types: &[String]) -> CloudResult<Vec<InstanceTypeSize>>;
 }

@@ -49,7 +49,7 @@ impl Step for DiscoverSource {
     }
 }
 
-async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepError> {
+pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepError> {
     let playbook = ctx.playbook();
     let source = &playbook.source;
     let cloud = ctx.cloud;

@@ -11,7 +11,7 @@
 
 mod alarms;
 mod cluster;
-mod discover;
+pub(crate) mod discover;
 mod dns;
 pub mod drain;
 mod health;

@@ -10,14 +10,20 @@ use super::{err, Kind, SimCloud};
 use crate::world::asg::GroupRec;
 
 fn group_of(g: &GroupRec) -> AutoScalingGroup {
+    let in_service = g
+        .instances
+        .values()
+        .filter(|i| i.counts_in_service())
+        .count() as u32;
+    let mut instance_types = std::collections::BTreeMap::new();
+    if in_service > 0 {
+        instance_types.insert(g.instance_type.clone(), in_service);
+    }
     AutoScalingGroup {
         name: g.name.clone(),
         capacity: g.capacity,
-        in_service: g
-            .instances
-            .values()
-            .filter(|i| i.counts_in_service())
-            .count() as u32,
+        in_service,
+        instance_types,
         target_group_arns: g.target_group_arns.clone(),
         tags: g.tags.clone(),
     }

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, ErrorKind, IngressRule, Network, SecurityGroup, SecurityGroupSpec,
+    CloudResult, ErrorKind, IngressRule, InstanceTypeSize, Network, SecurityGroup,
+    SecurityGroupSpec,
 };
 
 use super::{err, Kind, SimCloud};
@@ -169,4 +170,61 @@ impl Network for SimCloud {
         )
         .await
     }
+
+    async fn ingress_sources(&self, group_id: &str, port: u16) -> CloudResult<Vec<String>> {
+        self.call(
+            "ec2:DescribeSecurityGroupRules",
+            group_id,
+            Kind::Read,
+            |w| {
+                // The world keys rules by (group, source, port), so the sources come out sorted.
+                Ok(w.ec2
+                    .rules
+                    .keys()
+                    .filter(|(group, _, p)| group == group_id && *p == port)
+                    .map(|(_, source, _)| source.clone())
+                    .collect())
+            },
+        )
+        .await
+    }
+
+    async fn instance_type_sizes(&self, types: &[String]) -> CloudResult<Vec<InstanceTypeSize>> {
+        self.call(
+            "ec2:DescribeInstanceTypes",
+            types.join(","),
+            Kind::Read,
+            |_| {
+                Ok(types
+                    .iter()
+                    .filter_map(|t| {
+                        INSTANCE_TYPES.iter().find(|(name, _, _)| name == t).map(
+                            |(name, vcpus, memory_mib)| InstanceTypeSize {
+                                instance_type: (*name).to_string(),
+                                vcpus: *vcpus,
+                                memory_mib: *memory_mib,
+                            },
+                        )
+                    })
+                    .collect())
+            },
+        )
+        .await
+    }
 }
+
+/// The instance types the simulated account knows (vCPUs, MiB), as EC2 publishes them
+/// (<https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html>); a type not listed is
+/// answered as EC2 answers an unknown one: left out.
+const INSTANCE_TYPES: &[(&str, u32, u32)] = &[
+    ("t3.micro", 2, 1024),
+    ("t3.small", 2, 2048),
+    ("t3.medium", 2, 4096),
+    ("t3.large", 2, 8192),
+    ("m5.large", 2, 8192),
+    ("m5.xlarge", 4, 16384),
+    ("m5.2xlarge", 8, 32768),
+    ("c5.large", 2, 4096),
+    ("c5.xlarge", 4, 8192),
+    ("r5.large", 2, 16384),
+];

@@ -49,6 +49,8 @@ pub(crate) struct GroupRec {
     pub name: String,
     pub capacity: Capacity,
     pub instances: BTreeMap<String, InstanceRec>,
+    /// The launch template's instance type, which every instance of the group has.
+    pub instance_type: String,
     pub target_group_arns: Vec<String>,
     pub tags: Tags,
     /// When the last instance terminated after a scale-in to zero.

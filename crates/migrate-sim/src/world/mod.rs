@@ -338,6 +338,7 @@ impl World {
                     desired: t.asg_instances,
                 },
                 instances,
+                instance_type: t.asg_instance_type.clone(),
                 target_group_arns: if t.asg_attached_to_target_group {
                     vec![tg_arn.clone()]
                 } else {

@@ -19,9 +19,26 @@ use crate::exit;
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Plan(args) => plan::run(&args, &cli.global),
-        Command::Apply(args) => run::run(run::Operation::Apply, &args, &cli.global),
-        Command::Resume(args) => run::run(run::Operation::Resume, &args, &cli.global),
-        Command::Rollback(args) => run::run(run::Operation::Rollback, &args, &cli.global),
+        Command::Apply(args) => run::run(
+            run::Operation::Apply,
+            &args.target,
+            run::Review::Check {
+                refresh: args.refresh,
+            },
+            &cli.global,
+        ),
+        Command::Resume(args) => run::run(
+            run::Operation::Resume,
+            &args.target,
+            run::Review::Skip,
+            &cli.global,
+        ),
+        Command::Rollback(args) => run::run(
+            run::Operation::Rollback,
+            &args.target,
+            run::Review::Skip,
+            &cli.global,
+        ),
         Command::Status(args) if args.format.is_some() => status_report::run(&args, &cli.global),
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Unlock(args) => unlock::run(&args, &cli.global),

@@ -21,6 +21,25 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
         None => None,
     };
     let plan = migrate_plan::build(&playbook);
+    // The account is read before the state is touched: a read that fails (an ASG or load
+    // balancer that does not exist, no credentials) leaves any earlier plan as it was.
+    let plan = if args.offline {
+        let needing = migrate_plan::live::services_needing_the_account(&playbook);
+        if !needing.is_empty() {
+            bail!(
+                "{}",
+                needing
+                    .into_iter()
+                    .map(|service| migrate_plan::PlanError::NeedsTheAccount { service }.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        plan
+    } else {
+        let snapshot = read_account(&plan, global)?;
+        migrate_plan::build_with_account(&playbook, snapshot)?
+    };
     let location = match (&args.state, &args.state_dir, &playbook.state) {
         (Some(url), _, _) => StateLocation::Shared(url.clone()),
         (None, Some(dir), _) => StateLocation::Dir(dir.clone()),
@@ -30,9 +49,18 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
     let store = target::open(&location, global, playbook.region.as_deref())?;
 
     let state = match store.load() {
-        Ok(existing) if existing.plan.id == plan.id => {
-            // The same plan: keep its progress, show where it stands.
+        Ok(existing) if existing.plan.id == plan.id && existing.phase != Phase::Planned => {
+            // The same plan, under way: keep its progress, show where it stands.
             existing
+        }
+        Ok(existing) if existing.plan.id == plan.id => {
+            // The same plan, not started: store it with the account as read now (or with no
+            // snapshot, `--offline`), so that `apply` checks against what was just reviewed.
+            if existing.plan == plan {
+                existing
+            } else {
+                write_fresh(&store, plan)?
+            }
         }
         Ok(existing) => {
             let finished = matches!(existing.phase, Phase::Planned | Phase::RolledBack);
@@ -61,6 +89,13 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
         "plan ready for review"
     );
 
+    if args.format.is_some() || args.json {
+        // The human form prints them with the plan; the others keep standard output clean.
+        for warning in state.plan.sizing().iter().filter_map(|p| p.warning()) {
+            eprintln!("warning: {warning}");
+        }
+    }
+
     if let (Some(format), Some(prices)) = (args.format, &prices) {
         // The timeline picture is local even when the state is shared: it belongs to this review.
         let report_dir = match &location {
@@ -84,6 +119,9 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print!("{}", migrate_plan::render_human(&state.plan));
+        if state.plan.snapshot.is_none() {
+            println!("\nThe account was not read (--offline); `migrate apply` will not check the plan against it.");
+        }
         println!(
             "\nState written to {} (phase {:?}).",
             store.location().display(),
@@ -99,6 +137,35 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs) -> Result<u8> {
         exit::CHANGES_PENDING
     } else {
         exit::OK
+    })
+}
+
+/// Reads the account for the plan's review, with the same connection `apply` makes.
+fn read_account(plan: &migrate_plan::Plan, global: &GlobalArgs) -> Result<migrate_plan::Snapshot> {
+    let options = migrate_aws::AwsOptions {
+        profile: global.profile.clone(),
+        region: global
+            .region
+            .clone()
+            .or_else(|| plan.playbook.region.clone()),
+        endpoint_url: global.endpoint_url.clone(),
+        probe_override: global.probe_url.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let connection = migrate_aws::open(&options).await?;
+        let reporter: Arc<dyn migrate_engine::Reporter> = Arc::new(migrate_engine::NullReporter);
+        migrate_engine::snapshot::read_account(&connection.cloud, plan, &reporter)
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "cannot read the account for the plan's review: {e}\n\
+                     (`migrate plan --offline` plans from the playbook alone)"
+                )
+            })
     })
 }
 
@@ -152,17 +219,13 @@ fn write_report(
     state_dir: &Path,
 ) -> Result<()> {
     let timeline = rehearse(plan);
-    let not_read_because = if args.offline {
-        "`--offline`"
-    } else {
-        "this version of migrate plans offline only"
-    };
+    let not_read_because = "`--offline`";
     let mut report = migrate_report::build(
         plan,
         &migrate_report::Inputs {
             prices,
             timeline: Some(&timeline),
-            snapshot: None,
+            snapshot: plan.snapshot.as_ref(),
             not_read_because: Some(not_read_because),
         },
     );

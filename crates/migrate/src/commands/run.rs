@@ -6,21 +6,36 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use migrate_engine::{next_run, Direction, Engine, EngineError, NextRun, RunOutcome};
-use migrate_journal::BackendStore;
+use migrate_journal::{BackendStore, Phase, State, StateBackend};
 use migrate_playbook::Playbook;
 
-use crate::cli::{GlobalArgs, RunArgs};
+use crate::cli::{GlobalArgs, Target};
 use crate::exit;
 use crate::reporters;
 use crate::target::{open, resolve_with};
 
 pub use migrate_engine::Operation;
 
-pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<u8> {
+/// Whether a run checks the account against the snapshot the plan was reviewed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// `apply`: before the first step, refuse when the account changed since the review, or
+    /// (`refresh`) store what it is now and go on.
+    Check { refresh: bool },
+    /// `resume` and `rollback`: the account has been changed by the run itself.
+    Skip,
+}
+
+pub fn run(
+    operation: Operation,
+    target: &Target,
+    review: Review,
+    global: &GlobalArgs,
+) -> Result<u8> {
+    let args = target;
     // A playbook given by path is parsed once: it names the state location, lends its region to
     // the S3 client of a shared state, and is checked against the plan.
     let given = args
-        .target
         .migration
         .as_deref()
         .map(Path::new)
@@ -32,7 +47,7 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
         })
         .transpose()?;
     let playbook = given.as_ref().map(|(_, playbook)| playbook);
-    let location = resolve_with(&args.target, playbook)?;
+    let location = resolve_with(args, playbook)?;
     let store = open(
         &location,
         global,
@@ -84,11 +99,15 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
         .build()
         .context("cannot start the async runtime")?;
     let name = state.plan.name.clone();
-    drop(state);
     runtime.block_on(async move {
         let connection = migrate_aws::open(&options).await?;
         let reporter: Arc<dyn migrate_engine::Reporter> =
             Arc::from(reporters::for_terminal(global.no_progress));
+        if let Review::Check { refresh } = review {
+            if state.phase == Phase::Planned {
+                check_review(&connection.cloud, &store, state, refresh, &reporter).await?;
+            }
+        }
         let mut engine = Engine::new(
             connection.cloud.clone(),
             Box::new(BackendStore(store.clone())),
@@ -131,4 +150,71 @@ pub fn run(operation: Operation, args: &RunArgs, global: &GlobalArgs) -> Result<
             Some(Err(error)) => Err(error.into()),
         }
     })
+}
+
+/// Compares the account with the snapshot the plan was reviewed with, before anything runs.
+/// A difference refuses the run, each named, unless `refresh` stores the account as it is now
+/// in the plan (and prints what changed and the sizing warnings it brings). A plan made
+/// `--offline` has no snapshot: it runs with a warning.
+async fn check_review(
+    cloud: &migrate_engine::ports::Cloud,
+    store: &Arc<dyn StateBackend>,
+    mut state: State,
+    refresh: bool,
+    reporter: &Arc<dyn migrate_engine::Reporter>,
+) -> Result<()> {
+    let Some(reviewed) = state.plan.snapshot.clone() else {
+        eprintln!(
+            "warning: plan {} was made with --offline: it was not checked against the account; \
+             run `migrate plan` without --offline to review what exists before applying",
+            state.plan.id
+        );
+        return Ok(());
+    };
+    let (live, differences) =
+        migrate_engine::snapshot::changes_since_review(cloud, &state.plan, &reviewed, reporter)
+            .await
+            .map_err(|e| anyhow!("cannot read the account to check the plan against it: {e}"))?;
+    if differences.is_empty() {
+        tracing::info!(read_at = %reviewed.read_at, "the account matches the reviewed plan");
+        return Ok(());
+    }
+    let listed = differences
+        .iter()
+        .map(|d| format!("  - {d}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !refresh {
+        bail!(
+            "the account changed since plan {} was reviewed (read at {}); nothing was done:\n{listed}\n\
+             Review the plan again with `migrate plan`, or run `migrate apply --refresh` to plan \
+             from the account as it is now",
+            state.plan.id,
+            reviewed.read_at
+        );
+    }
+    eprintln!(
+        "The account changed since plan {} was reviewed; planning from it as it is now:\n{listed}",
+        state.plan.id
+    );
+    let replanned = state.plan.replan(live)?;
+    if replanned
+        .steps
+        .iter()
+        .map(|s| &s.id)
+        .ne(state.plan.steps.iter().map(|s| &s.id))
+    {
+        // Nothing has run (the phase is Planned): the records start afresh with the steps.
+        state.steps = replanned
+            .steps
+            .iter()
+            .map(|s| migrate_journal::StepRecord::new(&s.id))
+            .collect();
+    }
+    state.plan = replanned;
+    for warning in state.plan.sizing().iter().filter_map(|p| p.warning()) {
+        eprintln!("warning: {warning}");
+    }
+    store.save(&mut state)?;
+    Ok(())
 }
