@@ -27,6 +27,7 @@ pub mod beanstalk;
 pub mod cloudwatch;
 pub mod config;
 pub mod counter;
+pub mod decommission;
 pub mod ec2;
 pub mod ecs;
 pub mod elb;
@@ -123,13 +124,18 @@ pub fn from_sdk_config(
     );
     let cloud = Cloud {
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
-        network: Arc::new(ec2::Ec2Network::new(ec2)),
+        network: Arc::new(ec2::Ec2Network::new(ec2.clone())),
         load_balancing: Arc::new(elb::ElbLoadBalancing::new(elb)),
         dns: Arc::new(route53::Route53Dns::new(route53)),
         metrics: Arc::new(cloudwatch::CloudWatchMetrics::new(cloudwatch)),
-        scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling)),
-        environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk)),
+        scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling.clone())),
+        environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk.clone())),
         logs: Arc::new(logs::CloudWatchLogs::new(logs)),
+        decommission: Arc::new(decommission::AwsDecommission::new(
+            ec2,
+            autoscaling,
+            beanstalk,
+        )),
         probe,
         clock,
     };

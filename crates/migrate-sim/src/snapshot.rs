@@ -86,6 +86,11 @@ pub struct AccountSnapshot {
     /// Log groups, as `name (retention)`.
     pub log_groups: Vec<String>,
     pub auto_scaling_groups: Vec<AutoScalingGroupSnapshot>,
+    pub launch_templates: Vec<String>,
+    /// EBS volumes, as `id (state)`.
+    pub volumes: Vec<String>,
+    /// The Beanstalk environment of the old side, while it is not terminated.
+    pub environment: Option<String>,
 }
 
 impl AccountSnapshot {
@@ -229,6 +234,18 @@ impl World {
                     capacity: g.capacity,
                 })
                 .collect(),
+            launch_templates: sorted(self.ec2.launch_templates.values().map(|t| t.name.clone())),
+            volumes: sorted(
+                self.ec2
+                    .volumes
+                    .values()
+                    .map(|v| format!("{} ({})", v.id, v.state)),
+            ),
+            environment: self
+                .topology
+                .beanstalk_environment
+                .clone()
+                .filter(|_| !self.environment_terminated),
         }
     }
 }

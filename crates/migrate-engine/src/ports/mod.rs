@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 mod auto_scaling;
 mod clock;
 mod containers;
+mod decommission;
 mod dns;
 mod environments;
 mod load_balancing;
@@ -34,6 +35,7 @@ mod probe;
 pub use auto_scaling::*;
 pub use clock::*;
 pub use containers::*;
+pub use decommission::*;
 pub use dns::*;
 pub use environments::*;
 pub use load_balancing::*;
@@ -135,6 +137,8 @@ pub struct Cloud {
     pub scaling: Arc<dyn AutoScaling>,
     pub environments: Arc<dyn Environments>,
     pub logs: Arc<dyn Logs>,
+    /// What `migrate cleanup` reads and deletes of the old side.
+    pub decommission: Arc<dyn Decommission>,
     pub probe: Arc<dyn HttpProbe>,
     pub clock: Arc<dyn Clock>,
 }
@@ -152,6 +156,7 @@ impl Cloud {
             + AutoScaling
             + Environments
             + Logs
+            + Decommission
             + HttpProbe
             + 'static,
     {
@@ -164,6 +169,7 @@ impl Cloud {
             scaling: account.clone(),
             environments: account.clone(),
             logs: account.clone(),
+            decommission: account.clone(),
             probe: account,
             clock,
         }

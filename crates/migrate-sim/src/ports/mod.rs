@@ -7,6 +7,7 @@
 //! never held across an await.
 
 mod autoscaling;
+mod decommission;
 mod dns;
 mod ecs;
 mod elb;
