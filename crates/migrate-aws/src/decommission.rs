@@ -37,6 +37,47 @@ impl AwsDecommission {
         }
     }
 
+    /// Which of the instances the interfaces are attached to are terminated, or so long gone
+    /// that EC2 no longer knows them.
+    async fn terminated_instances(
+        &self,
+        attached_to: &[(String, String)],
+        resource: &str,
+    ) -> CloudResult<Vec<String>> {
+        let mut ids: Vec<String> = attached_to.iter().map(|(_, i)| i.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut gone = Vec::new();
+        // One at a time: a batch with one unknown id fails as a whole (`InvalidInstanceID.NotFound`).
+        for id in ids {
+            let answer = self.ec2.describe_instances().instance_ids(&id).send().await;
+            let out = match answer {
+                Ok(out) => out,
+                Err(e) => {
+                    let error = sdk_error(&e, "ec2:DescribeInstances", resource);
+                    if error.is_not_found() {
+                        gone.push(id);
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
+            let live = out
+                .reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .filter(|i| i.instance_id() == Some(id.as_str()))
+                .any(|i| {
+                    i.state().and_then(|s| s.name())
+                        != Some(&aws_sdk_ec2::types::InstanceStateName::Terminated)
+                });
+            if !live {
+                gone.push(id);
+            }
+        }
+        Ok(gone)
+    }
+
     async fn group_exists(&self, name: &str) -> CloudResult<bool> {
         let out = self
             .autoscaling
@@ -275,6 +316,7 @@ impl Decommission for AwsDecommission {
             }
         }
         let mut network_interfaces = Vec::new();
+        let mut attached_to: Vec<(String, String)> = Vec::new();
         let mut pages = self
             .ec2
             .describe_network_interfaces()
@@ -294,10 +336,22 @@ impl Decommission for AwsDecommission {
                         .description()
                         .filter(|d| !d.is_empty())
                         .map_or_else(|| id.to_string(), |d| format!("{id} ({d})"));
-                    network_interfaces.push(what);
+                    match interface.attachment().and_then(|a| a.instance_id()) {
+                        Some(instance) => attached_to.push((what, instance.to_string())),
+                        None => network_interfaces.push(what),
+                    }
                 }
             }
         }
+        // The primary interface of a terminated instance goes with it; until EC2 has deleted it
+        // (and for good on moto, which keeps it) it is no user of the group.
+        let terminated = self.terminated_instances(&attached_to, &resource).await?;
+        network_interfaces.extend(
+            attached_to
+                .into_iter()
+                .filter(|(_, instance)| !terminated.contains(instance))
+                .map(|(what, instance)| format!("{what} of instance {instance}")),
+        );
         Ok(SecurityGroupUsers {
             referencing_groups,
             network_interfaces,

@@ -419,3 +419,24 @@ async fn rollback_is_refused_once_cleanup_was_confirmed() {
     let refused = rollback(&sim, &store).await.unwrap_err().to_string();
     assert!(refused.contains("finished at"), "{refused}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_at_any_journal_write_of_cleanup_resumes_to_the_same_account() {
+    let (sim, store) = applied_and_soaked().await;
+    confirm(&sim, &store).await;
+    let start = store.saves();
+    run(&sim, &store).await.unwrap();
+    let saves = store.saves() - start;
+    let expected = sim.snapshot();
+
+    for n in 1..=saves {
+        let (sim, store) = applied_and_soaked().await;
+        confirm(&sim, &store).await;
+        store.crash_at_save(n);
+        let first = run(&sim, &store).await;
+        assert!(matches!(first, Err(EngineError::Interrupted)), "save {n}: {first:?}");
+        assert_eq!(run(&sim, &store).await.unwrap(), RunOutcome::Completed, "save {n}");
+        assert_eq!(sim.snapshot(), expected, "save {n}");
+        assert!(load(&store).cleanup.unwrap().finished_at.is_some(), "save {n}");
+    }
+}

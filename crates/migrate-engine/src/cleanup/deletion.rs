@@ -233,17 +233,24 @@ impl Deletion {
                         ),
                     ));
                 }
-                let requests = cloud
-                    .metrics
-                    .sum(&MetricQuery {
-                        namespace: "AWS/ApplicationELB".into(),
-                        metric_name: "RequestCount".into(),
-                        dimensions: vec![("LoadBalancer".into(), load_balancer_dimension(arn))],
-                        start: *traffic_since,
-                        end: cloud.clock.now(),
-                        period_secs: 3600,
-                    })
-                    .await?;
+                // A drain recorded as later than now (another host's clock ahead of this
+                // one's) leaves no window to ask about, and CloudWatch refuses an empty one.
+                let now = cloud.clock.now();
+                let requests = if *traffic_since < now {
+                    cloud
+                        .metrics
+                        .sum(&MetricQuery {
+                            namespace: "AWS/ApplicationELB".into(),
+                            metric_name: "RequestCount".into(),
+                            dimensions: vec![("LoadBalancer".into(), load_balancer_dimension(arn))],
+                            start: *traffic_since,
+                            end: now,
+                            period_secs: 3600,
+                        })
+                        .await?
+                } else {
+                    0.0
+                };
                 if requests > 0.0 {
                     return Err(in_use(
                         &format!("load balancer {name}"),
@@ -265,11 +272,20 @@ impl Deletion {
                 let Some(group) = found.filter(|g| g.arn == *arn) else {
                     return Ok(Deleted::AlreadyGone);
                 };
-                if let Some(lb) = group.load_balancer_arns.first() {
-                    return Err(in_use(
-                        &format!("target group {name}"),
-                        format_args!("load balancer {lb} forwards to it"),
-                    ));
+                // The group may still list a load balancer deleted a moment ago (describes
+                // lag; moto keeps it for good), so only one that exists holds it.
+                for lb in &group.load_balancer_arns {
+                    if cloud
+                        .load_balancing
+                        .load_balancer_by_arn(lb)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(in_use(
+                            &format!("target group {name}"),
+                            format_args!("load balancer {lb} forwards to it"),
+                        ));
+                    }
                 }
                 gone_if_absent(cloud.load_balancing.delete_target_group(arn).await)
             }

@@ -67,7 +67,7 @@ pub fn soak_refusal(
     Some(format!(
         "the soak period ({}) is not over: the migration finished at {}, so clean-up may run \
          from {} on (in {}); to run it earlier, give the reason with --soak-override REASON",
-        migrate_playbook::render_duration(soak.period),
+        human(soak.period),
         soak.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
         soak.ends_at.format("%Y-%m-%d %H:%M:%S UTC"),
         migrate_playbook::render_duration(
@@ -104,6 +104,22 @@ pub fn refusal_after_cleanup(operation: crate::Operation, state: &State) -> Opti
     ))
 }
 
+/// A duration in days, hours and minutes (`7d`, `6d 23h 58m`), as a person reads a soak; seconds
+/// only under a minute.
+fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs < 60 {
+        return format!("{}s", secs.max(1));
+    }
+    let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    [(days, "d"), (hours, "h"), (minutes, "m")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn phase_words(phase: Phase) -> &'static str {
     match phase {
         Phase::Planned => "planned, not applied",
@@ -112,5 +128,18 @@ fn phase_words(phase: Phase) -> &'static str {
         Phase::Failed => "stopped at a failed step",
         Phase::RollingBack => "rolling back",
         Phase::RolledBack => "rolled back",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soaks_read_in_days_hours_and_minutes() {
+        assert_eq!(human(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(human(Duration::from_secs(7 * 86_400 - 125)), "6d 23h 57m");
+        assert_eq!(human(Duration::from_secs(3600)), "1h");
+        assert_eq!(human(Duration::from_secs(0)), "1s");
     }
 }
