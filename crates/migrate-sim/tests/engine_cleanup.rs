@@ -356,7 +356,9 @@ async fn cleanup_waits_for_the_soak_unless_a_reason_is_given() {
         .unwrap_err()
         .to_string();
     assert!(
-        refused.contains("soak period (1h) is not over") && refused.contains("may run from"),
+        refused.contains("soak period (1h) is not over")
+            && refused.contains("may run from")
+            && refused.contains("on (in "),
         "{refused}"
     );
     assert!(load(&store).cleanup.is_none(), "a refusal records nothing");
@@ -434,9 +436,19 @@ async fn a_crash_at_any_journal_write_of_cleanup_resumes_to_the_same_account() {
         confirm(&sim, &store).await;
         store.crash_at_save(n);
         let first = run(&sim, &store).await;
-        assert!(matches!(first, Err(EngineError::Interrupted)), "save {n}: {first:?}");
-        assert_eq!(run(&sim, &store).await.unwrap(), RunOutcome::Completed, "save {n}");
+        assert!(
+            matches!(first, Err(EngineError::Interrupted)),
+            "save {n}: {first:?}"
+        );
+        assert_eq!(
+            run(&sim, &store).await.unwrap(),
+            RunOutcome::Completed,
+            "save {n}"
+        );
         assert_eq!(sim.snapshot(), expected, "save {n}");
-        assert!(load(&store).cleanup.unwrap().finished_at.is_some(), "save {n}");
+        assert!(
+            load(&store).cleanup.unwrap().finished_at.is_some(),
+            "save {n}"
+        );
     }
 }

@@ -70,12 +70,7 @@ pub fn soak_refusal(
         human(soak.period),
         soak.finished_at.format("%Y-%m-%d %H:%M:%S UTC"),
         soak.ends_at.format("%Y-%m-%d %H:%M:%S UTC"),
-        migrate_playbook::render_duration(
-            (soak.ends_at - now)
-                .to_std()
-                .unwrap_or_default()
-                .max(Duration::from_secs(1))
-        ),
+        human((soak.ends_at - now).to_std().unwrap_or_default()),
     ))
 }
 
