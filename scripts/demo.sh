@@ -69,3 +69,8 @@ echo "== migrate apply"
 "$MIGRATE" "${FLAGS[@]}" apply
 echo "== migrate status"
 "$MIGRATE" "${FLAGS[@]}" status
+echo "== migrate cleanup --plan"
+# What clean-up of the old side would delete, each resource with its id. The soak period (7 days
+# by default, cleanup.soak in the playbook) is not over, so it says when clean-up may run, and a
+# plain `migrate cleanup shop` would refuse to delete anything until then.
+"$MIGRATE" "${FLAGS[@]}" cleanup shop --plan

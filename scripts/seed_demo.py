@@ -131,11 +131,25 @@ def seed(endpoint, web_desired, worker_desired):
 
     # The container instances: an Auto Scaling group from a launch template, attached to the old
     # target group.
-    ec2.create_launch_template(
+    # It tags the volumes it creates, which is how `migrate cleanup` ties a volume left behind to
+    # the group (Auto Scaling itself never tags volumes).
+    volume_tags = [{"Key": "Name", "Value": "shop-ecs-instances-data"}]
+    ids["launch_template"] = ec2.create_launch_template(
         LaunchTemplateName="shop-ecs-instances",
         LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "m5.large",
-                            "SecurityGroupIds": [ids["instances_sg"]]},
-    )
+                            "SecurityGroupIds": [ids["instances_sg"]],
+                            "TagSpecifications": [{"ResourceType": "volume", "Tags": volume_tags}]},
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    # Data volumes that terminated instances left `available` (DeleteOnTermination false), and
+    # one volume of someone else's in the same zone, which clean-up must keep.
+    for key in ("old_volume_1", "old_volume_2"):
+        ids[key] = ec2.create_volume(
+            AvailabilityZone=REGION + "a", Size=20,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": volume_tags}])["VolumeId"]
+    ids["other_volume"] = ec2.create_volume(
+        AvailabilityZone=REGION + "a", Size=20,
+        TagSpecifications=[{"ResourceType": "volume",
+                            "Tags": [{"Key": "Name", "Value": "reports-scratch"}]}])["VolumeId"]
     asg.create_auto_scaling_group(
         AutoScalingGroupName="shop-ecs-instances",
         LaunchTemplate={"LaunchTemplateName": "shop-ecs-instances"},

@@ -28,6 +28,7 @@ pub mod beanstalk;
 pub mod cloudwatch;
 pub mod config;
 pub mod counter;
+pub mod decommission;
 pub mod ec2;
 pub mod ecs;
 pub mod elb;
@@ -152,16 +153,21 @@ pub fn from_sdk_config(
             quotas,
         )),
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
-        network: Arc::new(ec2::Ec2Network::new(ec2)),
+        network: Arc::new(ec2::Ec2Network::new(ec2.clone())),
         load_balancing: Arc::new(elb::ElbLoadBalancing::new(elb)),
         dns: Arc::new(route53::Route53Dns::new(route53)),
         metrics: Arc::new(cloudwatch::CloudWatchMetrics::new(cloudwatch)),
-        scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling)),
+        scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling.clone())),
         service_scaling: Arc::new(service_scaling::ApplicationAutoScaling::new(
             application_autoscaling,
         )),
-        environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk)),
+        environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk.clone())),
         logs: Arc::new(logs::CloudWatchLogs::new(logs)),
+        decommission: Arc::new(decommission::AwsDecommission::new(
+            ec2,
+            autoscaling,
+            beanstalk,
+        )),
         probe,
         clock,
     };

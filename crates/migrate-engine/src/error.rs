@@ -44,4 +44,12 @@ pub enum EngineError {
     UndoFailed { step: String, reason: String },
     #[error("{0}")]
     WrongPhase(String),
+    /// A deletion of the clean-up stopped (a resource still in use, an error that retrying did
+    /// not clear); the deletions after it were not run.
+    #[error("clean-up stopped at {deletion}: {reason}\n`migrate cleanup {name}` continues from this deletion once that is resolved; clean-up has no rollback")]
+    CleanupStopped {
+        deletion: String,
+        reason: String,
+        name: String,
+    },
 }

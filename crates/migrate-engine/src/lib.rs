@@ -5,6 +5,7 @@
 //! compensation, with typed outputs ([`outputs`]). It talks to the cloud only through the traits
 //! in [`ports`], which this crate owns (invariant 1: the engine knows no SDK).
 
+pub mod cleanup;
 pub mod ports;
 
 mod context;

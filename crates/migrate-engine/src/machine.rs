@@ -111,6 +111,9 @@ impl Engine {
     /// Does what `operation` means in the migration's phase ([`next_run`]): runs the plan
     /// forward from wherever it stopped, or walks it back.
     pub async fn run(&mut self, operation: Operation) -> Result<RunOutcome, EngineError> {
+        if let Some(refusal) = crate::cleanup::refusal_after_cleanup(operation, &self.state) {
+            return Err(EngineError::WrongPhase(refusal));
+        }
         match next_run(operation, self.state.phase, &self.state.plan.name) {
             NextRun::Run(Direction::Forward) => self.forward().await,
             NextRun::Run(Direction::Backward) => self.backward().await,

@@ -8,12 +8,14 @@
 //! (S3, in `migrate-aws`) under the same discipline.
 
 pub mod backend;
+mod cleanup;
 mod error;
 pub mod lock;
 mod state;
 mod store;
 
 pub use backend::{BackendStore, LocalBackend, StateBackend};
+pub use cleanup::{Cleanup, DeletionRecord};
 pub use error::JournalError;
 pub use lock::{LockGuard, LockInfo};
 pub use state::{Intent, Phase, State, StepRecord, StepStatus, Undo, UndoStatus, STATE_FORMAT};

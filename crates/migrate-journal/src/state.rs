@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use migrate_plan::Plan;
 use serde::{Deserialize, Serialize};
 
+use crate::cleanup::Cleanup;
+
 /// The version of the state file format; a state of another version is refused.
 ///
 /// Format 2 stores step outputs and an intent's recorded values as typed JSON (lists as lists,
@@ -140,6 +142,10 @@ pub struct State {
     pub failure: Option<String>,
     pub plan: Plan,
     pub steps: Vec<StepRecord>,
+    /// The clean-up of the old side, from the moment it was confirmed (`migrate cleanup`).
+    /// Absent from states written before it existed, and until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<Cleanup>,
 }
 
 impl State {
@@ -156,6 +162,7 @@ impl State {
             failure: None,
             plan,
             steps,
+            cleanup: None,
         }
     }
 

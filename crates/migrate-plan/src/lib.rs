@@ -109,9 +109,11 @@ fn assemble(playbook: &Playbook, id: String) -> Plan {
 fn plan_id(playbook: &Playbook) -> String {
     // The validated model serialises in a fixed field order, so equal playbooks hash equally
     // whatever their YAML formatting. Where the state is kept changes nothing in the account,
-    // so moving it does not make a new plan.
+    // so moving it does not make a new plan; nor does the clean-up's soak, which `apply` never
+    // reads.
     let canonical = serde_json::to_vec(&Playbook {
         state: None,
+        cleanup: migrate_playbook::Cleanup::default(),
         ..playbook.clone()
     })
     .unwrap_or_default();

@@ -103,3 +103,21 @@ fn the_log_groups_are_created_after_the_cluster_and_before_every_task_definition
     ));
     assert_ne!(longer.id, plan.id);
 }
+
+#[test]
+fn the_cleanup_soak_changes_no_plan_id() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    let playbook = migrate_playbook::Playbook::from_path(&path).unwrap();
+    let mut shorter = playbook.clone();
+    shorter.cleanup.soak = std::time::Duration::from_secs(3600);
+    // Clean-up's soak changes nothing `apply` does; the plan keeps it for `migrate cleanup`.
+    let (first, second) = (
+        migrate_plan::build(&playbook),
+        migrate_plan::build(&shorter),
+    );
+    assert_eq!(first.id, second.id);
+    assert_eq!(
+        second.playbook.cleanup.soak,
+        std::time::Duration::from_secs(3600)
+    );
+}

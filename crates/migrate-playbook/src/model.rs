@@ -23,6 +23,11 @@ pub struct Playbook {
     /// what the migration does, so the plan id leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// When `migrate cleanup` may delete the old side. It changes nothing `apply` does, so the
+    /// plan id leaves it out; absent from plans written before it existed, which read the
+    /// default.
+    #[serde(default, skip_serializing_if = "Cleanup::is_default")]
+    pub cleanup: Cleanup,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +253,30 @@ pub const RETENTION_DAYS_ACCEPTED: [u32; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+
+/// The clean-up of the old side (`migrate cleanup`), the point of no return.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cleanup {
+    /// How long the new side must have served after the migration finished before the old side
+    /// may be deleted (unless `--soak-override` gives a reason).
+    pub soak: Duration,
+}
+
+impl Cleanup {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl Default for Cleanup {
+    fn default() -> Self {
+        Self { soak: DEFAULT_SOAK }
+    }
+}
+
+/// Seven days: a week of real traffic, weekly jobs included, on the new side before the old one
+/// is gone for good.
+pub const DEFAULT_SOAK: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScaleDown {

@@ -33,6 +33,8 @@ pub struct RawPlaybook {
     /// Where the state and its lock live when not in `.migrate/<name>/`: `s3://BUCKET/PREFIX`,
     /// shared by everyone who runs this migration.
     pub state: Option<String>,
+    /// When `migrate cleanup` may delete the old side.
+    pub cleanup: Option<RawCleanup>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -247,6 +249,17 @@ pub struct RawLogs {
     /// How long the log groups the migration creates keep their events, in days (default 30);
     /// one of the values CloudWatch Logs accepts.
     pub retention_days: Option<u32>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawCleanup {
+    /// How long the new side must have served after the migration finished before
+    /// `migrate cleanup` deletes the old side (default 7d); `--soak-override REASON` cuts it short.
+    pub soak: Option<RawDuration>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -127,6 +127,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             "logs",
             "tags",
             "state",
+            "cleanup",
         ],
     );
     if let Some(version) = raw.version {
@@ -164,6 +165,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
     let drain = check_drain(&mut c, raw.drain.as_ref());
     let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
     let logs = check_logs(&mut c, raw.logs.as_ref());
+    let cleanup = check_cleanup(&mut c, raw.cleanup.as_ref());
 
     let tags = raw.tags.unwrap_or_default();
     for key in tags.keys() {
@@ -201,6 +203,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             logs,
             tags,
             state: raw.state,
+            cleanup,
         }),
         _ => {
             if c.problems.is_empty() {
@@ -1044,6 +1047,16 @@ fn check_scale_down(
         old_auto_scaling_group: raw.old_auto_scaling_group.unwrap_or(true),
         old_ecs_services,
     })
+}
+
+fn check_cleanup(c: &mut Checker, raw: Option<&RawCleanup>) -> Cleanup {
+    let Some(raw) = raw else {
+        return Cleanup::default();
+    };
+    c.unknown("cleanup", &raw.unknown, &["soak"]);
+    Cleanup {
+        soak: c.duration("cleanup.soak", &raw.soak, DEFAULT_SOAK),
+    }
 }
 
 fn check_logs(c: &mut Checker, raw: Option<&RawLogs>) -> Logs {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use migrate_playbook::{json_schema, Directory, Playbook};
 
@@ -345,4 +346,28 @@ fn scaling_settings_are_read_and_their_mistakes_named() {
             .contains("`sometimes` is not a CPU target"),
         "{word}"
     );
+}
+
+#[test]
+fn the_cleanup_soak_defaults_to_a_week_and_is_checked_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let playbook = Playbook::from_yaml(&text, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(playbook.cleanup.soak, Duration::from_secs(7 * 24 * 3600));
+
+    let without = text.replace("cleanup:\n  soak: 7d\n", "");
+    assert_ne!(without, text);
+    let defaulted =
+        Playbook::from_yaml(&without, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(defaulted.cleanup.soak, playbook.cleanup.soak);
+    let shorter = text.replace("soak: 7d", "soak: 2h");
+    let shorter = Playbook::from_yaml(&shorter, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(shorter.cleanup.soak, Duration::from_secs(7200));
+
+    let broken = text.replace("soak: 7d", "soak: a week");
+    let error = Playbook::from_yaml(&broken, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "cleanup.soak");
+    let typo = text.replace("soak: 7d", "soak: 7d\n  soka: 1d");
+    let error = Playbook::from_yaml(&typo, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert!(error.to_string().contains("soka"), "{error}");
 }

@@ -27,11 +27,13 @@
 //! The ARNs use the `aws` partition and any account (`*`): the policy is written before anyone
 //! says which account it is attached in.
 
+mod cleanup;
 mod document;
 mod needs;
 
 use migrate_plan::Plan;
 
+pub use cleanup::cleanup_policy;
 pub use document::{wildcard_match, Condition, PolicyDocument, Statement, POLICY_VERSION};
 pub use needs::TAG_PLAN_ID;
 

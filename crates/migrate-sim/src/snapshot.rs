@@ -88,6 +88,11 @@ pub struct AccountSnapshot {
     pub auto_scaling_groups: Vec<AutoScalingGroupSnapshot>,
     /// Application Auto Scaling targets, as `resource-id min..max [policy@target%, …] (plan ID)`.
     pub scalable_targets: Vec<String>,
+    pub launch_templates: Vec<String>,
+    /// EBS volumes, as `id (state)`.
+    pub volumes: Vec<String>,
+    /// The Beanstalk environment of the old side, while it is not terminated.
+    pub environment: Option<String>,
 }
 
 impl AccountSnapshot {
@@ -246,6 +251,18 @@ impl World {
                     .map_or_else(String::new, |plan| format!(" (plan {plan})"));
                 format!("{id} {}..{} [{}]{plan}", t.min, t.max, policies.join(", "))
             })),
+            launch_templates: sorted(self.ec2.launch_templates.values().map(|t| t.name.clone())),
+            volumes: sorted(
+                self.ec2
+                    .volumes
+                    .values()
+                    .map(|v| format!("{} ({})", v.id, v.state)),
+            ),
+            environment: self
+                .topology
+                .beanstalk_environment
+                .clone()
+                .filter(|_| !self.environment_terminated),
         }
     }
 }

@@ -86,6 +86,9 @@ pub enum Command {
     Resume(RunArgs),
     /// Undo what was done, newest first; continues an interrupted rollback.
     Rollback(RunArgs),
+    /// Delete the old side after the soak period: the point of no return (no rollback after it).
+    /// `--plan` shows exactly what would be deleted, each resource with its id.
+    Cleanup(CleanupArgs),
     /// Show where a migration stands: each step, its attempts, what it created, what a rollback
     /// would undo now.
     Status(StatusArgs),
@@ -171,6 +174,23 @@ pub struct ApplyArgs {
     /// and go on, instead of refusing.
     #[arg(long)]
     pub refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Show what clean-up would delete (each resource with its id, found through what the
+    /// migration recorded) and whether it may run now; delete nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// Confirm without a terminal: the migration's name, exactly as a terminal would ask for it.
+    #[arg(long, value_name = "NAME", conflicts_with = "plan")]
+    pub confirm: Option<String>,
+    /// Delete before the playbook's `cleanup.soak` period is over; the reason is recorded in the
+    /// state and shown by `migrate status`.
+    #[arg(long, value_name = "REASON")]
+    pub soak_override: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ mod account;
 mod auto_scaling;
 mod clock;
 mod containers;
+mod decommission;
 mod dns;
 mod environments;
 mod load_balancing;
@@ -37,6 +38,7 @@ pub use account::*;
 pub use auto_scaling::*;
 pub use clock::*;
 pub use containers::*;
+pub use decommission::*;
 pub use dns::*;
 pub use environments::*;
 pub use load_balancing::*;
@@ -141,6 +143,8 @@ pub struct Cloud {
     pub service_scaling: Arc<dyn ServiceScaling>,
     pub environments: Arc<dyn Environments>,
     pub logs: Arc<dyn Logs>,
+    /// What `migrate cleanup` reads and deletes of the old side.
+    pub decommission: Arc<dyn Decommission>,
     pub probe: Arc<dyn HttpProbe>,
     pub clock: Arc<dyn Clock>,
 }
@@ -160,6 +164,7 @@ impl Cloud {
             + ServiceScaling
             + Environments
             + Logs
+            + Decommission
             + HttpProbe
             + 'static,
     {
@@ -174,6 +179,7 @@ impl Cloud {
             service_scaling: account.clone(),
             environments: account.clone(),
             logs: account.clone(),
+            decommission: account.clone(),
             probe: account,
             clock,
         }

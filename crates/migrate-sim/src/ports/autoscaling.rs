@@ -111,7 +111,11 @@ impl Environments for SimCloud {
                         name: e.to_string(),
                         id: format!("e-{}", &w.seed.to_string()),
                         cname: Some(format!("{e}.{}.elasticbeanstalk.com", w.topology.region)),
-                        status: "Ready".into(),
+                        status: if w.environment_terminated {
+                            "Terminated".into()
+                        } else {
+                            "Ready".into()
+                        },
                     }))
             },
         )

@@ -8,6 +8,7 @@
 
 mod account;
 mod autoscaling;
+mod decommission;
 mod dns;
 mod ecs;
 mod elb;

@@ -53,6 +53,8 @@ pub(crate) struct GroupRec {
     pub instance_type: String,
     pub target_group_arns: Vec<String>,
     pub tags: Tags,
+    /// The id of the launch template it launches from.
+    pub launch_template: Option<String>,
     /// When the last instance terminated after a scale-in to zero.
     pub emptied_at: Option<Millis>,
 }

@@ -19,10 +19,31 @@ pub(crate) struct GroupRec {
 /// distinct on EC2, so they are kept beside the key.
 pub(crate) type RuleKey = (String, String, u16);
 
+/// A launch template, as its default version reads.
+#[derive(Debug, Clone)]
+pub(crate) struct LaunchTemplateRec {
+    pub id: String,
+    pub name: String,
+    pub security_groups: Vec<String>,
+    /// The tags it puts on the volumes its instances get.
+    pub volume_tags: Tags,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct VolumeRec {
+    pub id: String,
+    /// `available` or `in-use`.
+    pub state: String,
+    pub size_gib: u32,
+    pub tags: Tags,
+}
+
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Ec2 {
     pub groups: BTreeMap<String, GroupRec>,
     pub rules: BTreeMap<RuleKey, String>,
+    pub launch_templates: BTreeMap<String, LaunchTemplateRec>,
+    pub volumes: BTreeMap<String, VolumeRec>,
 }
 
 impl Ec2 {

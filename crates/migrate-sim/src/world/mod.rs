@@ -40,6 +40,13 @@ use self::ids::Ids;
 use self::logs::{LogGroupRec, Logs};
 use self::route53::{Route53, ZoneRec, ZoneVersion};
 
+/// The old Auto Scaling group's launch template.
+pub const OLD_LAUNCH_TEMPLATE_ID: &str = "lt-0old0000000000001";
+/// Volumes the old group's terminated instances left `available`, tagged by its launch template.
+pub const OLD_VOLUME_IDS: [&str; 2] = ["vol-0old000000000001", "vol-0old000000000002"];
+/// An `available` volume that belongs to nobody the migration knows; clean-up must keep it.
+pub const UNRELATED_VOLUME_ID: &str = "vol-0other00000000001";
+
 /// The world's time step.
 pub(crate) const TICK: Millis = 1000;
 
@@ -115,6 +122,8 @@ pub struct World {
     pub(crate) timeline_scale_in: Option<Millis>,
     /// Tasks that died without draining during the current tick.
     killed: Vec<String>,
+    /// Whether the Beanstalk environment of the topology was terminated.
+    pub(crate) environment_terminated: bool,
 }
 
 impl World {
@@ -159,6 +168,7 @@ impl World {
             creations: Vec::new(),
             timeline_scale_in: None,
             killed: Vec::new(),
+            environment_terminated: false,
         };
         world.seed_old_side();
         world
@@ -184,8 +194,41 @@ impl World {
         format!("{name}-{n}.{}.elb.amazonaws.com", self.topology.region).to_ascii_lowercase()
     }
 
+    /// The launch template of the old group, the volumes it left behind (tagged by it, as
+    /// `migrate cleanup` finds them) and one volume of someone else's. Fixed ids that draw
+    /// nothing from the seed, so every other id of a seed stays what it was.
+    fn seed_launch_setup(&mut self) {
+        let t = self.topology.clone();
+        let volume_tags: Tags = [("Name".to_string(), format!("{}-data", t.asg_name))].into();
+        self.ec2.launch_templates.insert(
+            OLD_LAUNCH_TEMPLATE_ID.into(),
+            ec2::LaunchTemplateRec {
+                id: OLD_LAUNCH_TEMPLATE_ID.into(),
+                name: format!("{}-lt", t.asg_name),
+                security_groups: vec![t.old_app_security_group_id.clone()],
+                volume_tags: volume_tags.clone(),
+            },
+        );
+        for (id, tags) in [
+            (OLD_VOLUME_IDS[0], volume_tags.clone()),
+            (OLD_VOLUME_IDS[1], volume_tags),
+            (UNRELATED_VOLUME_ID, Tags::new()),
+        ] {
+            self.ec2.volumes.insert(
+                id.into(),
+                ec2::VolumeRec {
+                    id: id.into(),
+                    state: "available".into(),
+                    size_gib: 30,
+                    tags,
+                },
+            );
+        }
+    }
+
     /// Builds the old side the topology describes, all of it healthy and serving.
     fn seed_old_side(&mut self) {
+        self.seed_launch_setup();
         let t = self.topology.clone();
         let no_tags = Tags::new;
         for (id, name) in [
@@ -345,6 +388,7 @@ impl World {
                     vec![]
                 },
                 tags: asg_tags,
+                launch_template: Some(OLD_LAUNCH_TEMPLATE_ID.into()),
                 emptied_at: None,
             },
         );

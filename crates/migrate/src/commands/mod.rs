@@ -1,5 +1,6 @@
 //! One module per command. Each answers the process exit code.
 
+mod cleanup;
 pub(crate) mod convert;
 mod plan;
 pub(crate) mod policy;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             run::Review::Skip,
             &cli.global,
         ),
+        Command::Cleanup(args) => cleanup::run(&args, &cli.global),
         Command::Status(args) if args.format.is_some() => status_report::run(&args, &cli.global),
         Command::Status(args) => status::run(&args, &cli.global),
         Command::Unlock(args) => unlock::run(&args, &cli.global),

@@ -73,6 +73,11 @@ pub fn run(
         }
     }
 
+    // After clean-up there is no old side to return to; the engine refuses too.
+    if let Some(refusal) = migrate_engine::cleanup::refusal_after_cleanup(operation, &state) {
+        bail!("{refusal}");
+    }
+
     // The engine's table of what can run next, asked before connecting so that a refused run
     // costs nothing; the engine asks it again when it runs.
     let direction = match next_run(operation, state.phase, &state.plan.name) {

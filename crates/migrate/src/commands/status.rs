@@ -86,7 +86,16 @@ pub fn run(args: &StatusArgs, global: &GlobalArgs) -> Result<u8> {
     }
     let queue = state.undo_queue();
     println!();
-    if queue.is_empty() {
+    if let Some(cleanup) = &state.cleanup {
+        super::cleanup::print_progress(cleanup);
+        println!();
+        if let Some(refusal) = migrate_engine::cleanup::refusal_after_cleanup(
+            migrate_engine::Operation::Rollback,
+            &state,
+        ) {
+            println!("A rollback is refused: {refusal}.");
+        }
+    } else if queue.is_empty() {
         println!("A rollback now would undo nothing.");
     } else {
         println!("A rollback now would undo, newest first:");

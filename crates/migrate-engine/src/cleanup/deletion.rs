@@ -1,0 +1,351 @@
+//! One deletion of the old side: what it deletes (by the ids the migration recorded or
+//! read-only discovery found), the check that nothing else uses it, and the delete itself.
+//!
+//! Every deletion is idempotent: a resource that is already gone is done ("already gone"), so a
+//! clean-up resumed after a crash simply runs the interrupted deletion again. A resource that is
+//! still in use stops the clean-up with the reason; nothing is forced.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StepError;
+use crate::ports::{load_balancer_dimension, Cloud, CloudError, IngressRule, MetricQuery};
+
+/// A resource of the old side that clean-up deletes, with the ids it is found by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Deletion {
+    /// An old ECS service, scaled to zero by `apply`.
+    EcsService {
+        cluster: String,
+        name: String,
+    },
+    /// An old service's task definition revision: deregistered (it becomes `INACTIVE`), never
+    /// deleted, since the migration does not own the family.
+    TaskDefinition {
+        arn: String,
+    },
+    /// The old Auto Scaling group, scaled to zero by `apply`.
+    AutoScalingGroup {
+        name: String,
+    },
+    LaunchTemplate {
+        id: String,
+        name: String,
+    },
+    /// A volume left `available` by the group's terminated instances.
+    Volume {
+        id: String,
+    },
+    /// The old load balancer; it is in use when a listener forwards to a target group the
+    /// migration did not record, or when it served requests after the drain.
+    LoadBalancer {
+        arn: String,
+        name: String,
+        recorded_target_groups: Vec<String>,
+        traffic_since: DateTime<Utc>,
+    },
+    TargetGroup {
+        arn: String,
+    },
+    /// A data store's inbound rule that admitted the old side.
+    IngressRule {
+        store: String,
+        rule: IngressRule,
+    },
+    /// A security group of the old side; deleted only when nothing else uses it.
+    SecurityGroup {
+        id: String,
+    },
+    /// The Beanstalk environment, terminated with everything Beanstalk made for it.
+    BeanstalkEnvironment {
+        id: String,
+        name: String,
+    },
+}
+
+/// What a deletion found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    Deleted,
+    AlreadyGone,
+}
+
+impl Deleted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deleted => "deleted",
+            Self::AlreadyGone => "already gone",
+        }
+    }
+}
+
+/// `Ok(AlreadyGone)` for "not found", the error otherwise.
+fn gone_if_absent(result: Result<(), CloudError>) -> Result<Deleted, StepError> {
+    match result {
+        Ok(()) => Ok(Deleted::Deleted),
+        Err(e) if e.is_not_found() => Ok(Deleted::AlreadyGone),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn in_use(what: &str, reason: impl std::fmt::Display) -> StepError {
+    StepError::precondition(format!(
+        "{what} is still in use: {reason}; nothing was deleted"
+    ))
+}
+
+/// The name inside a target group ARN (`…:targetgroup/NAME/ID`).
+fn target_group_name(arn: &str) -> Option<&str> {
+    arn.split_once(":targetgroup/")
+        .and_then(|(_, rest)| rest.split('/').next())
+}
+
+impl Deletion {
+    /// The id of its record in the journal, e.g. `delete-auto-scaling-group:shop-asg`.
+    pub fn id(&self) -> String {
+        match self {
+            Self::EcsService { name, .. } => format!("delete-ecs-service:{name}"),
+            Self::TaskDefinition { arn } => format!(
+                "deregister-task-definition:{}",
+                arn.rsplit_once('/').map_or(arn.as_str(), |(_, rest)| rest)
+            ),
+            Self::AutoScalingGroup { name } => format!("delete-auto-scaling-group:{name}"),
+            Self::LaunchTemplate { id, .. } => format!("delete-launch-template:{id}"),
+            Self::Volume { id } => format!("delete-volume:{id}"),
+            Self::LoadBalancer { name, .. } => format!("delete-load-balancer:{name}"),
+            Self::TargetGroup { arn } => format!(
+                "delete-target-group:{}",
+                target_group_name(arn).unwrap_or(arn)
+            ),
+            Self::IngressRule { store, rule } => {
+                format!("revoke-ingress:{store}:{}", rule.source_group_id)
+            }
+            Self::SecurityGroup { id } => format!("delete-security-group:{id}"),
+            Self::BeanstalkEnvironment { name, .. } => format!("terminate-environment:{name}"),
+        }
+    }
+
+    /// The resource in words, with its id, as `--plan` shows it.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::EcsService { cluster, name } => {
+                format!("delete ECS service {name} in cluster {cluster}")
+            }
+            Self::TaskDefinition { arn } => format!("deregister task definition {arn}"),
+            Self::AutoScalingGroup { name } => format!("delete Auto Scaling group {name}"),
+            Self::LaunchTemplate { id, name } => format!("delete launch template {name} ({id})"),
+            Self::Volume { id } => format!("delete EBS volume {id} (available)"),
+            Self::LoadBalancer { arn, .. } => format!("delete load balancer {arn}"),
+            Self::TargetGroup { arn } => format!("delete target group {arn}"),
+            Self::IngressRule { store, rule } => format!(
+                "revoke the inbound rule of {store} ({}) that admits {} on port {}",
+                rule.group_id, rule.source_group_id, rule.port
+            ),
+            Self::SecurityGroup { id } => format!("delete security group {id}"),
+            Self::BeanstalkEnvironment { id, name } => {
+                format!("terminate Elastic Beanstalk environment {name} ({id})")
+            }
+        }
+    }
+
+    /// Checks that nothing else uses the resource, then deletes it. Safe to run again.
+    pub async fn run(&self, cloud: &Cloud) -> Result<Deleted, StepError> {
+        match self {
+            Self::EcsService { cluster, name } => {
+                let Some(service) = cloud.containers.find_service(cluster, name).await? else {
+                    return Ok(Deleted::AlreadyGone);
+                };
+                // DRAINING: a delete was accepted already and ECS is finishing it.
+                if service.status != "ACTIVE" {
+                    return Ok(Deleted::AlreadyGone);
+                }
+                if service.desired_count > 0 || service.running_count > 0 {
+                    return Err(in_use(
+                        &format!("ECS service {name}"),
+                        format_args!(
+                            "it wants {} task(s) and runs {}, but the migration scaled it to 0",
+                            service.desired_count, service.running_count
+                        ),
+                    ));
+                }
+                gone_if_absent(cloud.containers.delete_service(cluster, name).await)
+            }
+            Self::TaskDefinition { arn } => {
+                gone_if_absent(cloud.containers.deregister_task_definition(arn).await)
+            }
+            Self::AutoScalingGroup { name } => {
+                let Some(group) = cloud.scaling.find_group(name).await? else {
+                    return Ok(Deleted::AlreadyGone);
+                };
+                if group.in_service > 0 || group.capacity.desired > 0 {
+                    return Err(in_use(
+                        &format!("Auto Scaling group {name}"),
+                        format_args!(
+                            "it has {} instance(s) in service and wants {}, but the migration \
+                             scaled it to 0",
+                            group.in_service, group.capacity.desired
+                        ),
+                    ));
+                }
+                gone_if_absent(cloud.decommission.delete_auto_scaling_group(name).await)
+            }
+            Self::LaunchTemplate { id, .. } => {
+                gone_if_absent(cloud.decommission.delete_launch_template(id).await)
+            }
+            Self::Volume { id } => {
+                let Some(volume) = cloud.decommission.find_volume(id).await? else {
+                    return Ok(Deleted::AlreadyGone);
+                };
+                if volume.state != "available" {
+                    return Err(in_use(
+                        &format!("EBS volume {id}"),
+                        format_args!("it is {} (it was available when shown)", volume.state),
+                    ));
+                }
+                gone_if_absent(cloud.decommission.delete_volume(id).await)
+            }
+            Self::LoadBalancer {
+                arn,
+                name,
+                recorded_target_groups,
+                traffic_since,
+            } => {
+                if cloud
+                    .load_balancing
+                    .load_balancer_by_arn(arn)
+                    .await?
+                    .is_none()
+                {
+                    return Ok(Deleted::AlreadyGone);
+                }
+                let forwards = cloud.load_balancing.target_groups_of(arn).await?;
+                if let Some(other) = forwards
+                    .iter()
+                    .find(|tg| !recorded_target_groups.contains(&tg.arn))
+                {
+                    return Err(in_use(
+                        &format!("load balancer {name}"),
+                        format_args!(
+                            "it forwards to target group {}, which the migration did not \
+                             record",
+                            other.arn
+                        ),
+                    ));
+                }
+                // A drain recorded as later than now (another host's clock ahead of this
+                // one's) leaves no window to ask about, and CloudWatch refuses an empty one.
+                let now = cloud.clock.now();
+                let requests = if *traffic_since < now {
+                    cloud
+                        .metrics
+                        .sum(&MetricQuery {
+                            namespace: "AWS/ApplicationELB".into(),
+                            metric_name: "RequestCount".into(),
+                            dimensions: vec![("LoadBalancer".into(), load_balancer_dimension(arn))],
+                            start: *traffic_since,
+                            end: now,
+                            period_secs: 3600,
+                        })
+                        .await?
+                } else {
+                    0.0
+                };
+                if requests > 0.0 {
+                    return Err(in_use(
+                        &format!("load balancer {name}"),
+                        format_args!(
+                            "it served {requests} request(s) since {traffic_since}, after the \
+                             drain; find who still calls it"
+                        ),
+                    ));
+                }
+                gone_if_absent(cloud.load_balancing.delete_load_balancer(arn).await)
+            }
+            Self::TargetGroup { arn } => {
+                let Some(name) = target_group_name(arn) else {
+                    return Err(StepError::precondition(format!(
+                        "{arn} is not a target group ARN; the state is inconsistent"
+                    )));
+                };
+                let found = cloud.load_balancing.find_target_group(name).await?;
+                let Some(group) = found.filter(|g| g.arn == *arn) else {
+                    return Ok(Deleted::AlreadyGone);
+                };
+                // The group may still list a load balancer deleted a moment ago (describes
+                // lag; moto keeps it for good), so only one that exists holds it.
+                for lb in &group.load_balancer_arns {
+                    if cloud
+                        .load_balancing
+                        .load_balancer_by_arn(lb)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(in_use(
+                            &format!("target group {name}"),
+                            format_args!("load balancer {lb} forwards to it"),
+                        ));
+                    }
+                }
+                gone_if_absent(cloud.load_balancing.delete_target_group(arn).await)
+            }
+            Self::IngressRule { rule, .. } => {
+                gone_if_absent(cloud.network.revoke_ingress(rule).await)
+            }
+            Self::SecurityGroup { id } => {
+                let users = match cloud.decommission.security_group_users(id).await {
+                    Ok(users) => users,
+                    Err(e) if e.is_not_found() => return Ok(Deleted::AlreadyGone),
+                    Err(e) => return Err(e.into()),
+                };
+                if !users.is_empty() {
+                    let mut reasons = Vec::new();
+                    if !users.referencing_groups.is_empty() {
+                        reasons.push(format!(
+                            "the rules of {} name it",
+                            users.referencing_groups.join(", ")
+                        ));
+                    }
+                    if !users.network_interfaces.is_empty() {
+                        reasons.push(format!(
+                            "network interface(s) {} are attached to it",
+                            users.network_interfaces.join(", ")
+                        ));
+                    }
+                    return Err(in_use(
+                        &format!("security group {id}"),
+                        reasons.join(", and "),
+                    ));
+                }
+                gone_if_absent(cloud.network.delete_security_group(id).await)
+            }
+            Self::BeanstalkEnvironment { id, name } => {
+                let found = cloud.environments.find_environment(name).await?;
+                match found {
+                    None => Ok(Deleted::AlreadyGone),
+                    Some(env) if env.id != *id || env.status == "Terminated" => {
+                        Ok(Deleted::AlreadyGone)
+                    }
+                    Some(_) => gone_if_absent(cloud.decommission.terminate_environment(id).await),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_name_the_resource() {
+        let tg = Deletion::TargetGroup {
+            arn: "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:targetgroup/shop-old-tg/73e2d6bc24d8a067".into(),
+        };
+        assert_eq!(tg.id(), "delete-target-group:shop-old-tg");
+        let td = Deletion::TaskDefinition {
+            arn: "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/shop-web:7".into(),
+        };
+        assert_eq!(td.id(), "deregister-task-definition:shop-web:7");
+    }
+}

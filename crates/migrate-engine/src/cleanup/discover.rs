@@ -1,0 +1,213 @@
+//! Finds what clean-up will delete: the old side through the ids the migration recorded
+//! (`discover-source`'s outputs) and read-only discovery from them (the group's launch template,
+//! the volumes that template tagged, the security groups of the old side and the data stores'
+//! rules that admit them). Nothing is found by a name pattern, and nothing here changes the
+//! account.
+
+use chrono::{DateTime, Utc};
+use migrate_journal::State;
+
+use super::deletion::Deletion;
+use crate::error::StepError;
+use crate::outputs::{
+    read, Drained, LoadBalancerCreated, SecurityGroupCreated, SourceDiscovered, StepOutput,
+};
+use crate::ports::{Cloud, IngressRule};
+
+/// What clean-up will delete, in the order it deletes, and what it leaves, with why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanupPlan {
+    pub deletions: Vec<Deletion>,
+    /// Old-side resources it does not delete, each with the reason.
+    pub kept: Vec<String>,
+}
+
+fn required<T: StepOutput>(state: &State) -> Result<T, StepError> {
+    read(state, T::STEP)?.ok_or_else(|| {
+        StepError::precondition(format!(
+            "step {} has recorded no outputs; clean-up needs what the migration recorded",
+            T::STEP
+        ))
+    })
+}
+
+/// Reads the old side and answers what clean-up would delete. `finished_at` is when the
+/// migration finished: the old load balancer must have served nothing since the drain (or
+/// since then, if no drain was recorded).
+pub async fn discover(
+    cloud: &Cloud,
+    state: &State,
+    finished_at: DateTime<Utc>,
+) -> Result<CleanupPlan, StepError> {
+    let source: SourceDiscovered = required(state)?;
+    let playbook = &state.plan.playbook;
+    let new_load_balancer: Option<LoadBalancerCreated> = read(state, LoadBalancerCreated::STEP)?;
+    let new_service_group: Option<SecurityGroupCreated> = read(state, SecurityGroupCreated::STEP)?;
+    let drained: Option<Drained> = read(state, "drain")?;
+    let traffic_since = drained.map_or(finished_at, |d| d.at);
+
+    let mut deletions = Vec::new();
+    let mut kept = vec![
+        "alarms of the old side: the migration recorded none, so none are deleted".to_string(),
+    ];
+
+    // The security groups of the old side: its instances' (from the launch template) first,
+    // then its load balancer's, so that a group whose rules name another goes before it.
+    let group_name = source.auto_scaling_group.as_ref().map(|g| g.name.clone());
+    let launch_template = match &group_name {
+        Some(name) => cloud.decommission.launch_template_of_group(name).await?,
+        None => None,
+    };
+    let mut old_groups: Vec<String> = Vec::new();
+    for id in launch_template
+        .iter()
+        .flat_map(|t| t.security_groups.iter())
+        .chain(source.load_balancer.security_groups.iter())
+    {
+        if !old_groups.contains(id) {
+            old_groups.push(id.clone());
+        }
+    }
+    // A group the new side uses stays: the new load balancer reuses the old one's groups unless
+    // the playbook names others.
+    let new_groups: Vec<(String, &str)> = new_load_balancer
+        .iter()
+        .flat_map(|lb| {
+            lb.security_groups
+                .iter()
+                .map(|g| (g.clone(), "the new load balancer uses it"))
+        })
+        .chain(
+            new_service_group
+                .iter()
+                .map(|g| (g.group_id.clone(), "the new service uses it")),
+        )
+        .collect();
+    old_groups.retain(|id| match new_groups.iter().find(|(g, _)| g == id) {
+        Some((_, why)) => {
+            kept.push(format!("security group {id}: {why}"));
+            false
+        }
+        None => true,
+    });
+
+    // The data stores' rules that admit a group of the old side, as they are now.
+    let mut rules = Vec::new();
+    for store in &playbook.network.data_stores {
+        for source_group in &old_groups {
+            let rule = IngressRule {
+                group_id: store.security_group.clone(),
+                source_group_id: source_group.clone(),
+                port: store.port,
+                description: String::new(),
+            };
+            if cloud.network.has_ingress(&rule).await? {
+                rules.push(Deletion::IngressRule {
+                    store: store.name.clone(),
+                    rule,
+                });
+            }
+        }
+    }
+
+    if let Some(environment) = &source.beanstalk {
+        let name = playbook
+            .source
+            .beanstalk_environment
+            .clone()
+            .unwrap_or_default();
+        deletions.extend(rules);
+        deletions.push(Deletion::BeanstalkEnvironment {
+            id: environment.id.clone(),
+            name,
+        });
+        kept.push(
+            "the environment's Auto Scaling group, load balancer, target groups and security \
+             groups: Beanstalk made them and deletes them when the environment terminates"
+                .to_string(),
+        );
+        return Ok(CleanupPlan { deletions, kept });
+    }
+
+    let cluster = playbook.source.ecs_cluster.clone().unwrap_or_default();
+    for service in &source.old_services {
+        deletions.push(Deletion::EcsService {
+            cluster: cluster.clone(),
+            name: service.name.clone(),
+        });
+    }
+    let mut task_definitions: Vec<&str> = Vec::new();
+    for service in &source.old_services {
+        if !task_definitions.contains(&service.task_definition.as_str()) {
+            task_definitions.push(&service.task_definition);
+        }
+    }
+    deletions.extend(
+        task_definitions
+            .into_iter()
+            .map(|arn| Deletion::TaskDefinition {
+                arn: arn.to_string(),
+            }),
+    );
+
+    if let Some(name) = &group_name {
+        deletions.push(Deletion::AutoScalingGroup { name: name.clone() });
+        match &launch_template {
+            Some(template) => {
+                deletions.push(Deletion::LaunchTemplate {
+                    id: template.id.clone(),
+                    name: template.name.clone(),
+                });
+                if template.volume_tags.is_empty() {
+                    kept.push(format!(
+                        "EBS volumes: launch template {} tags none of the volumes it creates, \
+                         so no volume left behind can be tied to {name}; none are deleted",
+                        template.name
+                    ));
+                } else {
+                    for volume in cloud
+                        .decommission
+                        .available_volumes_tagged(&template.volume_tags)
+                        .await?
+                    {
+                        deletions.push(Deletion::Volume { id: volume.id });
+                    }
+                }
+            }
+            None => kept.push(format!(
+                "Auto Scaling group {name} launches from no launch template (a launch \
+                 configuration?); nothing of its launch setup or volumes is deleted"
+            )),
+        }
+    }
+
+    let old = &source.load_balancer;
+    if new_load_balancer
+        .as_ref()
+        .is_some_and(|lb| lb.arn == old.arn)
+    {
+        return Err(StepError::precondition(format!(
+            "the recorded old load balancer {} is the new one; the state is inconsistent",
+            old.arn
+        )));
+    }
+    deletions.push(Deletion::LoadBalancer {
+        arn: old.arn.clone(),
+        name: old.name.clone(),
+        recorded_target_groups: source.target_groups.clone(),
+        traffic_since,
+    });
+    deletions.extend(
+        source
+            .target_groups
+            .iter()
+            .map(|arn| Deletion::TargetGroup { arn: arn.clone() }),
+    );
+    deletions.extend(rules);
+    deletions.extend(
+        old_groups
+            .into_iter()
+            .map(|id| Deletion::SecurityGroup { id }),
+    );
+    Ok(CleanupPlan { deletions, kept })
+}
