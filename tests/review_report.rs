@@ -74,6 +74,7 @@ fn the_markdown_report_is_written_with_its_gantt_picture_beside_it() {
         "(review.timeline.svg)",
         "## Cost",
         "## Rollback plan",
+        "## IAM policy",
     ] {
         assert!(
             markdown.contains(expected),

@@ -106,6 +106,7 @@ pub fn build(plan: &Plan, inputs: &Inputs<'_>) -> Report {
         timeline,
         cost: cost::estimate(plan, inputs.prices, inputs.snapshot, overlap),
         rollback: build::rollback(plan),
+        iam_policy: migrate_policy::policy(plan).to_json(),
     }
 }
 

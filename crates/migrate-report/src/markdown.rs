@@ -39,6 +39,7 @@ pub fn render_markdown(report: &Report) -> String {
     timeline(&mut out, report);
     cost(&mut out, &report.cost);
     rollback(&mut out, report);
+    iam_policy(&mut out, report);
     out
 }
 
@@ -443,4 +444,18 @@ fn rollback(out: &mut String, report: &Report) {
     for (i, step) in report.rollback.iter().enumerate() {
         let _ = writeln!(out, "{}. `{}`: {}", i + 1, step.step, inline(&step.undo));
     }
+}
+
+fn iam_policy(out: &mut String, report: &Report) {
+    let statements = report.iam_policy["Statement"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let _ = writeln!(
+        out,
+        "\n## IAM policy\n\nThe least-privilege policy this plan needs ({statements} statements: its \
+         steps, their undo and the state backend), scoped to the plan's names and tag; \
+         `migrate policy` prints it for the role that runs `migrate apply`.\n"
+    );
+    let json = serde_json::to_string_pretty(&report.iam_policy).unwrap_or_default();
+    let _ = writeln!(out, "```json\n{json}\n```");
 }

@@ -26,6 +26,9 @@ pub struct Report {
     pub cost: CostSection,
     /// The compensations a full rollback would run, newest first.
     pub rollback: Vec<Compensation>,
+    /// The least-privilege IAM policy the plan's steps, their undo and its state backend need,
+    /// as `migrate policy` prints it (an IAM policy document).
+    pub iam_policy: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -173,5 +173,12 @@ pub fn render_text(report: &Report) -> String {
     for (i, step) in report.rollback.iter().enumerate() {
         let _ = writeln!(out, "  {:>2}. {}: {}", i + 1, step.step, step.undo);
     }
+    let statements = report.iam_policy["Statement"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let _ = writeln!(
+        out,
+        "\nIAM POLICY\n  {statements} statements; `migrate policy` prints the document"
+    );
     out
 }
