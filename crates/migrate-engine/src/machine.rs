@@ -101,11 +101,7 @@ impl Engine {
     }
 
     fn save(&mut self) -> Result<(), EngineError> {
-        self.state.updated_at = self.cloud.clock.now();
-        self.store.save(&mut self.state).map_err(|e| match e {
-            migrate_journal::JournalError::Interrupted => EngineError::Interrupted,
-            other => EngineError::Journal(other),
-        })
+        save_state(&self.cloud, self.store.as_mut(), &mut self.state)
     }
 
     /// Does what `operation` means in the migration's phase ([`next_run`]): runs the plan
@@ -542,4 +538,18 @@ async fn with_deadline<T>(
             migrate_playbook::render_duration(Duration::from_secs(ctx.step.deadline_secs))
         ))),
     }
+}
+
+/// Stamps and writes `state`: the one way the apply machine and the clean-up checkpoint. A write
+/// the user interrupted stops the run as an interruption, not as a journal failure.
+pub(crate) fn save_state(
+    cloud: &Cloud,
+    store: &mut dyn StateStore,
+    state: &mut State,
+) -> Result<(), EngineError> {
+    state.updated_at = cloud.clock.now();
+    store.save(state).map_err(|e| match e {
+        migrate_journal::JournalError::Interrupted => EngineError::Interrupted,
+        other => EngineError::Journal(other),
+    })
 }

@@ -31,7 +31,7 @@ pub use discover::{discover, CleanupPlan};
 pub use gate::{refusal_after_cleanup, soak, soak_refusal, Soak};
 
 use crate::error::{EngineError, StepError};
-use crate::machine::RunOutcome;
+use crate::machine::{save_state, RunOutcome};
 use crate::outputs::{from_json, to_json};
 use crate::ports::Cloud;
 use crate::reporter::{Event, Reporter};
@@ -86,11 +86,7 @@ impl Cleaner {
     }
 
     fn save(&mut self) -> Result<(), EngineError> {
-        self.state.updated_at = self.cloud.clock.now();
-        self.store.save(&mut self.state).map_err(|e| match e {
-            migrate_journal::JournalError::Interrupted => EngineError::Interrupted,
-            other => EngineError::Journal(other),
-        })
+        save_state(&self.cloud, self.store.as_mut(), &mut self.state)
     }
 
     /// What clean-up would delete now (read-only). Refused unless the migration finished.
