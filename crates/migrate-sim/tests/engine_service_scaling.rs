@@ -84,3 +84,47 @@ async fn scaling_turned_off_plans_no_step_and_registers_nothing() {
     assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
     assert!(sim.snapshot().scalable_targets.is_empty());
 }
+
+/// AWS moves an active service's count into a newly registered range at once; the simulator
+/// does too, which is why the step's minimum is the plan's desired count and why validation
+/// refuses a `max_count` below it.
+#[tokio::test(start_paused = true)]
+async fn registering_a_range_moves_an_active_services_count_into_it() {
+    use migrate_engine::ports::{ecs_service_resource_id, ScalableTargetSpec, Tags};
+    let (sim, _, _) = setup(&demo_playbook());
+    let old = sim.topology();
+    let cluster = old.old_cluster.clone().unwrap();
+    let web = &old.old_services[0];
+    assert_eq!(web.desired, 2);
+    let cloud = sim.cloud();
+    let spec = |min_count, max_count| ScalableTargetSpec {
+        resource_id: ecs_service_resource_id(&cluster, &web.name),
+        min_count,
+        max_count,
+        tags: Tags::new(),
+    };
+    cloud
+        .service_scaling
+        .register_target(&spec(0, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.snapshot().service(&cluster, &web.name).unwrap().desired,
+        1
+    );
+    cloud
+        .service_scaling
+        .register_target(&spec(3, 6))
+        .await
+        .unwrap();
+    assert_eq!(
+        sim.snapshot().service(&cluster, &web.name).unwrap().desired,
+        3
+    );
+    // A minimum above the maximum is refused, as AWS refuses it.
+    assert!(cloud
+        .service_scaling
+        .register_target(&spec(4, 2))
+        .await
+        .is_err());
+}
