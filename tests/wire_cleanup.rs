@@ -19,21 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::seed::{self, id, FastClock, Ids};
+use common::text;
 use migrate_engine::{Engine, NullReporter, RunOutcome};
 use migrate_journal::{FileStore, State, StepStatus};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 async fn migrate(dir: &Path, endpoint: &str, args: &[&str]) -> Output {
-    let mut command = common::migrate_command(env!("CARGO_BIN_EXE_migrate"), dir, endpoint);
-    command.arg("--no-progress").args(args);
-    tokio::time::timeout(Duration::from_secs(120), command.output())
-        .await
-        .unwrap_or_else(|_| panic!("`migrate {}` did not finish", args.join(" ")))
-        .expect("the binary runs")
+    common::run_migrate(env!("CARGO_BIN_EXE_migrate"), dir, endpoint, args).await
 }
 
 /// Runs `migrate cleanup …` and kills it with SIGKILL when it starts the deletion `step`.

@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::process::{ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::seed;
+use common::{seed, text};
 use migrate_journal::{LockInfo, Phase, State, StepStatus};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
@@ -77,11 +77,7 @@ impl Migrate {
 
     /// Runs a short command (`status`, `unlock`, a refused `resume`) to its end.
     async fn output(&self, args: &[&str]) -> Output {
-        let run = self.command(args).output();
-        tokio::time::timeout(Duration::from_secs(60), run)
-            .await
-            .unwrap_or_else(|_| panic!("`migrate {}` did not finish", args.join(" ")))
-            .expect("the binary runs")
+        common::finished(self.command(args), args, Duration::from_secs(60)).await
     }
 
     /// Runs `migrate OPERATION` and reads its plain progress lines as they come; kills the
@@ -142,10 +138,6 @@ impl Migrate {
         let lock = serde_json::from_value(json["lock"].take()).unwrap();
         (state, lock)
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Whether `line` is the plain reporter's line for the start of `step`: `HH:MM:SS [i/N] step: ...`.

@@ -19,10 +19,7 @@ async fn preflight(seeded: &seed::Seeded) -> std::process::Output {
         &seeded.moto.url(),
     );
     command.arg("preflight").arg(&seeded.playbook);
-    tokio::time::timeout(Duration::from_secs(120), command.output())
-        .await
-        .expect("migrate preflight finishes")
-        .expect("the binary runs")
+    common::finished(command, &["preflight"], Duration::from_secs(120)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,23 +15,14 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use common::seed;
+use common::{seed, text};
 use migrate_journal::{Phase, State, StepStatus};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const OLD_ASG: &str = "shop-ecs-instances";
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 async fn output(dir: &Path, endpoint: &str, args: &[&str]) -> Output {
-    let mut command = common::migrate_command(env!("CARGO_BIN_EXE_migrate"), dir, endpoint);
-    command.arg("--no-progress").args(args);
-    tokio::time::timeout(Duration::from_secs(120), command.output())
-        .await
-        .unwrap_or_else(|_| panic!("`migrate {}` did not finish", args.join(" ")))
-        .expect("the binary runs")
+    common::run_migrate(env!("CARGO_BIN_EXE_migrate"), dir, endpoint, args).await
 }
 
 async fn state(dir: &Path, endpoint: &str) -> State {

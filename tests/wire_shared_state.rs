@@ -19,7 +19,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_types::SdkConfig;
-use common::seed;
+use common::{seed, text};
 use migrate_journal::{LockInfo, Phase, State};
 use tokio::process::Command;
 
@@ -40,16 +40,8 @@ impl Migrate {
     }
 
     async fn output(&self, args: &[&str]) -> Output {
-        let run = self.command(args).output();
-        tokio::time::timeout(Duration::from_secs(60), run)
-            .await
-            .unwrap_or_else(|_| panic!("`migrate {}` did not finish", args.join(" ")))
-            .expect("the binary runs")
+        common::finished(self.command(args), args, Duration::from_secs(60)).await
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn s3(sdk: &SdkConfig) -> aws_sdk_s3::Client {

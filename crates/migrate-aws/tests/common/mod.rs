@@ -140,3 +140,33 @@ pub fn migrate_command(
         .kill_on_drop(true);
     command
 }
+
+/// Waits for a `migrate` run made with [`migrate_command`] to end, at most `limit`; a run that
+/// does not end fails the test, naming its arguments.
+pub async fn finished(
+    mut command: tokio::process::Command,
+    args: &[&str],
+    limit: std::time::Duration,
+) -> std::process::Output {
+    tokio::time::timeout(limit, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("`migrate {}` did not finish", args.join(" ")))
+        .expect("the binary runs")
+}
+
+/// Runs `migrate --no-progress ARGS` against moto in `dir` to its end (two minutes at most).
+pub async fn run_migrate(
+    bin: &str,
+    dir: &std::path::Path,
+    endpoint: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = migrate_command(bin, dir, endpoint);
+    command.arg("--no-progress").args(args);
+    finished(command, args, std::time::Duration::from_secs(120)).await
+}
+
+/// A process's output as text, for messages and `contains` checks.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
