@@ -501,7 +501,8 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         vec![change(
             Wait,
             format!("load balancer {old_lb}"),
-            "RequestCount at zero",
+            "RequestCount of each target group at or below drain.noise_threshold over a \
+             published window",
         )],
         "nothing to undo (a wait)",
         drain.timeout.as_secs(),
@@ -521,9 +522,11 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 vec![change(
                     Modify,
                     format!("ECS service {service}"),
-                    "desired count 0",
+                    "Application Auto Scaling minimum 0 (when it has a scalable target), desired \
+                     count 0",
                 )],
-                "restore the recorded desired count and wait for it to run",
+                "restore the recorded scalable target minimum and maximum and the desired \
+                 count, and wait for it to run",
                 30 * MINUTE,
             );
         }
@@ -544,9 +547,12 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             vec![change(
                 Modify,
                 format!("Auto Scaling group {asg}"),
-                "min 0, desired 0",
+                "suspend Launch, AlarmNotification, ScheduledActions, AZRebalance; clear scale-in \
+                 protection of its instances; min 0, desired 0",
             )],
-            "restore the recorded min/desired/max and wait for the old targets to be healthy",
+            "resume the processes it suspended (not those suspended before), restore the \
+             recorded min/desired/max and wait for the old targets to be healthy, protect again \
+             the instances it unprotected that are still in the group",
             30 * MINUTE,
         );
     }

@@ -384,8 +384,15 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],
         Action::ScaleDownAutoScalingGroup => {
+            // The scale-down suspends the group's scaling processes and clears its instances'
+            // scale-in protection so that zero sticks; its undo resumes and restores them.
             let mut scale = Statement::new("ScaleOldAutoScalingGroup")
-                .actions(["autoscaling:UpdateAutoScalingGroup"])
+                .actions([
+                    "autoscaling:UpdateAutoScalingGroup",
+                    "autoscaling:SuspendProcesses",
+                    "autoscaling:ResumeProcesses",
+                    "autoscaling:SetInstanceProtection",
+                ])
                 .resources([scope.old_group()]);
             let source = &scope.plan.playbook.source;
             if let (None, Some(environment)) =
@@ -412,9 +419,18 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .ecs_cluster
                 .clone()
                 .unwrap_or_else(|| "*".into());
-            vec![Statement::new("ScaleOldServices")
-                .actions(["ecs:DescribeServices", "ecs:UpdateService"])
-                .resources(scope.old_services())]
+            vec![
+                Statement::new("ScaleOldServices")
+                    .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+                    .resources(scope.old_services()),
+                // An old service's scalable target is read, its minimum set to 0 and restored
+                // on rollback. The Describe call has no resource-level permission; a target's
+                // ARN ends in an id AWS made up, so the update is scoped to the region's targets.
+                read_anything(&["application-autoscaling:DescribeScalableTargets"]),
+                Statement::new("HoldOldServiceScalableTargets")
+                    .actions(["application-autoscaling:RegisterScalableTarget"])
+                    .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
+            ]
             .into_iter()
             .chain(stopped_tasks(scope, &cluster))
             .collect()
