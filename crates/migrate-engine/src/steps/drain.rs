@@ -229,6 +229,16 @@ pub async fn wait_for_target_groups(
         // A minute younger than METRIC_LAG is not trusted even when it has a data point: late
         // data points can still add to it.
         let lookback_end = floor_minute(now - chrono(METRIC_LAG));
+        if lookback_end < not_before + chrono::Duration::minutes(minutes) {
+            // Not even the first window after the cutover has passed METRIC_LAG yet (and
+            // CloudWatch refuses a query whose start is not before its end).
+            let reason = format!(
+                "{what}: the first {minutes}-minute window after the cutover has not passed yet"
+            );
+            ctx.waiting(&reason, None);
+            ctx.pause(DRAIN_POLL, move || reason).await?;
+            continue;
+        }
         let mut verdict = Ok(());
         for tg_arn in target_groups {
             let tg = target_group_dimension(tg_arn);

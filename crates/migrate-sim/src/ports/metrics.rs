@@ -8,6 +8,19 @@ use crate::clock::SimClock;
 use crate::world::old_side::DrainReading;
 use chrono::{DateTime, Utc};
 
+/// CloudWatch refuses a window that does not start before it ends.
+fn check_window(query: &MetricQuery) -> CloudResult<()> {
+    if query.end <= query.start {
+        return Err(err(
+            ErrorKind::InvalidRequest,
+            "cloudwatch:GetMetricData",
+            &query.metric_name,
+            "ValidationError: The parameter StartTime must not equal parameter EndTime.",
+        ));
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Metrics for SimCloud {
     async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
@@ -16,6 +29,7 @@ impl Metrics for SimCloud {
             &query.metric_name,
             Kind::Read,
             |w| {
+                check_window(query)?;
                 if w.drain_reading == Some(DrainReading::WholeLoadBalancer)
                     && query.metric_name == "RequestCount"
                 {
@@ -42,6 +56,7 @@ impl Metrics for SimCloud {
             &query.metric_name,
             Kind::Read,
             |w| {
+                check_window(query)?;
                 if w.drain_reading == Some(DrainReading::NoDataIsZero) {
                     // Every period of the window, published or not.
                     let period = chrono::Duration::seconds(i64::from(query.period_secs.max(1)));
