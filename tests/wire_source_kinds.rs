@@ -92,8 +92,12 @@ async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) 
     let mut store = MemoryStore::new();
     let mut state = State::new(plan, chrono::Utc::now());
     store.save(&mut state).unwrap();
-    let mut engine =
-        Engine::new(conn.cloud.clone(), Box::new(store.clone()), Arc::new(NullReporter)).unwrap();
+    let mut engine = Engine::new(
+        conn.cloud.clone(),
+        Box::new(store.clone()),
+        Arc::new(NullReporter),
+    )
+    .unwrap();
     let outcome = engine.apply().await;
     assert!(
         matches!(outcome, Ok(RunOutcome::Completed)),
@@ -105,8 +109,8 @@ async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) 
 }
 
 fn plan_of(seeded: &seed::Seeded) -> Plan {
-    let playbook = migrate_playbook::Playbook::from_path(&seeded.playbook)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let playbook =
+        migrate_playbook::Playbook::from_path(&seeded.playbook).unwrap_or_else(|e| panic!("{e}"));
     migrate_plan::build(&playbook)
 }
 

@@ -1184,8 +1184,7 @@ fn translate(
         region: context.region.map(str::to_string),
         ..Default::default()
     };
-    let document =
-        migrate_taskdef::SourceDocument::new(origin, source.to_string()).with_kind(kind);
+    let document = migrate_taskdef::SourceDocument::new(origin, source.to_string()).with_kind(kind);
     let translation = match migrate_taskdef::translate(&document, &options) {
         Ok(translation) => translation,
         Err(e) => {

@@ -659,6 +659,7 @@ impl World {
             let mut to_kill = Vec::new();
             let mut launches = 0u32;
             let mut drains = Vec::new();
+            let mut booted = Vec::new();
             {
                 let Some(g) = self.asg.groups.get_mut(&name) else {
                     continue;
@@ -667,6 +668,7 @@ impl World {
                     match inst.state {
                         InstanceState::Pending { in_service_at } if in_service_at <= at => {
                             inst.state = InstanceState::InService;
+                            booted.push(inst.id.clone());
                         }
                         InstanceState::Draining { terminate_at } if terminate_at <= at => {
                             inst.state = InstanceState::Terminating {
@@ -710,6 +712,9 @@ impl World {
                 .get(&name)
                 .map(|g| !g.target_group_arns.is_empty())
                 .unwrap_or(false);
+            if attached {
+                self.register_instances(&name, &booted, at);
+            }
             for id in drains {
                 let state = if attached {
                     let until = self.deregister_backend(&Backend::Instance(id.clone()), at);
@@ -823,6 +828,49 @@ impl World {
                         without_credentials: false,
                     },
                 );
+            }
+        }
+    }
+
+    /// Auto Scaling registers an instance it launches with the group's target groups, where it
+    /// starts `initial` and serves once it passes the health checks: "the instances are
+    /// automatically registered with the load balancer or target group when they are launched"
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html>).
+    /// Without this, a group scaled back up by a rollback would never serve again.
+    fn register_instances(&mut self, group: &str, instances: &[String], at: Millis) {
+        let arns = self
+            .asg
+            .groups
+            .get(group)
+            .map(|g| g.target_group_arns.clone())
+            .unwrap_or_default();
+        for arn in arns {
+            let interval = self
+                .elb
+                .target_groups
+                .get(&arn)
+                .map(|tg| u64::from(tg.health_check.interval_secs) * 1000)
+                .unwrap_or(30_000);
+            for id in instances {
+                let first = self.draw(Span::ms(0, interval.saturating_sub(1)));
+                if let Some(tg) = self.elb.target_groups.get_mut(&arn) {
+                    tg.targets.insert(
+                        (id.clone(), 80),
+                        TargetRec {
+                            id: id.clone(),
+                            port: 80,
+                            backend: Backend::Instance(id.clone()),
+                            state: TargetState::Initial,
+                            ok_streak: 0,
+                            fail_streak: 0,
+                            next_check: at + first,
+                            draining_until: None,
+                            healthy_since: None,
+                            serving: false,
+                            without_credentials: false,
+                        },
+                    );
+                }
             }
         }
     }
