@@ -205,3 +205,104 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
     assert_eq!(capacity(&sdk, &group).await, (2, 4, 2));
     assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
 }
+
+/// Runs clean-up of the old side in-process after `engine`'s completed apply (the soak
+/// overridden, as `--soak-override` does); answers what it deleted, as its plan lines.
+async fn clean_up(sdk: &SdkConfig, store: MemoryStore) -> Vec<String> {
+    let conn = migrate_aws::from_sdk_config(
+        sdk,
+        Arc::new(TcpProbe::default()),
+        Arc::new(migrate_engine::ports::SystemClock),
+    );
+    let mut cleaner = migrate_engine::cleanup::Cleaner::new(
+        conn.cloud.clone(),
+        Box::new(store),
+        Arc::new(NullReporter),
+    )
+    .unwrap();
+    let found = cleaner.discover().await.unwrap();
+    let shown = found.deletions.iter().map(|d| d.summary()).collect();
+    cleaner
+        .confirm(&found, "wire@test", Some("the wire test"))
+        .unwrap();
+    assert_eq!(cleaner.run().await.unwrap(), RunOutcome::Completed);
+    shown
+}
+
+async fn environment_status(sdk: &SdkConfig, name: &str) -> String {
+    let out = aws_sdk_elasticbeanstalk::Client::new(sdk)
+        .describe_environments()
+        .environment_names(name)
+        .send()
+        .await
+        .unwrap();
+    out.environments()[0].status().unwrap().as_str().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_an_asg_migration_deletes_the_group_and_keeps_the_new_side() {
+    let seeded = seed::seed_kind("asg", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    let (_engine, store) = apply(&sdk, plan, 8080).await;
+
+    let deleted = clean_up(&sdk, store).await.join("\n");
+    assert!(
+        deleted.contains("Auto Scaling group catalog-web"),
+        "{deleted}"
+    );
+    let groups = aws_sdk_autoscaling::Client::new(&sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(id(&ids, "asg"))
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.auto_scaling_groups().is_empty(), "{groups:?}");
+    let old = aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .describe_load_balancers()
+        .names("catalog-old-alb")
+        .send()
+        .await;
+    assert!(
+        old.is_err(),
+        "the old load balancer is still there: {old:?}"
+    );
+    // The new side serves on.
+    assert!(load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_a_beanstalk_migration_terminates_the_environment() {
+    let seeded = seed::seed_kind("beanstalk", &[]);
+    let standin =
+        seed::BeanstalkStandIn::start(&seeded.moto.url(), &seeded.dir.path().join("ids.json"));
+    let sdk = common::sdk_config(&standin.url).await;
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    let (_engine, store) = apply(&sdk, plan, 80).await;
+    assert_eq!(environment_status(&sdk, "portal-prod").await, "Ready");
+
+    let deleted = clean_up(&sdk, store).await;
+    // Beanstalk deletes what it made when its environment terminates: clean-up terminates the
+    // environment and deletes none of its resources one by one.
+    assert!(
+        deleted
+            .iter()
+            .any(|d| d.contains("terminate Elastic Beanstalk environment portal-prod")),
+        "{deleted:#?}"
+    );
+    assert!(
+        !deleted
+            .iter()
+            .any(|d| d.contains("AWSEBAutoScalingGroup") || d.contains("delete load balancer")),
+        "{deleted:#?}"
+    );
+    assert_eq!(environment_status(&sdk, "portal-prod").await, "Terminated");
+    assert!(load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .is_some());
+}

@@ -16,7 +16,9 @@ const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
 /// the wait before the second try; each further wait doubles (0.2 s to 3.2 s, 6.2 s in all). The
 /// preflight reads outside the step machine's per-call retry (`migrate preflight` runs it
 /// without a step), so it retries its reads itself, on the cloud's clock: one throttled read of
-/// a dozen must not fail the whole check, nor restart it.
+/// a dozen must not fail the whole check, nor restart it. The [`lenient`] reads are not retried:
+/// their failure is only a warning, and an endpoint that answers them with a 5xx every time
+/// (moto's `SimulatePrincipalPolicy`) would hold the preflight up for nothing.
 const READ_ATTEMPTS: u32 = 6;
 const FIRST_WAIT: Duration = Duration::from_millis(200);
 
@@ -84,12 +86,7 @@ pub async fn gather(cloud: &Cloud, playbook: &Playbook) -> Result<Facts, CloudEr
             continue;
         };
         for need in needs_of(&caller, playbook, &service.task_definition) {
-            let evaluations = lenient(
-                read(cloud, || {
-                    account.simulate(arn, &need.actions, &need.resource)
-                })
-                .await,
-            )?;
+            let evaluations = lenient(account.simulate(arn, &need.actions, &need.resource).await)?;
             permissions.push(PermissionFact {
                 role: role.to_string(),
                 resource: need.resource,
@@ -116,7 +113,7 @@ pub async fn gather(cloud: &Cloud, playbook: &Playbook) -> Result<Facts, CloudEr
     let subnets = soft(read(cloud, || account.subnets(&subnet_ids)).await)?;
     let route_tables = soft(read(cloud, || account.route_tables(&network.vpc)).await)?;
     let endpoints = soft(read(cloud, || account.vpc_endpoints(&network.vpc)).await)?;
-    let vcpu_quota = lenient(read(cloud, || account.fargate_vcpu_quota()).await)?;
+    let vcpu_quota = lenient(account.fargate_vcpu_quota().await)?;
     let instance_profile = instance_profile(cloud, playbook).await?;
 
     Ok(Facts {
