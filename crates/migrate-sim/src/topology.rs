@@ -51,9 +51,12 @@ pub struct Topology {
     /// FQDN aliases the old load balancer too; clients inside the VPC resolve through it. `None`:
     /// no such zone.
     pub private_zone_id: Option<String>,
-    /// Test-only mutation: `ListHostedZones` answers only the cutover zone and its records only
-    /// the cutover name's `A`/`CNAME`, as discovery saw the account before it moved every name.
-    pub hide_other_records_from_discovery: bool,
+    /// Test-only mutation: discovery does not see the `AAAA` records (as before it looked for
+    /// them): `ListResourceRecordSets` of a whole zone leaves them out.
+    pub hide_aaaa_from_discovery: bool,
+    /// Test-only mutation: `ListHostedZones` answers only the cutover zone, as discovery saw the
+    /// account before it looked in every zone.
+    pub hide_other_zones_from_discovery: bool,
     pub old_lb_security_group_id: String,
     pub old_lb_security_group_name: String,
     pub old_target_group_name: String,
@@ -100,7 +103,8 @@ impl Topology {
             old_lb_name: "shop-alb".into(),
             old_lb_dual_stack: false,
             private_zone_id: None,
-            hide_other_records_from_discovery: false,
+            hide_aaaa_from_discovery: false,
+            hide_other_zones_from_discovery: false,
             old_lb_security_group_id: "sg-0alb0000".into(),
             old_lb_security_group_name: "shop-alb-sg".into(),
             old_target_group_name: "shop-web-tg".into(),

@@ -45,7 +45,7 @@ impl Dns for SimCloud {
 
     async fn zones(&self) -> CloudResult<Vec<HostedZone>> {
         self.call("route53:ListHostedZones", "hosted zones", Kind::Read, |w| {
-            let hide = w.topology.hide_other_records_from_discovery;
+            let hide = w.topology.hide_other_zones_from_discovery;
             Ok(w.route53
                 .zones
                 .values()
@@ -68,12 +68,11 @@ impl Dns for SimCloud {
                 .zones
                 .get(zone_id)
                 .ok_or_else(|| err(ErrorKind::NotFound, op, zone_id, "NoSuchHostedZone"))?;
-            let fqdn = normalise(&w.topology.fqdn);
-            let hide = w.topology.hide_other_records_from_discovery;
+            let hide_aaaa = w.topology.hide_aaaa_from_discovery;
             Ok(zone
                 .current()
                 .iter()
-                .filter(|((name, ty, _), _)| !hide || (*name == fqdn && ty != "AAAA"))
+                .filter(|((_, ty, _), _)| !hide_aaaa || ty != "AAAA")
                 .map(|(_, r)| r.clone())
                 .collect())
         })
