@@ -143,7 +143,11 @@ impl World {
             delay_ms: profile.metric_delay_ms,
             ..CloudWatch::default()
         };
-        let traffic = Traffic::new(traffic, &profile, &mut traffic_rng);
+        let mut traffic = Traffic::new(traffic, &profile, &mut traffic_rng);
+        traffic.split_clients(
+            topology.old_lb_dual_stack,
+            topology.private_zone_id.is_some(),
+        );
         let mut world = Self {
             seed,
             topology,
@@ -287,6 +291,7 @@ impl World {
                 subnets: t.public_subnets.clone(),
                 security_groups: vec![t.old_lb_security_group_id.clone()],
                 internal: false,
+                dual_stack: t.old_lb_dual_stack,
                 vpc_id: t.vpc_id.clone(),
                 active_at: 0,
                 tags: no_tags(),
@@ -575,13 +580,24 @@ impl World {
             }),
             set_identifier: None,
             weight: None,
+            routing: Default::default(),
         };
-        records.insert(route53::key_of(&record), record);
+        records.insert(route53::key_of(&record), record.clone());
+        // A dual-stack load balancer is reached by an `AAAA` alias to its `dualstack.` name too:
+        // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-to-elb-load-balancer.html
+        if t.old_lb_dual_stack {
+            let aaaa = DnsRecord {
+                record_type: "AAAA".into(),
+                ..record.clone()
+            };
+            records.insert(route53::key_of(&aaaa), aaaa);
+        }
         self.route53.zones.insert(
             t.zone_id.clone(),
             ZoneRec {
                 id: t.zone_id.clone(),
                 name: t.zone_name.clone(),
+                private: false,
                 versions: vec![ZoneVersion {
                     submitted_at: 0,
                     insync_at: 0,
@@ -589,6 +605,23 @@ impl World {
                 }],
             },
         );
+        if let Some(private_id) = &t.private_zone_id {
+            let mut private = BTreeMap::new();
+            private.insert(route53::key_of(&record), record);
+            self.route53.zones.insert(
+                private_id.clone(),
+                ZoneRec {
+                    id: private_id.clone(),
+                    name: t.zone_name.clone(),
+                    private: true,
+                    versions: vec![ZoneVersion {
+                        submitted_at: 0,
+                        insync_at: 0,
+                        records: private,
+                    }],
+                },
+            );
+        }
     }
 
     /// Runs the world's ticks up to `t`.
