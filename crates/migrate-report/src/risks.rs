@@ -431,9 +431,11 @@ fn records_not_moved(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ris
             Basis::NeedsSnapshot,
             "Records the plan does not move",
             format!(
-                "The plan moves {record} only. Any other name that reaches the old load balancer \
-                 (apex, www, an AAAA twin, a CNAME elsewhere) keeps its traffic there: drain then \
-                 waits until its {} timeout. Which records exist needs the snapshot.",
+                "The plan moves {record} and every other A, AAAA or CNAME record of every \
+                 hosted zone that discovery finds reaching the old load balancer; a name that \
+                 reaches it another way (a CNAME chain through a third name, another account's \
+                 zone) keeps its traffic there, and the drain then waits until its {} timeout. \
+                 Which records move needs the snapshot.",
                 migrate_playbook::render_duration(playbook.drain.timeout)
             ),
             fix,

@@ -60,13 +60,19 @@ pub fn seed_001_with_two_tasks(extra: &[&str]) -> Seeded {
 /// Runs `scripts/seed_demo.py` with the virtualenv's Python against `endpoint`; answers the
 /// ids and the path of the playbook it wrote into `out`.
 pub fn seed(endpoint: &str, out: &Path, extra: &[&str]) -> (Ids, PathBuf) {
+    seed_playbook(endpoint, out, "demo.yaml", extra)
+}
+
+/// Runs `scripts/seed_demo.py` for `playbook` (a file of `playbooks/`), with `extra` arguments
+/// (e.g. `--kind asg`).
+pub fn seed_playbook(endpoint: &str, out: &Path, playbook: &str, extra: &[&str]) -> (Ids, PathBuf) {
     let python = migrate_moto::server_path().with_file_name("python");
     let status = std::process::Command::new(&python)
         .arg(repo_root().join("scripts/seed_demo.py"))
         .args(["--endpoint-url", endpoint, "--out"])
         .arg(out)
         .arg("--playbook")
-        .arg(repo_root().join("playbooks/demo.yaml"))
+        .arg(repo_root().join("playbooks").join(playbook))
         .args(extra)
         .stdout(std::process::Stdio::null())
         .status()
@@ -74,7 +80,65 @@ pub fn seed(endpoint: &str, out: &Path, extra: &[&str]) -> (Ids, PathBuf) {
     assert!(status.success(), "seed_demo.py failed");
     let ids: Ids =
         serde_json::from_str(&std::fs::read_to_string(out.join("ids.json")).unwrap()).unwrap();
-    (ids, out.join("demo.yaml"))
+    (ids, out.join(playbook))
+}
+
+/// Starts moto (two running tasks per ECS service, as for seed 001) and seeds the topology of
+/// `kind` (`asg` or `beanstalk`) with its playbook (`playbooks/<kind>.yaml`).
+pub fn seed_kind(kind: &str, extra: &[&str]) -> Seeded {
+    let moto = migrate_moto::MotoServer::builder()
+        .env("MOTO_ECS_SERVICE_RUNNING", "2")
+        .start()
+        .expect("moto server starts (run `make venv`)");
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["--kind", kind];
+    args.extend_from_slice(extra);
+    let (ids, playbook) = seed_playbook(&moto.url(), dir.path(), &format!("{kind}.yaml"), &args);
+    Seeded {
+        moto,
+        dir,
+        ids,
+        playbook,
+    }
+}
+
+/// `scripts/beanstalk_standin.py`: Elastic Beanstalk's API (which moto lacks) in front of a moto
+/// server, serving the environments of an `ids.json`; every other request goes on to moto.
+/// Dropping it stops the process.
+pub struct BeanstalkStandIn {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl BeanstalkStandIn {
+    pub fn start(moto: &str, ids: &Path) -> Self {
+        use std::io::BufRead;
+        let python = migrate_moto::server_path().with_file_name("python");
+        let mut child = std::process::Command::new(&python)
+            .arg(repo_root().join("scripts/beanstalk_standin.py"))
+            .args(["--moto", moto, "--ids"])
+            .arg(ids)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the virtualenv's python runs (run `make venv`)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the Beanstalk stand-in did not start: {line:?}"))
+            .to_string();
+        Self { child, url }
+    }
+}
+
+impl Drop for BeanstalkStandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A clock that runs the engine's waits in virtual time, while every call still goes over the
@@ -136,6 +200,15 @@ pub async fn app_server() -> String {
 /// Acts as ECS would for a Fargate service behind a target group: once the target group named
 /// `name` exists, registers two task IPs in it. moto's ECS starts no task and registers nothing.
 pub fn act_as_ecs(sdk: aws_types::SdkConfig, name: String) -> tokio::task::JoinHandle<()> {
+    act_as_ecs_on_port(sdk, name, 80)
+}
+
+/// [`act_as_ecs`] for tasks whose web container listens on `port`.
+pub fn act_as_ecs_on_port(
+    sdk: aws_types::SdkConfig,
+    name: String,
+    port: i32,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
         loop {
@@ -148,7 +221,7 @@ pub fn act_as_ecs(sdk: aws_types::SdkConfig, name: String) -> tokio::task::JoinH
                     let target = |ip: &str| {
                         aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
                             .id(ip)
-                            .port(80)
+                            .port(port)
                             .build()
                     };
                     elb.register_targets()

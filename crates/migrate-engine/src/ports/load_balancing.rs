@@ -25,6 +25,12 @@ pub struct LoadBalancer {
     pub vpc_id: String,
     /// `provisioning`, `active`, ...
     pub state: String,
+    // JOIN(lb-behaviour): the `lb-behaviour` branch owns the load balancer's IP address type;
+    // this field is the one the DNS move reads to refuse an `AAAA` record in front of an IPv4-only
+    // load balancer. Keep one of the two definitions when merging.
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None` when not read.
+    #[serde(default)]
+    pub ip_address_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

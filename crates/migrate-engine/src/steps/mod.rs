@@ -13,6 +13,8 @@ mod alarms;
 mod cluster;
 pub(crate) mod discover;
 mod dns;
+mod dns_discovery;
+mod dns_records;
 pub mod drain;
 mod health;
 mod load_balancer;

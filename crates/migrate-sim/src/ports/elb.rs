@@ -84,6 +84,7 @@ impl LoadBalancing for SimCloud {
                 subnets: spec.subnets.clone(),
                 security_groups: spec.security_groups.clone(),
                 internal: spec.internal,
+                dual_stack: false,
                 vpc_id: w.topology.vpc_id.clone(),
                 active_at: w.now + provision,
                 tags: spec.tags.clone(),

@@ -17,6 +17,10 @@ pub(crate) struct LbRec {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub internal: bool,
+    // JOIN(lb-behaviour): that branch models the IP address type of every load balancer; here
+    // only the old one's is seeded, for the DNS move of `AAAA` records.
+    /// True for a `dualstack` load balancer.
+    pub dual_stack: bool,
     pub vpc_id: String,
     pub active_at: Millis,
     pub tags: Tags,
@@ -41,6 +45,7 @@ impl LbRec {
                 "provisioning"
             }
             .into(),
+            ip_address_type: Some(if self.dual_stack { "dualstack" } else { "ipv4" }.into()),
         }
     }
 
