@@ -394,3 +394,19 @@ mod tests {
         assert!(error.to_string().contains("lower-ttl"), "{error}");
     }
 }
+
+/// What `scale-down-old-beanstalk-environment` reads before it changes anything, for its undo:
+/// the environment's `aws:autoscaling:asg` capacity settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentHold {
+    pub capacity: crate::ports::EnvironmentCapacity,
+}
+
+/// The outputs of `scale-down-old-beanstalk-environment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentScaledDown {
+    /// The settings before, which a rollback restores.
+    pub previous: crate::ports::EnvironmentCapacity,
+    /// The settings the step left: Elastic Beanstalk's minimum of one instance.
+    pub now: crate::ports::EnvironmentCapacity,
+}

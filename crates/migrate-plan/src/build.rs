@@ -532,7 +532,28 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         }
     }
 
-    if playbook.scale_down.old_auto_scaling_group
+    if playbook.scale_down.old_auto_scaling_group && source.kind == SourceKind::Beanstalk {
+        // Elastic Beanstalk owns the group and undoes a change made on it directly; it goes
+        // through the environment instead, which keeps at least one instance.
+        let environment = source.beanstalk_environment.as_deref().unwrap_or("?");
+        b.push(
+            "scale-down-old-beanstalk-environment",
+            Action::ScaleDownBeanstalkEnvironment,
+            &["drain"],
+            format!(
+                "Scale the old Beanstalk environment {environment} down to one instance (Elastic \
+                 Beanstalk keeps one until `migrate cleanup` terminates the environment)"
+            ),
+            vec![change(
+                Modify,
+                format!("Beanstalk environment {environment}"),
+                "UpdateEnvironment aws:autoscaling:asg MinSize 1, MaxSize 1; wait for Ready",
+            )],
+            "restore the recorded MinSize and MaxSize through UpdateEnvironment, wait for Ready \
+             and for the group to be back at its minimum",
+            30 * MINUTE,
+        );
+    } else if playbook.scale_down.old_auto_scaling_group
         && (source.auto_scaling_group.is_some() || source.kind != SourceKind::EcsEc2)
     {
         let asg = source

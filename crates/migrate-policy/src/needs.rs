@@ -411,6 +411,56 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 scale,
             ]
         }
+        Action::ScaleDownBeanstalkEnvironment => {
+            let environment = scope
+                .plan
+                .playbook
+                .source
+                .beanstalk_environment
+                .clone()
+                .unwrap_or_else(|| "*".into());
+            let environment_arn =
+                scope.arn("elasticbeanstalk", &format!("environment/*/{environment}"));
+            vec![
+                read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
+                Statement::new("ScaleOldBeanstalkEnvironment")
+                    .actions([
+                        "elasticbeanstalk:DescribeEnvironments",
+                        "elasticbeanstalk:DescribeConfigurationSettings",
+                        "elasticbeanstalk:UpdateEnvironment",
+                    ])
+                    .resources([
+                        environment_arn,
+                        scope.arn("elasticbeanstalk", "application/*"),
+                        scope.arn("elasticbeanstalk", "configurationtemplate/*"),
+                    ]),
+                // Elastic Beanstalk carries out an update with the caller's permissions: it
+                // updates the environment's CloudFormation stack (`awseb-<id>-stack`), which
+                // updates the Auto Scaling group
+                // (<https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/AWSHowTo.iam.managed-policies.html>).
+                Statement::new("LetBeanstalkUpdateItsStack")
+                    .actions([
+                        "cloudformation:DescribeStacks",
+                        "cloudformation:DescribeStackResource",
+                        "cloudformation:DescribeStackResources",
+                        "cloudformation:GetTemplate",
+                        "cloudformation:UpdateStack",
+                    ])
+                    .resources([scope.arn("cloudformation", "stack/awseb-*")]),
+                Statement::new("LetBeanstalkScaleItsGroup")
+                    .actions([
+                        "autoscaling:UpdateAutoScalingGroup",
+                        "autoscaling:SuspendProcesses",
+                        "autoscaling:ResumeProcesses",
+                    ])
+                    .resources([scope.old_group()])
+                    .when(
+                        "StringEquals",
+                        "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
+                        [environment.as_str()],
+                    ),
+            ]
+        }
         Action::ScaleDownOldService { .. } => {
             let cluster = scope
                 .plan

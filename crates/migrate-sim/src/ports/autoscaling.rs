@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    AutoScaling, AutoScalingGroup, Capacity, CloudResult, Environment, Environments, ErrorKind,
-    ScalingPolicy,
+    AutoScaling, AutoScalingGroup, Capacity, CloudResult, Environment, EnvironmentCapacity,
+    Environments, ErrorKind, ScalingPolicy, BEANSTALK_MIN_INSTANCES,
 };
 
 use super::{err, Kind, SimCloud};
@@ -244,14 +244,81 @@ impl Environments for SimCloud {
                         name: e.to_string(),
                         id: format!("e-{}", &w.seed.to_string()),
                         cname: Some(format!("{e}.{}.elasticbeanstalk.com", w.topology.region)),
-                        status: if w.environment_terminated {
-                            "Terminated".into()
-                        } else {
-                            "Ready".into()
+                        status: match &w.beanstalk {
+                            Some(env) => env.status(w.now, w.environment_terminated).into(),
+                            None if w.environment_terminated => "Terminated".into(),
+                            None => "Ready".into(),
                         },
                     }))
             },
         )
         .await
+    }
+
+    async fn capacity_settings(&self, name: &str) -> CloudResult<EnvironmentCapacity> {
+        let op = "elasticbeanstalk:DescribeConfigurationSettings";
+        self.call(op, name, Kind::Read, |w| {
+            live_environment(w, op, name).map(|env| EnvironmentCapacity {
+                min: env.min,
+                max: env.max,
+            })
+        })
+        .await
+    }
+
+    async fn update_capacity(&self, name: &str, capacity: EnvironmentCapacity) -> CloudResult<()> {
+        let op = "elasticbeanstalk:UpdateEnvironment";
+        self.call(op, name, Kind::Write, |w| {
+            let env = live_environment(w, op, name)?;
+            if w.now < env.ready_at {
+                return Err(err(
+                    ErrorKind::InvalidRequest,
+                    op,
+                    name,
+                    format!(
+                        "Environment named {name} is in an invalid state for this operation. \
+                         Must be Ready."
+                    ),
+                ));
+            }
+            if capacity.min < BEANSTALK_MIN_INSTANCES || capacity.max < capacity.min {
+                return Err(err(
+                    ErrorKind::InvalidRequest,
+                    op,
+                    name,
+                    "ConfigurationValidationException: Invalid option value (Namespace: \
+                     'aws:autoscaling:asg', OptionName: 'MinSize'): Value is less than minimum \
+                     allowed value: 1",
+                ));
+            }
+            let ready_at = w.now + crate::world::beanstalk::UPDATE_MS;
+            w.beanstalk = Some(crate::world::beanstalk::EnvironmentRec {
+                min: capacity.min,
+                max: capacity.max,
+                ready_at,
+            });
+            w.apply_beanstalk_capacity();
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The topology's environment named `name`, unless it was terminated.
+fn live_environment(
+    w: &World,
+    op: &str,
+    name: &str,
+) -> CloudResult<crate::world::beanstalk::EnvironmentRec> {
+    match (&w.beanstalk, w.topology.beanstalk_environment.as_deref()) {
+        (Some(env), Some(environment)) if environment == name && !w.environment_terminated => {
+            Ok(*env)
+        }
+        _ => Err(err(
+            ErrorKind::InvalidRequest,
+            op,
+            name,
+            format!("No Environment found for EnvironmentName = '{name}'."),
+        )),
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub(crate) mod asg;
+pub(crate) mod beanstalk;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
@@ -129,6 +130,8 @@ pub struct World {
     pub(crate) drain_reading: Option<old_side::DrainReading>,
     /// Calls a mutation test makes the account ignore, as if the step had not made them.
     pub(crate) left_out: Vec<old_side::LeftOut>,
+    /// The Beanstalk environment's capacity settings, when the topology has an environment.
+    pub(crate) beanstalk: Option<beanstalk::EnvironmentRec>,
 }
 
 impl World {
@@ -180,6 +183,7 @@ impl World {
             environment_terminated: false,
             drain_reading: None,
             left_out: Vec::new(),
+            beanstalk: None,
         };
         world.seed_old_side();
         world
@@ -411,6 +415,7 @@ impl World {
             },
         );
         self.seed_old_service_scaling();
+        self.seed_beanstalk_environment();
         if let Some(target) = t.asg_cpu_target_percent {
             self.scaling.group_policies.insert(
                 t.asg_name.clone(),
@@ -661,6 +666,7 @@ impl World {
         self.record_host_counts(at);
         self.scan_old_load_balancers(at);
         self.run_old_scaling_setup(at);
+        self.run_beanstalk_updates(at);
         // ECS forgets stopped tasks; so does the world, once their requests are settled.
         self.ecs.tasks.retain(|_, t| t.alive());
     }

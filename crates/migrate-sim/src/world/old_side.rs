@@ -44,6 +44,10 @@ pub struct OldSideBehaviour {
     pub protected_instances: u32,
     /// The old web service's Application Auto Scaling target minimum, when it has a target.
     pub old_service_min: Option<u32>,
+    /// An environment update (a deployment, a managed platform update) of the Beanstalk
+    /// environment every this many seconds, which applies the environment's capacity settings
+    /// to its Auto Scaling group again (`world/beanstalk.rs`).
+    pub beanstalk_update_every_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
