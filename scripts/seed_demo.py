@@ -148,6 +148,12 @@ def seed(endpoint, web_desired, worker_desired):
     elb.create_listener(LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTP", Port=80,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}])
 
+    # The old load balancer reports HealthyHostCount for its target group every minute, which is
+    # how the drain knows that CloudWatch has published a window (moto publishes no ELB metric
+    # itself): one data point a minute from ten minutes ago to three hours ahead, as AWS would
+    # publish them while the demo runs.
+    publish_healthy_host_count(client("cloudwatch", endpoint), ids["old_alb_arn"], ids["old_tg_arn"])
+
     # The container instances: an Auto Scaling group from a launch template, attached to the old
     # target group.
     # It tags the volumes it creates, which is how `migrate cleanup` ties a volume left behind to
@@ -349,6 +355,8 @@ def seed_asg(endpoint):
         alias(ids, "catalog.example.com.", "A", "old_alb"),
         alias(ids, "catalog.example.com.", "AAAA", "old_alb"),
     ]})
+    # As in seed(): the drain needs HealthyHostCount to know a window was published.
+    publish_healthy_host_count(client("cloudwatch", endpoint), ids["old_alb_arn"], ids["old_tg_arn"])
     return ids
 
 
@@ -422,6 +430,8 @@ def seed_beanstalk(endpoint):
         {"Action": "UPSERT", "ResourceRecordSet": {
             "Name": "portal.example.com.", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": cname}]}},
     ]})
+    # As in seed(): the drain needs HealthyHostCount to know a window was published.
+    publish_healthy_host_count(client("cloudwatch", endpoint), ids["old_alb_arn"], ids["old_tg_arn"])
     return ids
 
 
@@ -441,6 +451,20 @@ def write_playbook(playbook, out, ids, overrides):
     source_dir = os.path.join(os.path.dirname(os.path.abspath(playbook)), "taskdefs")
     if os.path.isdir(source_dir):
         shutil.copytree(source_dir, os.path.join(out, "taskdefs"), dirs_exist_ok=True)
+
+
+def publish_healthy_host_count(cloudwatch, lb_arn, tg_arn, before_minutes=10, after_minutes=180):
+    """Puts one HealthyHostCount data point a minute for the target group behind the load balancer."""
+    import datetime
+
+    dimensions = [{"Name": "LoadBalancer", "Value": lb_arn.split(":loadbalancer/", 1)[1]},
+                  {"Name": "TargetGroup", "Value": tg_arn.rsplit(":", 1)[1]}]
+    now = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
+    minutes = [now + datetime.timedelta(minutes=m) for m in range(-before_minutes, after_minutes)]
+    for first in range(0, len(minutes), 20):  # PutMetricData takes at most 1000 values; keep requests small
+        cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+            {"MetricName": "HealthyHostCount", "Dimensions": dimensions, "Timestamp": at, "Value": 2.0}
+            for at in minutes[first:first + 20]])
 
 
 def act_as_ecs(endpoint, prefix, port, timeout):

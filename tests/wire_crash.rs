@@ -148,11 +148,11 @@ fn starts(line: &str, step: &str) -> bool {
 }
 
 /// The seconds the drain still has to wait before it judges the old ALB's traffic, from its
-/// progress line `drain: the old load balancer: 99s before its traffic can be judged`.
+/// progress line `drain: the old target groups: 99s before their traffic can be judged`.
 fn drain_left(line: &str) -> Option<u64> {
-    let rest = line.split_once("drain: the old load balancer: ")?.1;
+    let rest = line.split_once("drain: the old target groups: ")?.1;
     let (secs, tail) = rest.split_once("s before")?;
-    tail.starts_with(" its traffic can be judged")
+    tail.starts_with(" their traffic can be judged")
         .then(|| secs.parse().ok())?
 }
 

@@ -66,6 +66,28 @@ async fn capacity(sdk: &SdkConfig, group: &str) -> (i32, i32, i32) {
     )
 }
 
+/// The environment's `aws:autoscaling:asg` MinSize and MaxSize, read independently of the adapter.
+async fn asg_options(sdk: &SdkConfig, application: &str, environment: &str) -> (u32, u32) {
+    let out = aws_sdk_elasticbeanstalk::Client::new(sdk)
+        .describe_configuration_settings()
+        .application_name(application)
+        .environment_name(environment)
+        .send()
+        .await
+        .unwrap();
+    let option = |name: &str| -> u32 {
+        out.configuration_settings()[0]
+            .option_settings()
+            .iter()
+            .find(|o| o.namespace() == Some("aws:autoscaling:asg") && o.option_name() == Some(name))
+            .and_then(|o| o.value())
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (option("MinSize"), option("MaxSize"))
+}
+
 async fn load_balancer_dns(sdk: &SdkConfig, name: &str) -> Option<String> {
     let out = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
         .describe_load_balancers()
@@ -182,14 +204,21 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
 
     let (mut engine, _store) = apply(&sdk, plan, 80).await;
 
-    // The CNAME of the environment's name became an alias of the new load balancer.
+    // The CNAME of the environment's name points at the new load balancer (a CNAME stays a
+    // CNAME: the DNS move keeps every field of the record set as read).
     let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
         .await
         .expect("the new load balancer exists");
     assert_eq!(
-        record_target(&sdk, &zone, "portal.example.com", "A").await,
-        new_alb
+        migrate_engine::ports::normalise_dns_name(
+            &record_target(&sdk, &zone, "portal.example.com", "CNAME").await
+        ),
+        migrate_engine::ports::normalise_dns_name(&new_alb)
     );
+    // The old side went down through the environment (UpdateEnvironment, which the stand-in
+    // checks and applies to the group as Elastic Beanstalk does), to the one instance EB keeps.
+    assert_eq!(asg_options(&sdk, "portal", "portal-prod").await, (1, 1));
+    assert_eq!(capacity(&sdk, &group).await, (1, 1, 1));
 
     let outcome = engine.rollback().await;
     assert!(
@@ -203,6 +232,7 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
         environment_cname
     );
     assert_eq!(capacity(&sdk, &group).await, (2, 4, 2));
+    assert_eq!(asg_options(&sdk, "portal", "portal-prod").await, (2, 4));
     assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
 }
 

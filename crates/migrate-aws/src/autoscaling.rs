@@ -19,29 +19,53 @@ impl AsgScaling {
     pub fn new(autoscaling: aws_sdk_autoscaling::Client) -> Self {
         Self { autoscaling }
     }
+
+    /// The group as the SDK describes it; NotFound when it does not exist.
+    async fn describe(&self, name: &str, operation: &str) -> CloudResult<SdkGroup> {
+        let out = self
+            .autoscaling
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(name)
+            .send()
+            .await
+            .map_err(|e| {
+                sdk_error(
+                    &e,
+                    "autoscaling:DescribeAutoScalingGroups",
+                    format!("group {name}"),
+                )
+            })?;
+        out.auto_scaling_groups()
+            .iter()
+            .find(|g| g.auto_scaling_group_name() == Some(name))
+            .cloned()
+            .ok_or_else(|| CloudError::not_found(operation, format!("group {name}")))
+    }
 }
+
+/// `SetInstanceProtection` takes at most 50 instance ids per call.
+const PROTECTION_BATCH: usize = 50;
 
 fn count(n: Option<i32>) -> u32 {
     n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
+}
+
+/// In service or on its way to it.
+fn serving(instance: &aws_sdk_autoscaling::types::Instance) -> bool {
+    matches!(
+        instance.lifecycle_state(),
+        Some(LifecycleState::InService)
+            | Some(LifecycleState::Pending)
+            | Some(LifecycleState::PendingWait)
+            | Some(LifecycleState::PendingProceed)
+    )
 }
 
 fn group_of(g: &SdkGroup, operation: &str) -> CloudResult<AutoScalingGroup> {
     let name = g
         .auto_scaling_group_name()
         .ok_or_else(|| missing(operation, "an Auto Scaling group", "AutoScalingGroupName"))?;
-    let serving: Vec<_> = g
-        .instances()
-        .iter()
-        .filter(|i| {
-            matches!(
-                i.lifecycle_state(),
-                Some(LifecycleState::InService)
-                    | Some(LifecycleState::Pending)
-                    | Some(LifecycleState::PendingWait)
-                    | Some(LifecycleState::PendingProceed)
-            )
-        })
-        .collect();
+    let serving: Vec<_> = g.instances().iter().filter(|i| serving(i)).collect();
     let in_service = serving.len();
     let mut instance_types = std::collections::BTreeMap::new();
     for instance in &serving {
@@ -186,5 +210,96 @@ impl AutoScaling for AsgScaling {
             }));
         }
         Ok(policies)
+    }
+
+    async fn suspended_processes(&self, name: &str) -> CloudResult<Vec<String>> {
+        let group = self
+            .describe(name, "autoscaling:DescribeAutoScalingGroups")
+            .await?;
+        Ok(group
+            .suspended_processes()
+            .iter()
+            .filter_map(|p| p.process_name().map(str::to_string))
+            .collect())
+    }
+
+    async fn suspend_processes(&self, name: &str, processes: &[String]) -> CloudResult<()> {
+        let operation = "autoscaling:SuspendProcesses";
+        // SuspendProcesses answers success for a group that does not exist on some paths, and
+        // an empty list would suspend every process: look first, and send only what is asked.
+        self.describe(name, operation).await?;
+        if processes.is_empty() {
+            return Ok(());
+        }
+        self.autoscaling
+            .suspend_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(processes.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, operation, format!("group {name}")))?;
+        Ok(())
+    }
+
+    async fn resume_processes(&self, name: &str, processes: &[String]) -> CloudResult<()> {
+        let operation = "autoscaling:ResumeProcesses";
+        // As above: an empty list would resume every process, including those someone else
+        // suspended.
+        self.describe(name, operation).await?;
+        if processes.is_empty() {
+            return Ok(());
+        }
+        self.autoscaling
+            .resume_processes()
+            .auto_scaling_group_name(name)
+            .set_scaling_processes(Some(processes.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, operation, format!("group {name}")))?;
+        Ok(())
+    }
+
+    async fn instance_ids(&self, name: &str) -> CloudResult<Vec<String>> {
+        let group = self
+            .describe(name, "autoscaling:DescribeAutoScalingGroups")
+            .await?;
+        Ok(group
+            .instances()
+            .iter()
+            .filter(|i| serving(i))
+            .filter_map(|i| i.instance_id().map(str::to_string))
+            .collect())
+    }
+
+    async fn protected_instances(&self, name: &str) -> CloudResult<Vec<String>> {
+        let group = self
+            .describe(name, "autoscaling:DescribeAutoScalingGroups")
+            .await?;
+        Ok(group
+            .instances()
+            .iter()
+            .filter(|i| i.protected_from_scale_in() == Some(true))
+            .filter_map(|i| i.instance_id().map(str::to_string))
+            .collect())
+    }
+
+    async fn set_scale_in_protection(
+        &self,
+        name: &str,
+        instance_ids: &[String],
+        protected: bool,
+    ) -> CloudResult<()> {
+        let operation = "autoscaling:SetInstanceProtection";
+        for batch in instance_ids.chunks(PROTECTION_BATCH) {
+            self.autoscaling
+                .set_instance_protection()
+                .auto_scaling_group_name(name)
+                .set_instance_ids(Some(batch.to_vec()))
+                .protected_from_scale_in(protected)
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e, operation, format!("group {name}")))?;
+        }
+        Ok(())
     }
 }

@@ -8,6 +8,8 @@ use aws_sdk_cloudwatch::types::{
 use migrate_engine::ports::{AlarmSpec, CloudError, CloudResult, ErrorKind, MetricQuery, Metrics};
 
 use crate::errors::sdk_error;
+
+type ChronoTime = chrono::DateTime<chrono::Utc>;
 use crate::tags::pairs;
 
 pub struct CloudWatchMetrics {
@@ -33,17 +35,14 @@ impl CloudWatchMetrics {
             .iter()
             .any(|a| a.alarm_name() == Some(name)))
     }
-}
 
-fn dimensions(dims: &[(String, String)]) -> Vec<Dimension> {
-    dims.iter()
-        .map(|(n, v)| Dimension::builder().name(n).value(v).build())
-        .collect()
-}
-
-#[async_trait]
-impl Metrics for CloudWatchMetrics {
-    async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
+    /// The values of one statistic of the metric with their periods' start, one per period that
+    /// has data, over every page of `GetMetricData`.
+    async fn points(
+        &self,
+        query: &MetricQuery,
+        statistic: &str,
+    ) -> CloudResult<Vec<(ChronoTime, f64)>> {
         let resource = format!(
             "{}/{} {:?}",
             query.namespace, query.metric_name, query.dimensions
@@ -65,7 +64,7 @@ impl Metrics for CloudWatchMetrics {
                     .build(),
             )
             .period(period)
-            .stat("Sum")
+            .stat(statistic)
             .build();
         let mut pages = self
             .cloudwatch
@@ -81,14 +80,59 @@ impl Metrics for CloudWatchMetrics {
             .end_time(DateTime::from_secs(query.end.timestamp()))
             .into_paginator()
             .send();
-        let mut total = 0.0;
+        let mut points = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| sdk_error(&e, "cloudwatch:GetMetricData", &resource))?;
             for result in page.metric_data_results() {
-                total += result.values().iter().sum::<f64>();
+                // `Timestamps` and `Values` are parallel lists.
+                for (at, value) in result.timestamps().iter().zip(result.values()) {
+                    let at = ChronoTime::from_timestamp(at.secs(), at.subsec_nanos()).ok_or_else(
+                        || {
+                            CloudError::new(
+                                ErrorKind::Other,
+                                "cloudwatch:GetMetricData",
+                                &resource,
+                                format!("a data point's timestamp is out of range: {at}"),
+                            )
+                        },
+                    )?;
+                    points.push((at, *value));
+                }
             }
         }
-        Ok(total)
+        Ok(points)
+    }
+}
+
+fn dimensions(dims: &[(String, String)]) -> Vec<Dimension> {
+    dims.iter()
+        .map(|(n, v)| Dimension::builder().name(n).value(v).build())
+        .collect()
+}
+
+#[async_trait]
+impl Metrics for CloudWatchMetrics {
+    async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
+        Ok(self
+            .points(query, "Sum")
+            .await?
+            .iter()
+            .map(|(_, value)| value)
+            .sum())
+    }
+
+    async fn datapoint_times(&self, query: &MetricQuery) -> CloudResult<Vec<ChronoTime>> {
+        // Any statistic answers one value per period that has data; `SampleCount` also answers
+        // a period whose values are all zero.
+        let mut times: Vec<ChronoTime> = self
+            .points(query, "SampleCount")
+            .await?
+            .into_iter()
+            .map(|(at, _)| at)
+            .collect();
+        times.sort();
+        times.dedup();
+        Ok(times)
     }
 
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()> {

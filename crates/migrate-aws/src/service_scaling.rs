@@ -93,7 +93,11 @@ impl ServiceScaling for ApplicationAutoScaling {
             .resource_id(&spec.resource_id)
             .min_capacity(count(operation, &spec.resource_id, spec.min_count)?)
             .max_capacity(count(operation, &spec.resource_id, spec.max_count)?)
-            .set_tags(Some(spec.tags.clone().into_iter().collect()));
+            .set_tags(
+                // An update of an old side's target (the scale-down lowering its minimum)
+                // names no tags; send none rather than an empty map.
+                (!spec.tags.is_empty()).then(|| spec.tags.clone().into_iter().collect()),
+            );
         request
             .send()
             .await

@@ -53,6 +53,23 @@ async fn asg_capacity(sdk: &aws_types::SdkConfig) -> (i32, i32) {
     (g.min_size().unwrap(), g.desired_capacity().unwrap())
 }
 
+/// The old group's suspended processes, sorted, read independently of the adapter.
+async fn suspended_processes(sdk: &aws_types::SdkConfig) -> Vec<String> {
+    let out = aws_sdk_autoscaling::Client::new(sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names("shop-ecs-instances")
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = out.auto_scaling_groups()[0]
+        .suspended_processes()
+        .iter()
+        .filter_map(|p| p.process_name().map(String::from))
+        .collect();
+    names.sort();
+    names
+}
+
 async fn desired(sdk: &aws_types::SdkConfig, cluster: &str, service: &str) -> i32 {
     let out = aws_sdk_ecs::Client::new(sdk)
         .describe_services()
@@ -218,6 +235,16 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
 
     // The old side is at zero.
     assert_eq!(asg_capacity(&sdk).await, (0, 0));
+    // Zero sticks: what would raise the group again is suspended.
+    assert_eq!(
+        suspended_processes(&sdk).await,
+        vec![
+            "AZRebalance",
+            "AlarmNotification",
+            "Launch",
+            "ScheduledActions"
+        ]
+    );
     assert_eq!(desired(&sdk, "shop-ec2", "shop-web").await, 0);
     assert_eq!(desired(&sdk, "shop-ec2", "shop-worker").await, 0);
 
@@ -314,6 +341,8 @@ async fn seed_001_apply_then_rollback_over_the_wire() {
     );
     assert_eq!(alias_of(&sdk, &zone).await, id(&ids, "old_alb_dns"));
     assert_eq!(asg_capacity(&sdk).await, (2, 2));
+    // The rollback resumed what the scale-down suspended (nothing was suspended before).
+    assert!(suspended_processes(&sdk).await.is_empty());
     assert_eq!(desired(&sdk, "shop-ec2", "shop-web").await, 2);
     assert_eq!(desired(&sdk, "shop-ec2", "shop-worker").await, 2);
     assert!(!admits(&sdk, &id(&ids, "redis_sg"), &service_sg, 6379).await);

@@ -619,6 +619,72 @@ async fn route53_alias_upsert_and_records() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudwatch_datapoint_times_are_the_minutes_with_data() {
+    let w = common::start().await;
+    let m = &w.conn.cloud.metrics;
+    let cw = aws_sdk_cloudwatch::Client::new(&w.sdk);
+    let dims = vec![
+        (
+            "LoadBalancer".to_string(),
+            "app/shop-old/50dc6c495c0c9188".to_string(),
+        ),
+        (
+            "TargetGroup".to_string(),
+            "targetgroup/shop-old-web/73e2d6bc24d8a067".to_string(),
+        ),
+    ];
+    let now = chrono::Utc::now().timestamp();
+    let first = chrono::DateTime::from_timestamp(now - now % 60 - 600, 0).unwrap();
+    let minute = |n: i64| first + chrono::Duration::minutes(n);
+    // Minutes 0, 1 and 3 have a data point; minute 2 has none, as when the load balancer
+    // reported nothing for it.
+    for n in [0, 1, 3] {
+        cw.put_metric_data()
+            .namespace("AWS/ApplicationELB")
+            .metric_data(
+                aws_sdk_cloudwatch::types::MetricDatum::builder()
+                    .metric_name("HealthyHostCount")
+                    .set_dimensions(Some(
+                        dims.iter()
+                            .map(|(k, v)| {
+                                aws_sdk_cloudwatch::types::Dimension::builder()
+                                    .name(k)
+                                    .value(v)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .timestamp(aws_sdk_cloudwatch::primitives::DateTime::from_secs(
+                        minute(n).timestamp(),
+                    ))
+                    .value(0.0)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let query = MetricQuery {
+        namespace: "AWS/ApplicationELB".into(),
+        metric_name: "HealthyHostCount".into(),
+        dimensions: dims.clone(),
+        start: minute(0),
+        end: minute(5),
+        period_secs: 60,
+    };
+    // A data point whose value is 0 still counts: the minute was published.
+    assert_eq!(
+        m.datapoint_times(&query).await.unwrap(),
+        vec![minute(0), minute(1), minute(3)]
+    );
+    let other = MetricQuery {
+        dimensions: vec![dims[0].clone()],
+        ..query
+    };
+    assert!(m.datapoint_times(&other).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cloudwatch_sum_and_alarms() {
     let w = common::start().await;
     let m = &w.conn.cloud.metrics;
@@ -769,6 +835,74 @@ async fn auto_scaling_capacity_and_tags() {
         .await
         .unwrap()
         .is_empty());
+
+    // Scaling processes: suspended, read back (independently too), resumed by name only.
+    let group = "shop-ecs-instances";
+    assert!(s.suspended_processes(group).await.unwrap().is_empty());
+    let held: Vec<String> = [
+        "Launch",
+        "AlarmNotification",
+        "ScheduledActions",
+        "AZRebalance",
+    ]
+    .map(String::from)
+    .to_vec();
+    s.suspend_processes(group, &held).await.unwrap();
+    let raw_suspended = |asg: aws_sdk_autoscaling::Client| async move {
+        let out = asg
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names("shop-ecs-instances")
+            .send()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = out.auto_scaling_groups()[0]
+            .suspended_processes()
+            .iter()
+            .filter_map(|p| p.process_name().map(String::from))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        raw_suspended(asg.clone()).await,
+        vec![
+            "AZRebalance",
+            "AlarmNotification",
+            "Launch",
+            "ScheduledActions"
+        ]
+    );
+    let mut read = s.suspended_processes(group).await.unwrap();
+    read.sort();
+    assert_eq!(read, raw_suspended(asg.clone()).await);
+    s.resume_processes(group, &held[..2]).await.unwrap();
+    assert_eq!(
+        raw_suspended(asg.clone()).await,
+        vec!["AZRebalance", "ScheduledActions"]
+    );
+    // An empty list changes nothing (the API would read it as "every process").
+    s.resume_processes(group, &[]).await.unwrap();
+    assert_eq!(raw_suspended(asg.clone()).await.len(), 2);
+    s.resume_processes(group, &held).await.unwrap();
+    assert!(raw_suspended(asg.clone()).await.is_empty());
+    let err = s.suspend_processes("nothing", &held).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+
+    // Scale-in protection of one instance: set, read back, cleared.
+    let ids = s.instance_ids(group).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(s.protected_instances(group).await.unwrap().is_empty());
+    s.set_scale_in_protection(group, &ids[..1], true)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.protected_instances(group).await.unwrap(),
+        ids[..1].to_vec()
+    );
+    s.set_scale_in_protection(group, &ids[..1], false)
+        .await
+        .unwrap();
+    assert!(s.protected_instances(group).await.unwrap().is_empty());
 
     s.set_capacity(
         "shop-ecs-instances",

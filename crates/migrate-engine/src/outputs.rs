@@ -302,10 +302,44 @@ pub struct Drained {
     pub last_nonzero_count: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupScaledDown {
     /// The capacity before, which a rollback restores.
     pub previous: Capacity,
+    /// The scaling processes the step suspended (not those suspended before it ran).
+    #[serde(default)]
+    pub suspended: Vec<String>,
+    /// The instances whose scale-in protection the step cleared.
+    #[serde(default)]
+    pub unprotected: Vec<String>,
+}
+
+/// What `scale-down-old-auto-scaling-group` reads before it changes anything, for its undo:
+/// the capacity, the processes suspended before (left suspended by a rollback) and the
+/// instances protected from scale-in. The capacity is flattened, so an intent recorded as a
+/// bare capacity (before the processes were recorded) still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupHold {
+    #[serde(flatten)]
+    pub capacity: Capacity,
+    #[serde(default)]
+    pub suspended_before: Vec<String>,
+    /// The processes the step suspends: those of its list that were not suspended already.
+    #[serde(default)]
+    pub suspends: Vec<String>,
+    #[serde(default)]
+    pub protected: Vec<String>,
+}
+
+/// What `scale-down-old-service:<svc>` reads before it changes anything: the desired count and
+/// the service's Application Auto Scaling target, whose minimum it lowers to 0. Flattened, so
+/// an intent recorded as a bare desired count still reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceHold {
+    #[serde(flatten)]
+    pub count: DesiredCount,
+    #[serde(default)]
+    pub scalable_target: Option<crate::ports::ScalableTarget>,
 }
 
 /// An old ECS service's desired count before it was scaled to zero.
@@ -359,4 +393,20 @@ mod tests {
         .expect_err("a list inside a string is not a list");
         assert!(error.to_string().contains("lower-ttl"), "{error}");
     }
+}
+
+/// What `scale-down-old-beanstalk-environment` reads before it changes anything, for its undo:
+/// the environment's `aws:autoscaling:asg` capacity settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentHold {
+    pub capacity: crate::ports::EnvironmentCapacity,
+}
+
+/// The outputs of `scale-down-old-beanstalk-environment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentScaledDown {
+    /// The settings before, which a rollback restores.
+    pub previous: crate::ports::EnvironmentCapacity,
+    /// The settings the step left: Elastic Beanstalk's minimum of one instance.
+    pub now: crate::ports::EnvironmentCapacity,
 }

@@ -501,7 +501,8 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         vec![change(
             Wait,
             format!("load balancer {old_lb}"),
-            "RequestCount at zero",
+            "RequestCount of each target group at or below drain.noise_threshold over a \
+             published window",
         )],
         "nothing to undo (a wait)",
         drain.timeout.as_secs(),
@@ -521,15 +522,38 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 vec![change(
                     Modify,
                     format!("ECS service {service}"),
-                    "desired count 0",
+                    "Application Auto Scaling minimum 0 (when it has a scalable target), desired \
+                     count 0",
                 )],
-                "restore the recorded desired count and wait for it to run",
+                "restore the recorded scalable target minimum and maximum and the desired \
+                 count, and wait for it to run",
                 30 * MINUTE,
             );
         }
     }
 
-    if playbook.scale_down.old_auto_scaling_group
+    if playbook.scale_down.old_auto_scaling_group && source.kind == SourceKind::Beanstalk {
+        // Elastic Beanstalk owns the group and undoes a change made on it directly; it goes
+        // through the environment instead, which keeps at least one instance.
+        let environment = source.beanstalk_environment.as_deref().unwrap_or("?");
+        b.push(
+            "scale-down-old-beanstalk-environment",
+            Action::ScaleDownBeanstalkEnvironment,
+            &["drain"],
+            format!(
+                "Scale the old Beanstalk environment {environment} down to one instance (Elastic \
+                 Beanstalk keeps one until `migrate cleanup` terminates the environment)"
+            ),
+            vec![change(
+                Modify,
+                format!("Beanstalk environment {environment}"),
+                "UpdateEnvironment aws:autoscaling:asg MinSize 1, MaxSize 1; wait for Ready",
+            )],
+            "restore the recorded MinSize and MaxSize through UpdateEnvironment, wait for Ready \
+             and for the group to be back at its minimum",
+            30 * MINUTE,
+        );
+    } else if playbook.scale_down.old_auto_scaling_group
         && (source.auto_scaling_group.is_some() || source.kind != SourceKind::EcsEc2)
     {
         let asg = source
@@ -544,9 +568,12 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             vec![change(
                 Modify,
                 format!("Auto Scaling group {asg}"),
-                "min 0, desired 0",
+                "suspend Launch, AlarmNotification, ScheduledActions, AZRebalance; clear scale-in \
+                 protection of its instances; min 0, desired 0",
             )],
-            "restore the recorded min/desired/max and wait for the old targets to be healthy",
+            "resume the processes it suspended (not those suspended before), restore the \
+             recorded min/desired/max and wait for the old targets to be healthy, protect again \
+             the instances it unprotected that are still in the group",
             30 * MINUTE,
         );
     }

@@ -54,6 +54,8 @@ pub enum Action {
     ScaleDownOldService {
         service: String,
     },
+    /// The old Beanstalk environment down to one instance through `UpdateEnvironment`.
+    ScaleDownBeanstalkEnvironment,
     CreateAlarms,
 }
 

@@ -228,6 +228,16 @@ pub struct Drain {
     pub min_wait: Duration,
     pub zero_traffic_window: Duration,
     pub timeout: Duration,
+    /// Requests per window that each old target group may still serve and count as drained
+    /// (health checkers, scanners that hit the target group directly). Default 0, and then left
+    /// out of the serialised playbook, so that the plan id of a playbook without it is what it
+    /// was before the field existed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noise_threshold: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -229,6 +229,9 @@ pub struct RawDrain {
     pub zero_traffic_window: Option<RawDuration>,
     /// Give up (and offer rollback) after this long.
     pub timeout: Option<RawDuration>,
+    /// Requests per `zero_traffic_window` that each old target group may still serve and count
+    /// as drained (background noise). Default 0.
+    pub noise_threshold: Option<u64>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

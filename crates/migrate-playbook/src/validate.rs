@@ -996,7 +996,12 @@ fn check_drain(c: &mut Checker, raw: Option<&RawDrain>) -> Option<Drain> {
     c.unknown(
         "drain",
         &raw.unknown,
-        &["min_wait", "zero_traffic_window", "timeout"],
+        &[
+            "min_wait",
+            "zero_traffic_window",
+            "timeout",
+            "noise_threshold",
+        ],
     );
     let min_wait = c.duration("drain.min_wait", &raw.min_wait, Duration::from_secs(300));
     let zero_traffic_window = c.duration(
@@ -1021,6 +1026,7 @@ fn check_drain(c: &mut Checker, raw: Option<&RawDrain>) -> Option<Drain> {
         min_wait,
         zero_traffic_window,
         timeout,
+        noise_threshold: raw.noise_threshold.unwrap_or(0),
     })
 }
 

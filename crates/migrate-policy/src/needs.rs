@@ -384,8 +384,15 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],
         Action::ScaleDownAutoScalingGroup => {
+            // The scale-down suspends the group's scaling processes and clears its instances'
+            // scale-in protection so that zero sticks; its undo resumes and restores them.
             let mut scale = Statement::new("ScaleOldAutoScalingGroup")
-                .actions(["autoscaling:UpdateAutoScalingGroup"])
+                .actions([
+                    "autoscaling:UpdateAutoScalingGroup",
+                    "autoscaling:SuspendProcesses",
+                    "autoscaling:ResumeProcesses",
+                    "autoscaling:SetInstanceProtection",
+                ])
                 .resources([scope.old_group()]);
             let source = &scope.plan.playbook.source;
             if let (None, Some(environment)) =
@@ -404,6 +411,56 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 scale,
             ]
         }
+        Action::ScaleDownBeanstalkEnvironment => {
+            let environment = scope
+                .plan
+                .playbook
+                .source
+                .beanstalk_environment
+                .clone()
+                .unwrap_or_else(|| "*".into());
+            let environment_arn =
+                scope.arn("elasticbeanstalk", &format!("environment/*/{environment}"));
+            vec![
+                read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
+                Statement::new("ScaleOldBeanstalkEnvironment")
+                    .actions([
+                        "elasticbeanstalk:DescribeEnvironments",
+                        "elasticbeanstalk:DescribeConfigurationSettings",
+                        "elasticbeanstalk:UpdateEnvironment",
+                    ])
+                    .resources([
+                        environment_arn,
+                        scope.arn("elasticbeanstalk", "application/*"),
+                        scope.arn("elasticbeanstalk", "configurationtemplate/*"),
+                    ]),
+                // Elastic Beanstalk carries out an update with the caller's permissions: it
+                // updates the environment's CloudFormation stack (`awseb-<id>-stack`), which
+                // updates the Auto Scaling group
+                // (<https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/AWSHowTo.iam.managed-policies.html>).
+                Statement::new("LetBeanstalkUpdateItsStack")
+                    .actions([
+                        "cloudformation:DescribeStacks",
+                        "cloudformation:DescribeStackResource",
+                        "cloudformation:DescribeStackResources",
+                        "cloudformation:GetTemplate",
+                        "cloudformation:UpdateStack",
+                    ])
+                    .resources([scope.arn("cloudformation", "stack/awseb-*")]),
+                Statement::new("LetBeanstalkScaleItsGroup")
+                    .actions([
+                        "autoscaling:UpdateAutoScalingGroup",
+                        "autoscaling:SuspendProcesses",
+                        "autoscaling:ResumeProcesses",
+                    ])
+                    .resources([scope.old_group()])
+                    .when(
+                        "StringEquals",
+                        "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
+                        [environment.as_str()],
+                    ),
+            ]
+        }
         Action::ScaleDownOldService { .. } => {
             let cluster = scope
                 .plan
@@ -412,9 +469,18 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .ecs_cluster
                 .clone()
                 .unwrap_or_else(|| "*".into());
-            vec![Statement::new("ScaleOldServices")
-                .actions(["ecs:DescribeServices", "ecs:UpdateService"])
-                .resources(scope.old_services())]
+            vec![
+                Statement::new("ScaleOldServices")
+                    .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+                    .resources(scope.old_services()),
+                // An old service's scalable target is read, its minimum set to 0 and restored
+                // on rollback. The Describe call has no resource-level permission; a target's
+                // ARN ends in an id AWS made up, so the update is scoped to the region's targets.
+                read_anything(&["application-autoscaling:DescribeScalableTargets"]),
+                Statement::new("HoldOldServiceScalableTargets")
+                    .actions(["application-autoscaling:RegisterScalableTarget"])
+                    .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
+            ]
             .into_iter()
             .chain(stopped_tasks(scope, &cluster))
             .collect()

@@ -271,7 +271,17 @@ fn the_source_kind_decides_what_discovery_reads() {
     // The environment's group, unnamed in the playbook, is held by Beanstalk's tag.
     beanstalk.source.auto_scaling_group = None;
     let (_, document) = document_of(&beanstalk);
-    let scale = document.statement("ScaleOldAutoScalingGroup").unwrap();
+    // Beanstalk's capacity changes through the environment, never on its group by the tool;
+    // Elastic Beanstalk updates the group with the caller's permissions, held by its tag.
+    assert!(document.statement("ScaleOldAutoScalingGroup").is_none());
+    let environment = document.statement("ScaleOldBeanstalkEnvironment").unwrap();
+    assert!(environment
+        .resources
+        .iter()
+        .any(|r| r == "arn:aws:elasticbeanstalk:ap-northeast-1:*:environment/*/shop-prod"));
+    assert!(document.allows_action("elasticbeanstalk:UpdateEnvironment"));
+    assert!(document.allows_action("elasticbeanstalk:DescribeConfigurationSettings"));
+    let scale = document.statement("LetBeanstalkScaleItsGroup").unwrap();
     assert!(scale.condition["StringEquals"]
         ["autoscaling:ResourceTag/elasticbeanstalk:environment-name"]
         .contains("shop-prod"));

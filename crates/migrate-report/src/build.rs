@@ -42,6 +42,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::Drain
         | Action::ScaleDownAutoScalingGroup
         | Action::ScaleDownOldService { .. }
+        | Action::ScaleDownBeanstalkEnvironment
         | Action::CreateAlarms => false,
     }
 }

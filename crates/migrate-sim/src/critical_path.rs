@@ -8,8 +8,9 @@
 //!    provisioning and `healthy_threshold` × `interval` overlap here, so the longest counts);
 //! 2. every DNS change the run made, from submission to INSYNC, plus the old TTL after a TTL
 //!    lowering;
-//! 3. the drain: the plan's minimum wait, the record's TTL, and a whole zero-traffic window that
-//!    begins after the old load balancer's last request and ends with a closed CloudWatch period;
+//! 3. the drain: the plan's minimum wait, the record's TTL, and a whole zero-traffic window of
+//!    whole minutes that begins after the old load balancer's last request, counted once
+//!    CloudWatch has published its last minute;
 //! 4. old instances terminating, when the run waits for them.
 //!
 //! Each figure is what this run's world actually drew (task start latencies, propagation), not a
@@ -81,14 +82,17 @@ impl CriticalPath {
             let drain = &plan.playbook.drain;
             let min_wait = drain.min_wait.as_millis() as Millis;
             let window = drain.zero_traffic_window.as_millis() as Millis;
-            let after_last = w
+            // The window is whole minutes that begin after the cutover and after the last old
+            // request, and counts once CloudWatch has published its last minute and that
+            // minute is older than the engine's `METRIC_LAG`.
+            let first_minute = |at: Millis| at.div_ceil(MINUTE) * MINUTE;
+            let from = w
                 .traffic
                 .report
                 .last_old_request_ms
                 .filter(|l| *l >= insync)
-                .map_or(0, |l| (l - l % MINUTE + MINUTE) - insync)
-                + window
-                + MINUTE;
+                .map_or(first_minute(insync), |l| l - l % MINUTE + MINUTE);
+            let after_last = from - insync + window + w.cloudwatch.delay_ms.max(MINUTE);
             let ms = min_wait.max(ALIAS_TTL_MS).max(after_last);
             waits.push(Wait { what: "drain: TTL, minimum wait, and a whole zero-traffic window after the last old request".into(), ms });
         }

@@ -52,6 +52,11 @@ pub struct Scenario {
     /// How long the world runs after the engine is done, so that failures it caused late are
     /// still counted.
     pub settle: Duration,
+    /// A mutation test's CloudWatch that answers the drain as before its fixes (`None`: as
+    /// CloudWatch does).
+    pub drain_reading: Option<crate::world::old_side::DrainReading>,
+    /// Calls of the scale-down a mutation test leaves out (the account ignores them).
+    pub left_out: Vec<crate::world::old_side::LeftOut>,
 }
 
 impl Scenario {
@@ -64,6 +69,8 @@ impl Scenario {
             afterwards: Afterwards::Nothing,
             rollback_crash: None,
             settle: Duration::from_secs(360),
+            drain_reading: None,
+            left_out: Vec::new(),
         }
     }
 }
@@ -198,6 +205,10 @@ async fn run_async(
         &scenario.traffic,
     );
     let clock = sim.clock();
+    sim.with_world(|w| {
+        w.drain_reading = scenario.drain_reading;
+        w.left_out = scenario.left_out.clone();
+    });
     let reporter = Arc::new(TimelineReporter {
         clock: Some(clock),
         spans: Mutex::new(Vec::new()),

@@ -42,6 +42,7 @@ pub use rehearsal::{rehearse, Rehearsal, RehearseOptions};
 pub use snapshot::AccountSnapshot;
 pub use topology::Topology;
 pub use traffic::{TrafficConfig, TrafficReport};
+pub use world::old_side::{DrainReading, LeftOut, OldSideBehaviour, ScheduledRaise};
 
 use crate::clock::Millis;
 use crate::world::{ChosenThrottle, World};

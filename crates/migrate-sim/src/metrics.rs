@@ -47,22 +47,37 @@ impl CloudWatch {
     /// The sum over the query window of the data points published by `now`. CloudWatch matches
     /// dimension sets exactly, and so does this.
     pub fn sum(&self, query: &MetricQuery, now: Millis) -> f64 {
-        let Some(points) = self.series.get(&key(
-            &query.namespace,
-            &query.metric_name,
-            &query.dimensions,
-        )) else {
-            return 0.0;
-        };
+        self.published(query, now).map(|(_, v)| v).sum()
+    }
+
+    /// The minutes of the query window whose data point is published by `now`. A minute
+    /// without data has no data point: CloudWatch reports a load balancer metric only for the
+    /// periods that have data
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>).
+    pub fn datapoint_minutes(&self, query: &MetricQuery, now: Millis) -> Vec<Millis> {
+        self.published(query, now)
+            .map(|(minute, _)| minute)
+            .collect()
+    }
+
+    fn published<'a>(
+        &'a self,
+        query: &MetricQuery,
+        now: Millis,
+    ) -> impl Iterator<Item = (Millis, f64)> + 'a {
         let start = SimClock::ms_of(query.start);
         let end = SimClock::ms_of(query.end);
-        if end <= start {
-            return 0.0;
-        }
-        points
-            .range(start - start % MINUTE..end)
-            .filter(|(minute, _)| **minute + MINUTE + self.delay_ms <= now)
-            .map(|(_, v)| *v)
-            .sum()
+        let delay = self.delay_ms;
+        self.series
+            .get(&key(
+                &query.namespace,
+                &query.metric_name,
+                &query.dimensions,
+            ))
+            .filter(|_| end > start)
+            .into_iter()
+            .flat_map(move |points| points.range(start - start % MINUTE..end))
+            .filter(move |(minute, _)| **minute + MINUTE + delay <= now)
+            .map(|(minute, v)| (*minute, *v))
     }
 }

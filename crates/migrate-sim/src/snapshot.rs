@@ -63,6 +63,8 @@ pub struct AutoScalingGroupSnapshot {
     /// The capacity asked for. Instances are left out: they boot and terminate on the world's
     /// clock, so how many are in service depends on when one looks, not on what was done.
     pub capacity: Capacity,
+    /// Suspended scaling processes, sorted.
+    pub suspended_processes: Vec<String>,
 }
 
 /// Every resource of the account, in a stable order.
@@ -234,6 +236,7 @@ impl World {
                 .map(|g| AutoScalingGroupSnapshot {
                     name: g.name.clone(),
                     capacity: g.capacity,
+                    suspended_processes: g.suspended.iter().cloned().collect(),
                 })
                 .collect(),
             scalable_targets: sorted(self.scaling.targets.iter().map(|(id, t)| {

@@ -85,6 +85,8 @@ pub struct Topology {
     /// Roles, routes, endpoints, quota, instance profile: what the preflight reads and what
     /// decides whether a new task can start.
     pub access: Access,
+    /// Scanners and the old group's own scaling setup (all off unless a test asks).
+    pub old_side: crate::world::old_side::OldSideBehaviour,
 }
 
 impl Topology {
@@ -163,6 +165,7 @@ impl Topology {
                 &["subnet-priv-a".to_string(), "subnet-priv-c".to_string()],
                 "ap-northeast-1",
             ),
+            old_side: crate::world::old_side::OldSideBehaviour::default(),
         }
     }
 

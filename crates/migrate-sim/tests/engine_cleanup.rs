@@ -250,8 +250,14 @@ async fn an_auto_scaling_group_scaled_up_again_stops_cleanup_before_it_is_delete
     let (sim, store) = applied_and_soaked().await;
     let old = sim.topology();
     confirm(&sim, &store).await;
-    // Someone brought the old instances back after the migration.
+    // Someone brought the old instances back after the migration (resuming the launches the
+    // scale-down suspended).
     let cloud = sim.cloud();
+    cloud
+        .scaling
+        .resume_processes(&old.asg_name, &["Launch".to_string()])
+        .await
+        .unwrap();
     cloud
         .scaling
         .set_capacity(

@@ -32,4 +32,19 @@ pub trait AutoScaling: Send + Sync {
     async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()>;
     /// The group's scaling policies, so that the new services can scale as the old side did.
     async fn scaling_policies(&self, name: &str) -> CloudResult<Vec<ScalingPolicy>>;
+    /// The group's suspended scaling processes (`Launch`, `AlarmNotification`, ...).
+    async fn suspended_processes(&self, name: &str) -> CloudResult<Vec<String>>;
+    async fn suspend_processes(&self, name: &str, processes: &[String]) -> CloudResult<()>;
+    async fn resume_processes(&self, name: &str, processes: &[String]) -> CloudResult<()>;
+    /// The ids of the group's instances in service or on their way to it.
+    async fn instance_ids(&self, name: &str) -> CloudResult<Vec<String>>;
+    /// The ids of the group's instances that are protected from scale-in.
+    async fn protected_instances(&self, name: &str) -> CloudResult<Vec<String>>;
+    /// Sets or clears scale-in protection of these instances of the group.
+    async fn set_scale_in_protection(
+        &self,
+        name: &str,
+        instance_ids: &[String],
+        protected: bool,
+    ) -> CloudResult<()>;
 }

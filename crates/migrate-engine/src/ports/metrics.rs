@@ -38,6 +38,10 @@ pub struct AlarmSpec {
 pub trait Metrics: Send + Sync {
     /// The sum of the metric over the window; `0.0` when there are no data points.
     async fn sum(&self, query: &MetricQuery) -> CloudResult<f64>;
+    /// The start of each period of the window for which CloudWatch has published a data point,
+    /// oldest first. A load balancer metric is reported only for periods that have data, so the
+    /// drain asks this of `HealthyHostCount` before it reads "no requests" as zero.
+    async fn datapoint_times(&self, query: &MetricQuery) -> CloudResult<Vec<DateTime<Utc>>>;
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()>;
     async fn delete_alarm(&self, name: &str) -> CloudResult<()>;
 }

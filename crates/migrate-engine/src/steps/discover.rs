@@ -151,7 +151,9 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
                 .await?
                 .ok_or_else(|| {
                     StepError::precondition(format!(
-                        "the old load balancer {name} does not exist in {region}"
+                        "the old load balancer {name} does not exist in {region} as an \
+                         Application Load Balancer (a Classic Load Balancer is not supported \
+                         yet)"
                     ))
                 })?,
         );
@@ -161,6 +163,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
             "could not find the old load balancer; name it in source.load_balancer",
         )
     })?;
+    refuse_unsupported_load_balancer(&lb)?;
     let target_groups = ctx
         .call(|| cloud.load_balancing.target_groups_of(&lb.arn))
         .await?
@@ -259,9 +262,65 @@ async fn load_balancer_of_group(
     Ok(None)
 }
 
+/// Only an Application Load Balancer is supported: the drain reads its per-target-group
+/// `RequestCount` in `AWS/ApplicationELB`, and the new side copies its HTTP listeners. A Network
+/// (or Gateway) Load Balancer is told by its ARN (`loadbalancer/net/…`, `loadbalancer/gwy/…`).
+pub(crate) fn refuse_unsupported_load_balancer(lb: &LoadBalancer) -> Result<(), StepError> {
+    let kind = lb
+        .arn
+        .split_once(":loadbalancer/")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or("app");
+    let described = match kind {
+        "app" => return Ok(()),
+        "net" => "a Network Load Balancer",
+        "gwy" => "a Gateway Load Balancer",
+        _ => "not an Application Load Balancer",
+    };
+    Err(StepError::precondition(format!(
+        "the old load balancer {} is {described}; only an Application Load Balancer source is \
+         supported yet (its drain and listeners are not modelled for other kinds)",
+        lb.name
+    )))
+}
+
 fn describe_target(record: &DnsRecord) -> String {
     match &record.alias {
         Some(alias) => format!("alias {}", alias.dns_name),
         None => record.values.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod load_balancer_kind_tests {
+    use super::*;
+
+    fn lb(arn: &str) -> LoadBalancer {
+        LoadBalancer {
+            arn: arn.into(),
+            name: "shop-old".into(),
+            dns_name: "shop-old-1.elb.amazonaws.com".into(),
+            canonical_hosted_zone_id: "Z1".into(),
+            security_groups: Vec::new(),
+            vpc_id: "vpc-1".into(),
+            state: "active".into(),
+            ip_address_type: None,
+        }
+    }
+
+    #[test]
+    fn only_an_application_load_balancer_is_accepted() {
+        let arn = |kind: &str| {
+            format!(
+                "arn:aws:elasticloadbalancing:r:1:loadbalancer/{kind}/shop-old/50dc6c495c0c9188"
+            )
+        };
+        assert!(refuse_unsupported_load_balancer(&lb(&arn("app"))).is_ok());
+        let error = refuse_unsupported_load_balancer(&lb(&arn("net")))
+            .expect_err("an NLB is refused")
+            .to_string();
+        assert!(error.contains("Network Load Balancer"), "{error}");
+        assert!(error.contains("shop-old"), "{error}");
+        assert!(refuse_unsupported_load_balancer(&lb(&arn("gwy"))).is_err());
     }
 }

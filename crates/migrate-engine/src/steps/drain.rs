@@ -1,8 +1,20 @@
 //! The drain: the old side is scaled down only once it is proven to serve nobody (invariant 5).
 //!
-//! Proof is the old load balancer's CloudWatch `RequestCount` at zero over a whole window that
-//! lies after the cutover and after the DNS TTL has run out. Clients that keep DNS answers longer
-//! than the TTL (JVMs, some resolvers) show up there, and the drain waits for them too.
+//! Proof is CloudWatch `RequestCount` of each old target group (dimensions `LoadBalancer` and
+//! `TargetGroup`) at or below the playbook's `drain.noise_threshold` over a whole window that lies
+//! after the cutover and after the DNS TTL has run out. Clients that keep DNS answers longer than
+//! the TTL (JVMs, some resolvers) show up there, and the drain waits for them too. The whole load
+//! balancer's count is not used: scanners and monitors that call the old load balancer by its
+//! own name keep it above zero, and the load balancer answers them without the old side.
+//!
+//! CloudWatch reports a load balancer metric only for periods that have data
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>),
+//! and publishes it late, so "no data points" is either "no requests" or "not published yet".
+//! `HealthyHostCount`, which the same page says is reported for a target group whenever its
+//! health checks are enabled, whether requests flow or not, tells the two apart: a window counts
+//! only once every one of its minutes has a `HealthyHostCount` data point for the target group.
+//! A target group without health checks never proves a window, and the drain runs into its
+//! deadline saying so (fail closed) rather than read silence as zero.
 
 use std::time::Duration;
 
@@ -16,7 +28,7 @@ use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
 use crate::outputs::{self, Drained, SourceDiscovered, StepOutput, TtlLowered};
-use crate::ports::{load_balancer_dimension, MetricQuery};
+use crate::ports::{load_balancer_dimension, target_group_dimension, MetricQuery};
 
 /// CloudWatch publishes load balancer metrics a minute or so late: the newest minute is never
 /// trusted to be zero.
@@ -39,18 +51,21 @@ impl Step for Drain {
 
     async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<Drained>, StepError> {
         let playbook = ctx.playbook();
-        let lb_arn = ctx.output::<SourceDiscovered>()?.load_balancer.arn;
+        let discovered = ctx.output::<SourceDiscovered>()?;
         // The drain counts from when the DNS change that moved traffic finished.
         let since = cutover_finished_at(ctx).unwrap_or_else(|| ctx.now());
         let ttl = cached_ttl(ctx.state)?;
         let min_wait = playbook.drain.min_wait.max(Duration::from_secs(ttl));
-        let served = wait_for_zero(
+        let served = wait_for_target_groups(
             ctx,
-            &lb_arn,
-            since,
-            min_wait,
-            playbook.drain.zero_traffic_window,
-            "the old load balancer",
+            &discovered.load_balancer.arn,
+            &discovered.target_groups,
+            TargetGroupDrain {
+                since,
+                min_wait,
+                window: playbook.drain.zero_traffic_window,
+                noise_threshold: playbook.drain.noise_threshold,
+            },
         )
         .await?;
         Ok(Outcome::Done(Drained {
@@ -115,6 +130,177 @@ pub async fn wait_for(ctx: &Ctx<'_>, duration: Duration, what: &str) -> Result<(
             format!("still waiting for {what}")
         })
         .await?;
+    }
+}
+
+/// When and how strictly the old target groups are judged drained.
+pub struct TargetGroupDrain {
+    /// When the cutover finished.
+    pub since: DateTime<Utc>,
+    /// The shortest wait after `since`, whatever the metrics say.
+    pub min_wait: Duration,
+    /// How long each target group must have served at most `noise_threshold` requests.
+    pub window: Duration,
+    pub noise_threshold: u64,
+}
+
+/// `at` rounded down to its minute.
+fn floor_minute(at: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = at.timestamp();
+    DateTime::from_timestamp(secs - secs.rem_euclid(60), 0).unwrap_or(at)
+}
+
+/// `at` rounded up to a minute.
+fn ceil_minute(at: DateTime<Utc>) -> DateTime<Utc> {
+    let floor = floor_minute(at);
+    if floor == at {
+        at
+    } else {
+        floor + chrono::Duration::minutes(1)
+    }
+}
+
+/// The newest window of `minutes` whole minutes, each published, that starts no earlier than
+/// `not_before`; `None` while there is none. `published` are the starts of the minutes that
+/// have a data point, oldest first.
+fn published_window(
+    published: &[DateTime<Utc>],
+    minutes: i64,
+    not_before: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let newest = *published.last()?;
+    let end = newest + chrono::Duration::minutes(1);
+    let start = end - chrono::Duration::minutes(minutes);
+    if start < not_before {
+        return None;
+    }
+    let covered = published
+        .iter()
+        .filter(|at| **at >= start && **at < end)
+        .count();
+    (i64::try_from(covered).unwrap_or(i64::MAX) >= minutes).then_some((start, end))
+}
+
+/// Waits until `min_wait` has passed since the cutover and every old target group has served
+/// at most the noise threshold in a whole published window that began after it. Answers the
+/// last count above the threshold seen.
+pub async fn wait_for_target_groups(
+    ctx: &Ctx<'_>,
+    lb_arn: &str,
+    target_groups: &[String],
+    drain: TargetGroupDrain,
+) -> Result<u64, StepError> {
+    if target_groups.is_empty() {
+        return Err(StepError::precondition(
+            "discover-source recorded no target group of the old load balancer, so nothing \
+             proves that the old side serves nobody; the drain will not guess",
+        ));
+    }
+    let lb_dimension = load_balancer_dimension(lb_arn);
+    let chrono = |d: Duration| chrono::Duration::from_std(d).unwrap_or_default();
+    let minutes = i64::try_from(drain.window.as_secs().div_ceil(60))
+        .unwrap_or(i64::MAX)
+        .max(1);
+    let since = drain.since;
+    // Minutes that began before the cutover finished hold requests from before it.
+    let not_before = ceil_minute(since);
+    // The window itself cannot be judged before it has passed and been published; the proof
+    // of publication, not a fixed lag, decides that.
+    let earliest = since + chrono(drain.min_wait);
+    let what = "the old target groups";
+    let mut last_above = 0u64;
+    loop {
+        let now = ctx.now();
+        if now < earliest {
+            let left = (earliest - now).to_std().unwrap_or_default();
+            let total = (earliest - since).num_milliseconds().max(1) as f64;
+            ctx.waiting(
+                &format!(
+                    "{what}: {}s before their traffic can be judged",
+                    left.as_secs()
+                ),
+                Some((now - since).num_milliseconds() as f64 / total),
+            );
+            ctx.pause(left.min(Duration::from_secs(10)), || {
+                format!("{what} were still in their minimum wait")
+            })
+            .await?;
+            continue;
+        }
+        // A minute younger than METRIC_LAG is not trusted even when it has a data point: late
+        // data points can still add to it.
+        let lookback_end = floor_minute(now - chrono(METRIC_LAG));
+        if lookback_end < not_before + chrono::Duration::minutes(minutes) {
+            // Not even the first window after the cutover has passed METRIC_LAG yet (and
+            // CloudWatch refuses a query whose start is not before its end).
+            let reason = format!(
+                "{what}: the first {minutes}-minute window after the cutover has not passed yet"
+            );
+            ctx.waiting(&reason, None);
+            ctx.pause(DRAIN_POLL, move || reason).await?;
+            continue;
+        }
+        let mut verdict = Ok(());
+        for tg_arn in target_groups {
+            let tg = target_group_dimension(tg_arn);
+            let dimensions = vec![
+                ("LoadBalancer".to_string(), lb_dimension.clone()),
+                ("TargetGroup".to_string(), tg.clone()),
+            ];
+            let query = |metric: &str, start, end| MetricQuery {
+                namespace: "AWS/ApplicationELB".into(),
+                metric_name: metric.into(),
+                dimensions: dimensions.clone(),
+                start,
+                end,
+                period_secs: 60,
+            };
+            let published = ctx.tolerate(
+                ctx.cloud
+                    .metrics
+                    .datapoint_times(&query("HealthyHostCount", not_before, lookback_end))
+                    .await,
+            )?;
+            let Some(published) = published else {
+                verdict = Err(format!("{what}: CloudWatch did not answer"));
+                break;
+            };
+            let Some((start, end)) = published_window(&published, minutes, not_before) else {
+                verdict = Err(format!(
+                    "CloudWatch has not yet published {minutes} whole minutes after the cutover \
+                     for target group {tg} (HealthyHostCount data points: {}); no data is not \
+                     yet zero",
+                    published.len()
+                ));
+                break;
+            };
+            let Some(count) = ctx.tolerate(
+                ctx.cloud
+                    .metrics
+                    .sum(&query("RequestCount", start, end))
+                    .await,
+            )?
+            else {
+                verdict = Err(format!("{what}: CloudWatch did not answer"));
+                break;
+            };
+            let count = count.max(0.0) as u64;
+            if count > drain.noise_threshold {
+                last_above = count;
+                verdict = Err(format!(
+                    "target group {tg} still served {count} requests in the {minutes} minutes \
+                     to {end} (noise threshold {}); some clients keep DNS answers longer than \
+                     the TTL or call the old load balancer by its own name",
+                    drain.noise_threshold
+                ));
+                break;
+            }
+        }
+        let Err(reason) = verdict else {
+            return Ok(last_above);
+        };
+        ctx.waiting(&reason, None);
+        ctx.pause(DRAIN_POLL, move || reason).await?;
     }
 }
 
@@ -241,6 +427,32 @@ mod tests {
             moved_records: Vec::new(),
         })
         .expect("encodes")
+    }
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_600_000 + m * 60, 0).expect("in range")
+    }
+
+    #[test]
+    fn a_window_counts_only_when_every_minute_is_published_after_the_cutover() {
+        let all: Vec<_> = (0..6).map(minute).collect();
+        // The newest two minutes after the cutover.
+        assert_eq!(
+            published_window(&all, 2, minute(0)),
+            Some((minute(4), minute(6)))
+        );
+        // Nothing published yet, or not enough minutes since the cutover.
+        assert_eq!(published_window(&[], 2, minute(0)), None);
+        assert_eq!(published_window(&all[..1], 2, minute(0)), None);
+        assert_eq!(published_window(&all, 2, minute(5)), None);
+        // A gap inside the window: a minute with no data point is not a zero.
+        let gap = vec![minute(0), minute(1), minute(3)];
+        assert_eq!(published_window(&gap, 2, minute(0)), None);
+        assert_eq!(ceil_minute(minute(1)), minute(1));
+        assert_eq!(
+            ceil_minute(minute(1) + chrono::Duration::seconds(1)),
+            minute(2)
+        );
     }
 
     #[test]

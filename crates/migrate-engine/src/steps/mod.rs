@@ -10,6 +10,7 @@
 //! [`AnyStep`] turns them into the JSON the journal stores, and back.
 
 mod alarms;
+mod beanstalk_capacity;
 mod cluster;
 pub(crate) mod discover;
 mod dns;
@@ -265,6 +266,9 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
         Action::ScaleDownAutoScalingGroup => Box::new(scale_down::ScaleDownAutoScalingGroup),
         Action::ScaleDownOldService { service } => {
             Box::new(scale_down::ScaleDownOldService { service })
+        }
+        Action::ScaleDownBeanstalkEnvironment => {
+            Box::new(beanstalk_capacity::ScaleDownBeanstalkEnvironment)
         }
         Action::CreateAlarms => Box::new(alarms::CreateAlarms),
     }

@@ -1,14 +1,37 @@
 //! Scaling the old side to zero, after the drain, and back on rollback. Both steps set a value
-//! (capacity, desired count), so they are idempotent as a whole; each records the value before
+//! (capacity, desired count), so they are idempotent as a whole; each records the values before
 //! the change in its intent, because after a lost response AWS already shows zero.
+//!
+//! Zero has to stick. An Auto Scaling group raises itself again through scheduled actions and
+//! alarm-triggered policies, launches replacements, and never terminates an instance protected
+//! from scale-in; so before it scales the group to zero the step suspends `Launch`,
+//! `AlarmNotification`, `ScheduledActions` and `AZRebalance`
+//! (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html>,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scheduled-scaling.html>)
+//! and clears the instances' scale-in protection
+//! (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html>).
+//! An old ECS service with an Application Auto Scaling target is scaled back up to the target's
+//! minimum, so its minimum is set to 0 first
+//! (<https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html>).
+//! Rollback undoes exactly what the step did: it resumes only the processes it suspended,
+//! protects again the instances it unprotected that are still in the group, and restores the
+//! target's minimum and maximum.
 
 use async_trait::async_trait;
 
 use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
-use crate::outputs::{DesiredCount, GroupScaledDown, SourceDiscovered};
-use crate::ports::Capacity;
+use crate::outputs::{DesiredCount, GroupHold, GroupScaledDown, ServiceHold, SourceDiscovered};
+use crate::ports::{ecs_service_resource_id, Capacity, ScalableTargetSpec, Tags};
+
+/// The processes suspended while the old group is at zero: what would launch instances again.
+pub const HELD_PROCESSES: [&str; 4] = [
+    "Launch",
+    "AlarmNotification",
+    "ScheduledActions",
+    "AZRebalance",
+];
 
 fn group_name(ctx: &Ctx<'_>) -> Result<String, StepError> {
     ctx.output::<SourceDiscovered>()?
@@ -36,55 +59,100 @@ pub struct ScaleDownAutoScalingGroup;
 #[async_trait]
 impl Step for ScaleDownAutoScalingGroup {
     type Output = GroupScaledDown;
-    type Recorded = Capacity;
+    type Recorded = GroupHold;
 
-    /// Records the capacity before it is changed.
-    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<Capacity>, StepError> {
+    /// Records the capacity, the suspended processes and the protected instances before
+    /// anything is changed.
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<GroupHold>, StepError> {
         let name = group_name(ctx)?;
-        let group = ctx.cloud.scaling.find_group(&name).await?.ok_or_else(|| {
-            StepError::precondition(format!("the Auto Scaling group {name} no longer exists"))
-        })?;
+        let scaling = &ctx.cloud.scaling;
+        let group = ctx
+            .call(|| scaling.find_group(&name))
+            .await?
+            .ok_or_else(|| {
+                StepError::precondition(format!("the Auto Scaling group {name} no longer exists"))
+            })?;
+        let suspended_before = ctx.call(|| scaling.suspended_processes(&name)).await?;
+        let protected = ctx.call(|| scaling.protected_instances(&name)).await?;
+        let suspends: Vec<String> = HELD_PROCESSES
+            .iter()
+            .filter(|p| !suspended_before.iter().any(|s| s == *p))
+            .map(|p| (*p).to_string())
+            .collect();
         Ok(
-            Prepared::new(format!("scale Auto Scaling group {name} to 0"))
-                .recording(group.capacity),
+            Prepared::new(format!("scale Auto Scaling group {name} to 0")).recording(GroupHold {
+                capacity: group.capacity,
+                suspended_before,
+                suspends,
+                protected,
+            }),
         )
     }
 
     async fn execute(
         &self,
         ctx: &Ctx<'_>,
-        before: &Capacity,
+        before: &GroupHold,
     ) -> Result<Outcome<GroupScaledDown>, StepError> {
         let name = group_name(ctx)?;
-        ctx.cloud
-            .scaling
+        let scaling = &ctx.cloud.scaling;
+        if !before.suspends.is_empty() {
+            ctx.call(|| scaling.suspend_processes(&name, &before.suspends))
+                .await?;
+        }
+        // Only instances still in the group can be unprotected (after a crash some may be gone).
+        let still_protected = ctx.call(|| scaling.protected_instances(&name)).await?;
+        let unprotect: Vec<String> = before
+            .protected
+            .iter()
+            .filter(|id| still_protected.contains(id))
+            .cloned()
+            .collect();
+        if !unprotect.is_empty() {
+            ctx.call(|| scaling.set_scale_in_protection(&name, &unprotect, false))
+                .await?;
+        }
+        scaling
             .set_capacity(
                 &name,
                 Capacity {
                     min: 0,
-                    max: before.max,
+                    max: before.capacity.max,
                     desired: 0,
                 },
             )
             .await?;
         loop {
-            let Some(group) = ctx.tolerate(ctx.cloud.scaling.find_group(&name).await)? else {
+            let Some(group) = ctx.tolerate(scaling.find_group(&name).await)? else {
                 ctx.pause(POLL, || format!("{name} could not be read"))
                     .await?;
                 continue;
             };
-            let in_service = group.map_or(0, |g| g.in_service);
-            if in_service == 0 {
+            let Some(group) = group else { break };
+            if group.in_service == 0 {
                 break;
             }
+            let in_service = group.in_service;
+            let desired = group.capacity.desired;
             ctx.waiting(
-                &format!("{in_service} instances of {name} still running"),
+                &format!("{in_service} instances of {name} still running (desired {desired})"),
                 None,
             );
-            ctx.pause(POLL, || format!("instances of {name} did not terminate"))
-                .await?;
+            let group_name = name.clone();
+            ctx.pause(POLL, move || {
+                format!(
+                    "instances of {group_name} did not terminate: {in_service} in service, desired \
+                     {desired} (an instance protected from scale-in, or a scaling process that \
+                     raised the group again)"
+                )
+            })
+            .await?;
         }
-        Ok(Outcome::Done(GroupScaledDown { previous: *before }))
+        Ok(Outcome::Done(GroupScaledDown {
+            previous: before.capacity,
+            suspended: before.suspends.clone(),
+            unprotected: before.protected.clone(),
+        }))
     }
 
     fn reconciliation(&self) -> Reconciliation<'_, GroupScaledDown> {
@@ -94,16 +162,22 @@ impl Step for ScaleDownAutoScalingGroup {
     async fn compensate(
         &self,
         ctx: &Ctx<'_>,
-        undoing: Undoing<GroupScaledDown, Capacity>,
+        undoing: Undoing<GroupScaledDown, GroupHold>,
     ) -> Result<(), StepError> {
-        let Some(capacity) = undoing.recorded else {
+        let Some(hold) = undoing.recorded else {
             return Ok(());
         };
         let name = group_name(ctx)?;
-        ctx.cloud.scaling.set_capacity(&name, capacity).await?;
+        let scaling = &ctx.cloud.scaling;
+        let capacity = hold.capacity;
+        // Launch first: with it suspended the group would never get its instances back.
+        if !hold.suspends.is_empty() {
+            scaling.resume_processes(&name, &hold.suspends).await?;
+        }
+        scaling.set_capacity(&name, capacity).await?;
         loop {
             let in_service = ctx
-                .tolerate(ctx.cloud.scaling.find_group(&name).await)?
+                .tolerate(scaling.find_group(&name).await)?
                 .flatten()
                 .map_or(0, |g| g.in_service);
             if in_service >= capacity.desired {
@@ -121,6 +195,22 @@ impl Step for ScaleDownAutoScalingGroup {
             })
             .await?;
         }
+        // Protection belongs to an instance: those that terminated are gone with it, the
+        // survivors (a scale-down that stopped early) get theirs back.
+        if !hold.protected.is_empty() {
+            let present = scaling.instance_ids(&name).await?;
+            let survivors: Vec<String> = hold
+                .protected
+                .iter()
+                .filter(|id| present.contains(id))
+                .cloned()
+                .collect();
+            if !survivors.is_empty() {
+                scaling
+                    .set_scale_in_protection(&name, &survivors, true)
+                    .await?;
+            }
+        }
         // Whether the old side serves again is checked where it matters: the DNS restore waits
         // for a healthy target behind the old load balancer before it sends traffic back.
         Ok(())
@@ -135,37 +225,51 @@ pub struct ScaleDownOldService<'a> {
 #[async_trait]
 impl Step for ScaleDownOldService<'_> {
     type Output = DesiredCount;
-    type Recorded = DesiredCount;
+    type Recorded = ServiceHold;
 
-    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<DesiredCount>, StepError> {
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<ServiceHold>, StepError> {
         let service = self.service;
+        let cluster = old_cluster(ctx);
         let status = ctx
-            .cloud
-            .containers
-            .find_service(&old_cluster(ctx), service)
+            .call(|| ctx.cloud.containers.find_service(&cluster, service))
             .await?
             .ok_or_else(|| {
                 StepError::precondition(format!("the old service {service} no longer exists"))
             })?;
+        let resource_id = ecs_service_resource_id(&cluster, service);
+        let scalable_target = ctx
+            .call(|| ctx.cloud.service_scaling.find_target(&resource_id))
+            .await?;
         Ok(
-            Prepared::new(format!("scale old ECS service {service} to 0")).recording(
-                DesiredCount {
+            Prepared::new(format!("scale old ECS service {service} to 0")).recording(ServiceHold {
+                count: DesiredCount {
                     desired: status.desired_count,
                 },
-            ),
+                scalable_target,
+            }),
         )
     }
 
     async fn execute(
         &self,
         ctx: &Ctx<'_>,
-        before: &DesiredCount,
+        before: &ServiceHold,
     ) -> Result<Outcome<DesiredCount>, StepError> {
+        if let Some(target) = before.scalable_target.as_ref().filter(|t| t.min_count > 0) {
+            let spec = ScalableTargetSpec {
+                resource_id: target.resource_id.clone(),
+                min_count: 0,
+                max_count: target.max_count,
+                tags: Tags::new(),
+            };
+            ctx.call(|| ctx.cloud.service_scaling.register_target(&spec))
+                .await?;
+        }
         ctx.cloud
             .containers
             .set_desired_count(&old_cluster(ctx), self.service, 0)
             .await?;
-        Ok(Outcome::Done(*before))
+        Ok(Outcome::Done(before.count))
     }
 
     fn reconciliation(&self) -> Reconciliation<'_, DesiredCount> {
@@ -175,13 +279,25 @@ impl Step for ScaleDownOldService<'_> {
     async fn compensate(
         &self,
         ctx: &Ctx<'_>,
-        undoing: Undoing<DesiredCount, DesiredCount>,
+        undoing: Undoing<DesiredCount, ServiceHold>,
     ) -> Result<(), StepError> {
-        let Some(DesiredCount { desired }) = undoing.recorded else {
+        let Some(hold) = undoing.recorded else {
             return Ok(());
         };
+        let desired = hold.count.desired;
         let service = self.service;
         let cluster = old_cluster(ctx);
+        if let Some(target) = &hold.scalable_target {
+            ctx.cloud
+                .service_scaling
+                .register_target(&ScalableTargetSpec {
+                    resource_id: target.resource_id.clone(),
+                    min_count: target.min_count,
+                    max_count: target.max_count,
+                    tags: Tags::new(),
+                })
+                .await?;
+        }
         ctx.cloud
             .containers
             .set_desired_count(&cluster, service, desired)

@@ -4,6 +4,22 @@ use async_trait::async_trait;
 use migrate_engine::ports::{AlarmSpec, CloudResult, ErrorKind, MetricQuery, Metrics};
 
 use super::{err, Kind, SimCloud};
+use crate::clock::SimClock;
+use crate::world::old_side::DrainReading;
+use chrono::{DateTime, Utc};
+
+/// CloudWatch refuses a window that does not start before it ends.
+fn check_window(query: &MetricQuery) -> CloudResult<()> {
+    if query.end <= query.start {
+        return Err(err(
+            ErrorKind::InvalidRequest,
+            "cloudwatch:GetMetricData",
+            &query.metric_name,
+            "ValidationError: The parameter StartTime must not equal parameter EndTime.",
+        ));
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl Metrics for SimCloud {
@@ -12,7 +28,52 @@ impl Metrics for SimCloud {
             "cloudwatch:GetMetricData",
             &query.metric_name,
             Kind::Read,
-            |w| Ok(w.cloudwatch.sum(query, w.now)),
+            |w| {
+                check_window(query)?;
+                if w.drain_reading == Some(DrainReading::WholeLoadBalancer)
+                    && query.metric_name == "RequestCount"
+                {
+                    let whole = MetricQuery {
+                        dimensions: query
+                            .dimensions
+                            .iter()
+                            .filter(|(name, _)| name != "TargetGroup")
+                            .cloned()
+                            .collect(),
+                        ..query.clone()
+                    };
+                    return Ok(w.cloudwatch.sum(&whole, w.now));
+                }
+                Ok(w.cloudwatch.sum(query, w.now))
+            },
+        )
+        .await
+    }
+
+    async fn datapoint_times(&self, query: &MetricQuery) -> CloudResult<Vec<DateTime<Utc>>> {
+        self.call(
+            "cloudwatch:GetMetricData",
+            &query.metric_name,
+            Kind::Read,
+            |w| {
+                check_window(query)?;
+                if w.drain_reading == Some(DrainReading::NoDataIsZero) {
+                    // Every period of the window, published or not.
+                    let period = chrono::Duration::seconds(i64::from(query.period_secs.max(1)));
+                    let mut at = query.start;
+                    let mut times = Vec::new();
+                    while at < query.end {
+                        times.push(at);
+                        at += period;
+                    }
+                    return Ok(times);
+                }
+                Ok(w.cloudwatch
+                    .datapoint_minutes(query, w.now)
+                    .into_iter()
+                    .map(SimClock::date_of)
+                    .collect())
+            },
         )
         .await
     }

@@ -44,6 +44,15 @@ impl ServiceScaling for SimCloud {
                     "ValidationException: Unsupported service namespace, resource type or scalable dimension",
                 ));
             };
+            // A mutation test that leaves out lowering the old service's minimum.
+            if w
+                .left_out
+                .contains(&crate::world::old_side::LeftOut::OldServiceMinimum)
+                && w.topology.old_cluster.as_deref() == Some(cluster)
+                && w.scaling.targets.contains_key(id)
+            {
+                return Ok(());
+            }
             // An active service's count moves into the new range at once.
             if let Some(key) = w.ecs.live_service_key(cluster, service) {
                 if let Some(s) = w.ecs.services.get_mut(&key) {

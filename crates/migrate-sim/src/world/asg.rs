@@ -1,6 +1,6 @@
 //! Auto Scaling groups and their instances.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use migrate_engine::ports::{Capacity, Tags};
 
@@ -57,6 +57,16 @@ pub(crate) struct GroupRec {
     pub launch_template: Option<String>,
     /// When the last instance terminated after a scale-in to zero.
     pub emptied_at: Option<Millis>,
+    /// Suspended scaling processes (`Launch`, `Terminate`, `AlarmNotification`, ...).
+    pub suspended: BTreeSet<String>,
+    /// Instances protected from scale-in.
+    pub protected: BTreeSet<String>,
+}
+
+impl GroupRec {
+    pub fn runs(&self, process: &str) -> bool {
+        !self.suspended.contains(process)
+    }
 }
 
 #[derive(Debug, Default, Clone)]

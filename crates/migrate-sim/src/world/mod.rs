@@ -8,11 +8,13 @@
 
 pub mod access;
 pub(crate) mod asg;
+pub(crate) mod beanstalk;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
 pub(crate) mod ids;
 pub(crate) mod logs;
+pub mod old_side;
 pub(crate) mod route53;
 pub(crate) mod scaling;
 
@@ -124,6 +126,12 @@ pub struct World {
     killed: Vec<String>,
     /// Whether the Beanstalk environment of the topology was terminated.
     pub(crate) environment_terminated: bool,
+    /// How CloudWatch answers the drain in a mutation test (`None`: as CloudWatch does).
+    pub(crate) drain_reading: Option<old_side::DrainReading>,
+    /// Calls a mutation test makes the account ignore, as if the step had not made them.
+    pub(crate) left_out: Vec<old_side::LeftOut>,
+    /// The Beanstalk environment's capacity settings, when the topology has an environment.
+    pub(crate) beanstalk: Option<beanstalk::EnvironmentRec>,
 }
 
 impl World {
@@ -173,6 +181,9 @@ impl World {
             timeline_scale_in: None,
             killed: Vec::new(),
             environment_terminated: false,
+            drain_reading: None,
+            left_out: Vec::new(),
+            beanstalk: None,
         };
         world.seed_old_side();
         world
@@ -395,8 +406,16 @@ impl World {
                 tags: asg_tags,
                 launch_template: Some(OLD_LAUNCH_TEMPLATE_ID.into()),
                 emptied_at: None,
+                suspended: Default::default(),
+                protected: instance_ids
+                    .iter()
+                    .take(t.old_side.protected_instances as usize)
+                    .cloned()
+                    .collect(),
             },
         );
+        self.seed_old_service_scaling();
+        self.seed_beanstalk_environment();
         if let Some(target) = t.asg_cpu_target_percent {
             self.scaling.group_policies.insert(
                 t.asg_name.clone(),
@@ -645,6 +664,9 @@ impl World {
         let killed = std::mem::take(&mut self.killed);
         self.settle_traffic(at, &killed);
         self.record_host_counts(at);
+        self.scan_old_load_balancers(at);
+        self.run_old_scaling_setup(at);
+        self.run_beanstalk_updates(at);
         // ECS forgets stopped tasks; so does the world, once their requests are settled.
         self.ecs.tasks.retain(|_, t| t.alive());
     }
@@ -723,10 +745,21 @@ impl World {
                     .collect();
                 let desired = g.capacity.desired;
                 if (active.len() as u32) < desired {
-                    launches = desired - active.len() as u32;
-                } else {
-                    // Scale-in terminates the newest instances first (ids sort by creation here).
-                    for id in active.iter().rev().take(active.len() - desired as usize) {
+                    // A suspended `Launch` launches nothing (see `world::old_side`).
+                    if g.runs("Launch") {
+                        launches = desired - active.len() as u32;
+                    }
+                } else if g.runs("Terminate") {
+                    // Scale-in terminates the newest instances first (ids sort by creation
+                    // here), never one protected from scale-in: the desired capacity drops and
+                    // the protected instances stay in service (see `world::old_side`).
+                    let excess = active.len() - desired as usize;
+                    for id in active
+                        .iter()
+                        .rev()
+                        .filter(|id| !g.protected.contains(*id))
+                        .take(excess)
+                    {
                         drains.push(id.clone());
                     }
                 }
