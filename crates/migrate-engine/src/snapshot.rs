@@ -166,6 +166,11 @@ pub async fn read_account(
         listeners,
     });
 
+    snapshot.old_listener_rules = discovered
+        .behaviour
+        .as_ref()
+        .map(crate::steps::behaviour::describe_rules);
+    snapshot.load_balancer_behaviour = discovered.behaviour.clone();
     snapshot.record_ttl_secs = discovered.records.iter().find_map(|r| r.ttl);
     snapshot.records = discovered.records.iter().map(record).collect();
 

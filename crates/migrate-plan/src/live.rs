@@ -36,6 +36,33 @@ pub enum PlanError {
         arn: String,
         problems: String,
     },
+    #[error(
+        "the new load balancer cannot behave as the old one: {parts}; acknowledge each part by \
+         its name in target.load_balancer.acknowledge to create the new load balancer without it"
+    )]
+    Uncopyable { parts: String },
+}
+
+/// Refuses a plan whose old load balancer has parts the new one cannot be given and that the
+/// playbook does not acknowledge (when the account was read: an offline plan is checked by the
+/// step that copies).
+pub fn check_behaviour_copy(playbook: &Playbook, snapshot: &Snapshot) -> Result<(), PlanError> {
+    let Some(behaviour) = &snapshot.load_balancer_behaviour else {
+        return Ok(());
+    };
+    crate::behaviour::copy_listeners(
+        behaviour,
+        &playbook.target.load_balancer.acknowledge,
+        "the new target group",
+    )
+    .map(|_| ())
+    .map_err(|problems| PlanError::Uncopyable {
+        parts: problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
 }
 
 /// The services whose task definition is to be read from the account: the playbook gives none.

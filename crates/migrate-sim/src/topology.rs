@@ -72,6 +72,10 @@ pub struct Topology {
     /// Roles, routes, endpoints, quota, instance profile: what the preflight reads and what
     /// decides whether a new task can start.
     pub access: Access,
+    /// What the old load balancer does beyond forwarding everything (redirects, rules,
+    /// certificates, attributes) and what the clients send it; `None`: plain forwards, every
+    /// client sending `GET /` over HTTP to the FQDN.
+    pub old_front_end: Option<crate::world::front_end::FrontEnd>,
 }
 
 impl Topology {
@@ -146,6 +150,7 @@ impl Topology {
                 &["subnet-priv-a".to_string(), "subnet-priv-c".to_string()],
                 "ap-northeast-1",
             ),
+            old_front_end: None,
         }
     }
 

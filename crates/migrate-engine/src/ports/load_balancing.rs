@@ -11,7 +11,15 @@ pub struct LoadBalancerSpec {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub internal: bool,
+    /// `ipv4` or `dualstack` (the old load balancer's), so `AAAA` clients reach the new one.
+    #[serde(default = "ipv4")]
+    pub ip_address_type: String,
     pub tags: Tags,
+}
+
+/// The IP address type of a load balancer that says none.
+pub fn ipv4() -> String {
+    "ipv4".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +33,9 @@ pub struct LoadBalancer {
     pub vpc_id: String,
     /// `provisioning`, `active`, ...
     pub state: String,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`.
+    #[serde(default = "ipv4")]
+    pub ip_address_type: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

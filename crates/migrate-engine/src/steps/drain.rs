@@ -236,6 +236,7 @@ mod tests {
                 set_identifier: None,
                 weight: None,
             }],
+            behaviour: None,
         })
         .expect("encodes")
     }

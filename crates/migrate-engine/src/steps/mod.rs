@@ -10,11 +10,13 @@
 //! [`AnyStep`] turns them into the JSON the journal stores, and back.
 
 mod alarms;
+pub(crate) mod behaviour;
 mod cluster;
 pub(crate) mod discover;
 mod dns;
 pub mod drain;
 mod health;
+mod listener_probes;
 mod load_balancer;
 mod logs;
 mod names;
@@ -248,6 +250,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
         Action::CreateListener { https } => {
             Box::new(load_balancer::CreateListener { https: *https })
         }
+        Action::CopyLoadBalancerBehaviour => Box::new(behaviour::CopyLoadBalancerBehaviour),
         Action::CreateService { service } => Box::new(services::CreateService { service }),
         Action::CreateServiceScaling { service } => {
             Box::new(service_scaling::CreateServiceScaling { service })

@@ -11,7 +11,9 @@ pub(crate) mod asg;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
+pub mod front_end;
 pub(crate) mod ids;
+pub mod listener_rules;
 pub(crate) mod logs;
 pub(crate) mod route53;
 pub(crate) mod scaling;
@@ -293,6 +295,9 @@ impl World {
                 visible_at: 0,
                 deleted: false,
                 old_side: true,
+                ip_address_type: "ipv4".into(),
+                attributes: BTreeMap::new(),
+                web_acl: None,
             },
         );
         let tg_hex = self.ids.hex16();
@@ -314,6 +319,7 @@ impl World {
                 visible_at: 0,
                 targets: BTreeMap::new(),
                 cursor: 0,
+                attributes: BTreeMap::new(),
             },
         );
         let listener_hex = self.ids.hex16();
@@ -323,15 +329,15 @@ impl World {
         );
         self.elb.listeners.insert(
             listener_arn.clone(),
-            ListenerRec {
-                arn: listener_arn,
-                load_balancer_arn: lb_arn.clone(),
-                port: 80,
-                protocol: migrate_engine::ports::ListenerProtocol::Http,
-                certificate_arn: None,
-                target_group_arn: tg_arn.clone(),
-                tags: no_tags(),
-            },
+            ListenerRec::forwarding(
+                listener_arn,
+                lb_arn.clone(),
+                80,
+                migrate_engine::ports::ListenerProtocol::Http,
+                None,
+                tg_arn.clone(),
+                no_tags(),
+            ),
         );
 
         if let Some(cert) = &t.old_certificate_arn {
@@ -342,16 +348,20 @@ impl World {
             );
             self.elb.listeners.insert(
                 arn.clone(),
-                ListenerRec {
+                ListenerRec::forwarding(
                     arn,
-                    load_balancer_arn: lb_arn.clone(),
-                    port: 443,
-                    protocol: migrate_engine::ports::ListenerProtocol::Https,
-                    certificate_arn: Some(cert.clone()),
-                    target_group_arn: tg_arn.clone(),
-                    tags: no_tags(),
-                },
+                    lb_arn.clone(),
+                    443,
+                    migrate_engine::ports::ListenerProtocol::Https,
+                    Some(cert.clone()),
+                    tg_arn.clone(),
+                    no_tags(),
+                ),
             );
+        }
+
+        if let Some(front_end) = &t.old_front_end {
+            front_end::install(&mut self.elb, front_end, &lb_arn, &tg_arn);
         }
 
         // The Auto Scaling group and its instances, all in service.
