@@ -5,7 +5,12 @@ SHELL := /bin/bash
 # Build products and the moto virtualenv live outside the clone, so that a fresh clone on a machine
 # that has built before does not pay for the AWS SDK crates or the pip install again.
 CACHE_DIR        ?= $(HOME)/.cache/migrate
-export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target
+# One target directory per checkout path: cargo's fingerprint of a workspace crate leaves out the
+# absolute path, so a second checkout of the same sources would reuse the first one's test
+# binaries, whose CARGO_MANIFEST_DIR (and so every fixture path) points into the first checkout,
+# which may be gone. A checkout at the same path (CI's clone) still reuses its earlier build.
+CHECKOUT_KEY     := $(shell printf '%s' '$(CURDIR)' | cksum | cut -d' ' -f1)
+export CARGO_TARGET_DIR ?= $(CACHE_DIR)/target-$(CHECKOUT_KEY)
 VENV             ?= $(CACHE_DIR)/venv
 PYTHON           ?= python3
 export MOTO_SERVER_BIN ?= $(VENV)/bin/moto_server
@@ -52,9 +57,12 @@ fmt: ## Format the code.
 # ---------------------------------------------------------------------------------------------
 # The demo and moto helpers (owned by the AWS adapter).
 
+# DEMO picks the source kind: ecs-ec2 (seed 001, playbooks/demo.yaml), asg or beanstalk.
+DEMO ?= ecs-ec2
+
 .PHONY: demo
-demo: venv build ## Migrate a seeded moto account end to end: plan, apply with progress, status.
-	VENV=$(VENV) MIGRATE=$(MIGRATE) scripts/demo.sh
+demo: venv build ## Migrate a seeded moto account end to end: plan, apply with progress, status (DEMO=ecs-ec2|asg|beanstalk).
+	DEMO=$(DEMO) VENV=$(VENV) MIGRATE=$(MIGRATE) scripts/demo.sh
 
 MOTO_PORT ?= 5000
 

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Seeds an AWS emulator (moto server) with the seed-001 topology and writes the demo playbook.
+"""Seeds an AWS emulator (moto server) with a source topology and writes its playbook.
 
-The topology is the one the canonical field report starts from: an ALB and target group in front
-of an ECS-on-EC2 cluster (an nginx + php-fpm service with links and bridge networking, and a
-queue-worker service), the cluster's container instances in an Auto Scaling group built from a
-launch template, security groups for Redis and RDS, and a Route53 zone whose FQDN is an A alias
-of the old ALB.
+`--kind ecs-ec2` (the default) seeds the topology the canonical field report starts from: an ALB
+and target group in front of an ECS-on-EC2 cluster (an nginx + php-fpm service with links and
+bridge networking, and a queue-worker service), the cluster's container instances in an Auto
+Scaling group built from a launch template, security groups for Redis and RDS, and a Route53 zone
+whose FQDN is an A alias of the old ALB. `--kind asg` seeds plain instances in an Auto Scaling
+group behind a dual-stack ALB with an HTTP-to-HTTPS redirect and a host rule (playbooks/asg.yaml);
+`--kind beanstalk` seeds an Elastic Beanstalk environment's resources (playbooks/beanstalk.yaml),
+and the environment itself goes to ids.json for scripts/beanstalk_standin.py.
 
-Usage: seed_demo.py --endpoint-url http://127.0.0.1:PORT --playbook playbooks/demo.yaml --out DIR
+Usage: seed_demo.py [--kind KIND] --endpoint-url http://127.0.0.1:PORT --playbook playbooks/demo.yaml --out DIR
 
-It writes DIR/ids.json (every id it created) and DIR/demo.yaml: the playbook with the emulator's
-ids in place of the placeholder ones, next to a copy of the task definitions it refers to. It
-talks to the given endpoint only, with dummy credentials, so it cannot touch a real account.
+It writes DIR/ids.json (every id it created) and DIR/<playbook's file name>: the playbook with the
+emulator's ids in place of the placeholder ones, next to a copy of the task definitions it refers
+to. It talks to the given endpoint only, with dummy credentials, so it cannot touch a real account.
 """
 
 import argparse
@@ -44,12 +47,10 @@ def client(name, endpoint):
     )
 
 
-def seed(endpoint, web_desired, worker_desired):
+def seed_account(endpoint):
+    """What every kind shares: the VPC and its two subnets, the route out and the endpoints the
+    preflight looks for, and the roles."""
     ec2 = client("ec2", endpoint)
-    elb = client("elbv2", endpoint)
-    asg = client("autoscaling", endpoint)
-    ecs = client("ecs", endpoint)
-    r53 = client("route53", endpoint)
     ids = {}
 
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -93,8 +94,26 @@ def seed(endpoint, web_desired, worker_desired):
         }),
     )
 
+    return ids
+
+
+def security_group(ec2, vpc, name, description):
+    return ec2.create_security_group(VpcId=vpc, GroupName=name, Description=description)["GroupId"]
+
+
+def seed(endpoint, web_desired, worker_desired):
+    """The seed-001 topology: ECS-on-EC2 behind an ALB (the default demo)."""
+    ec2 = client("ec2", endpoint)
+    elb = client("elbv2", endpoint)
+    asg = client("autoscaling", endpoint)
+    ecs = client("ecs", endpoint)
+    r53 = client("route53", endpoint)
+    ids = seed_account(endpoint)
+    vpc = ids["vpc"]
+    subnets = [ids["subnet_a"], ids["subnet_c"]]
+
     def group(name, description):
-        return ec2.create_security_group(VpcId=vpc, GroupName=name, Description=description)["GroupId"]
+        return security_group(ec2, vpc, name, description)
 
     ids["old_alb_sg"] = group("shop-old-alb", "old ALB: HTTP from anywhere")
     ec2.authorize_security_group_ingress(
@@ -223,6 +242,189 @@ def seed(endpoint, web_desired, worker_desired):
     return ids
 
 
+def data_store_groups(ec2, vpc, ids, prefix, admitted, ports):
+    """The data stores' security groups, each admitting the old side's instances on its port."""
+    for key, name, port in (("redis_sg", "redis", ports[0]), ("rds_sg", "db", ports[1])):
+        ids[key] = security_group(ec2, vpc, f"{prefix}-{name}", f"{prefix} {name}")
+        ec2.authorize_security_group_ingress(
+            GroupId=ids[key],
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                            "UserIdGroupPairs": [{"GroupId": admitted}]}],
+        )
+
+
+def alias(ids, name, record_type, lb_key):
+    return {"Action": "UPSERT", "ResourceRecordSet": {
+        "Name": name, "Type": record_type,
+        "AliasTarget": {"HostedZoneId": ids[lb_key + "_zone"], "DNSName": "dualstack." + ids[lb_key + "_dns"],
+                        "EvaluateTargetHealth": False}}}
+
+
+def seed_asg(endpoint):
+    """An Auto Scaling group of plain instances (app on 8080) behind a dual-stack ALB that redirects
+    HTTP to HTTPS and routes api.example.com by a host rule; catalog.example.com is an A and an AAAA
+    alias of it, and a scheduled action raises the group every morning."""
+    ec2 = client("ec2", endpoint)
+    elb = client("elbv2", endpoint)
+    asg = client("autoscaling", endpoint)
+    acm = client("acm", endpoint)
+    r53 = client("route53", endpoint)
+    ids = seed_account(endpoint)
+    vpc, subnets = ids["vpc"], [ids["subnet_a"], ids["subnet_c"]]
+
+    ids["old_alb_sg"] = security_group(ec2, vpc, "catalog-old-alb", "old ALB: HTTP and HTTPS from anywhere")
+    for port in (80, 443):
+        ec2.authorize_security_group_ingress(
+            GroupId=ids["old_alb_sg"],
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                            "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}],
+        )
+    ids["instances_sg"] = security_group(ec2, vpc, "catalog-web", "instances: 8080 from the old ALB")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["instances_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+                        "UserIdGroupPairs": [{"GroupId": ids["old_alb_sg"]}]}],
+    )
+    data_store_groups(ec2, vpc, ids, "catalog", ids["instances_sg"], (6379, 5432))
+
+    alb = elb.create_load_balancer(Name="catalog-old-alb", Subnets=subnets, SecurityGroups=[ids["old_alb_sg"]],
+                                   Scheme="internet-facing", Type="application",
+                                   IpAddressType="dualstack")["LoadBalancers"][0]
+    ids["old_alb_arn"], ids["old_alb_dns"], ids["old_alb_zone"] = (
+        alb["LoadBalancerArn"], alb["DNSName"], alb["CanonicalHostedZoneId"])
+    tg = elb.create_target_group(Name="catalog-old-web", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                 TargetType="instance", HealthCheckPath="/healthz",
+                                 Matcher={"HttpCode": "200"})["TargetGroups"][0]
+    ids["old_tg_arn"] = tg["TargetGroupArn"]
+    elb.modify_target_group_attributes(TargetGroupArn=ids["old_tg_arn"], Attributes=[
+        {"Key": "stickiness.enabled", "Value": "true"},
+        {"Key": "stickiness.type", "Value": "lb_cookie"},
+        {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "3600"},
+    ])
+    ids["certificate"] = acm.request_certificate(DomainName="catalog.example.com")["CertificateArn"]
+    ids["api_certificate"] = acm.request_certificate(DomainName="api.example.com")["CertificateArn"]
+    ids["old_http_listener"] = elb.create_listener(
+        LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "redirect", "RedirectConfig": {
+            "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}],
+    )["Listeners"][0]["ListenerArn"]
+    ids["old_https_listener"] = elb.create_listener(
+        LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTPS", Port=443,
+        Certificates=[{"CertificateArn": ids["certificate"]}],
+        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}],
+    )["Listeners"][0]["ListenerArn"]
+    elb.add_listener_certificates(ListenerArn=ids["old_https_listener"],
+                                  Certificates=[{"CertificateArn": ids["api_certificate"]}])
+    elb.create_rule(ListenerArn=ids["old_https_listener"], Priority=10,
+                    Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["api.example.com"]}}],
+                    Actions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}])
+
+    ids["launch_template"] = ec2.create_launch_template(
+        LaunchTemplateName="catalog-web",
+        LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.large",
+                            "SecurityGroupIds": [ids["instances_sg"]]},
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="catalog-web", LaunchTemplate={"LaunchTemplateName": "catalog-web"},
+        MinSize=2, MaxSize=6, DesiredCapacity=2, VPCZoneIdentifier=",".join(subnets),
+        TargetGroupARNs=[ids["old_tg_arn"]],
+    )
+    ids["asg"] = "catalog-web"
+    # What would raise the group again after a plain scale-to-zero.
+    asg.put_scheduled_update_group_action(
+        AutoScalingGroupName="catalog-web", ScheduledActionName="catalog-morning",
+        Recurrence="0 8 * * *", MinSize=2, MaxSize=6, DesiredCapacity=4)
+    asg.put_scaling_policy(
+        AutoScalingGroupName="catalog-web", PolicyName="catalog-web-cpu", PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
+    )
+
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="migrate-demo-asg")["HostedZone"]["Id"]
+    ids["zone"] = zone.split("/")[-1]
+    r53.change_resource_record_sets(HostedZoneId=ids["zone"], ChangeBatch={"Changes": [
+        alias(ids, "catalog.example.com.", "A", "old_alb"),
+        alias(ids, "catalog.example.com.", "AAAA", "old_alb"),
+    ]})
+    return ids
+
+
+BEANSTALK_ENVIRONMENT = "portal-prod"
+
+
+def seed_beanstalk(endpoint):
+    """An Elastic Beanstalk environment's resources as EB creates them (its Auto Scaling group
+    tagged with the environment's name, its ALB, target group and security groups), and
+    portal.example.com, a CNAME of the environment's elasticbeanstalk.com name. The environment
+    itself is described in ids["beanstalk"], which scripts/beanstalk_standin.py serves: moto has
+    no UpdateEnvironment."""
+    ec2 = client("ec2", endpoint)
+    elb = client("elbv2", endpoint)
+    asg = client("autoscaling", endpoint)
+    r53 = client("route53", endpoint)
+    ids = seed_account(endpoint)
+    vpc, subnets = ids["vpc"], [ids["subnet_a"], ids["subnet_c"]]
+    stack = "awseb-e-p7ab3xk2mq-stack"
+
+    ids["old_alb_sg"] = security_group(ec2, vpc, f"{stack}-AWSEBLoadBalancerSecurityGroup-1XJ9Q",
+                                       "Elastic Beanstalk created security group for the load balancer")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["old_alb_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ids["instances_sg"] = security_group(ec2, vpc, f"{stack}-AWSEBSecurityGroup-8KQ2M",
+                                         "Elastic Beanstalk created security group for the instances")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["instances_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                        "UserIdGroupPairs": [{"GroupId": ids["old_alb_sg"]}]}],
+    )
+    data_store_groups(ec2, vpc, ids, "portal", ids["instances_sg"], (6379, 3306))
+
+    alb = elb.create_load_balancer(Name="awseb-AWSEB-1KX7QZ3", Subnets=subnets, SecurityGroups=[ids["old_alb_sg"]],
+                                   Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+    ids["old_alb_arn"], ids["old_alb_dns"], ids["old_alb_zone"] = (
+        alb["LoadBalancerArn"], alb["DNSName"], alb["CanonicalHostedZoneId"])
+    ids["old_tg_arn"] = elb.create_target_group(
+        Name="awseb-AWSEB-Q4M2HN8", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance",
+        HealthCheckPath="/healthz", Matcher={"HttpCode": "200,302"})["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}])
+
+    group = f"{stack}-AWSEBAutoScalingGroup-5ZP1L"
+    ec2.create_launch_template(
+        LaunchTemplateName=f"{stack}-AWSEBEC2LaunchTemplate-3JV0",
+        LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.medium",
+                            "SecurityGroupIds": [ids["instances_sg"]]})
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=group, LaunchTemplate={"LaunchTemplateName": f"{stack}-AWSEBEC2LaunchTemplate-3JV0"},
+        MinSize=2, MaxSize=4, DesiredCapacity=2, VPCZoneIdentifier=",".join(subnets),
+        TargetGroupARNs=[ids["old_tg_arn"]],
+        Tags=[{"Key": "elasticbeanstalk:environment-name", "Value": BEANSTALK_ENVIRONMENT,
+               "PropagateAtLaunch": True, "ResourceId": group, "ResourceType": "auto-scaling-group"}],
+    )
+    ids["asg"] = group
+    cname = f"{BEANSTALK_ENVIRONMENT}.{REGION}.elasticbeanstalk.com"
+    ids["beanstalk"] = {
+        "environments": [{
+            "name": BEANSTALK_ENVIRONMENT, "id": "e-p7ab3xk2mq", "application": "portal", "cname": cname,
+            "auto_scaling_group": group, "load_balancer": ids["old_alb_arn"],
+            "options": {"aws:autoscaling:asg": {"MinSize": "2", "MaxSize": "4"}},
+        }],
+    }
+
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="migrate-demo-beanstalk")["HostedZone"]["Id"]
+    ids["zone"] = zone.split("/")[-1]
+    r53.change_resource_record_sets(HostedZoneId=ids["zone"], ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": "portal.example.com.", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": cname}]}},
+    ]})
+    return ids
+
+
 def write_playbook(playbook, out, ids, overrides):
     text = open(playbook, encoding="utf-8").read()
     for key, placeholder in PLACEHOLDERS.items():
@@ -234,14 +436,14 @@ def write_playbook(playbook, out, ids, overrides):
         if n == 0:
             sys.exit(f"seed_demo: {playbook} has nothing matching {pattern!r}")
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "demo.yaml"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, os.path.basename(playbook)), "w", encoding="utf-8") as f:
         f.write(text)
     source_dir = os.path.join(os.path.dirname(os.path.abspath(playbook)), "taskdefs")
     if os.path.isdir(source_dir):
         shutil.copytree(source_dir, os.path.join(out, "taskdefs"), dirs_exist_ok=True)
 
 
-def act_as_ecs(endpoint, prefix, timeout):
+def act_as_ecs(endpoint, prefix, port, timeout):
     """Registers two task IPs in the first target group whose name starts with `prefix`.
 
     moto's ECS starts no task and registers no target; on AWS, ECS registers the IPs of a
@@ -255,7 +457,7 @@ def act_as_ecs(endpoint, prefix, timeout):
         for tg in elb.describe_target_groups()["TargetGroups"]:
             if tg["TargetGroupName"].startswith(prefix):
                 elb.register_targets(TargetGroupArn=tg["TargetGroupArn"],
-                                     Targets=[{"Id": "10.0.0.21", "Port": 80}, {"Id": "10.0.1.22", "Port": 80}])
+                                     Targets=[{"Id": "10.0.0.21", "Port": port}, {"Id": "10.0.1.22", "Port": port}])
                 print(f"acting as ECS: registered 2 task IPs in {tg['TargetGroupName']}")
                 return
         time.sleep(0.5)
@@ -268,14 +470,17 @@ def main():
         parser.add_argument("command")
         parser.add_argument("--endpoint-url", required=True)
         parser.add_argument("--target-group-prefix", required=True)
+        parser.add_argument("--port", type=int, default=80, help="the web container's port")
         parser.add_argument("--timeout", type=float, default=600)
         args = parser.parse_args()
-        act_as_ecs(args.endpoint_url, args.target_group_prefix, args.timeout)
+        act_as_ecs(args.endpoint_url, args.target_group_prefix, args.port, args.timeout)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--playbook", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--kind", choices=("ecs-ec2", "asg", "beanstalk"), default="ecs-ec2",
+                        help="the source topology: seed-001's ECS-on-EC2 (default), an ASG, or Beanstalk")
     parser.add_argument("--web-desired", type=int, default=2)
     parser.add_argument("--worker-desired", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -283,7 +488,12 @@ def main():
     args = parser.parse_args()
     if not args.endpoint_url.startswith(("http://127.", "http://localhost")):
         sys.exit("seed_demo: refusing an endpoint that is not on loopback")
-    ids = seed(args.endpoint_url, args.web_desired, args.worker_desired)
+    if args.kind == "asg":
+        ids = seed_asg(args.endpoint_url)
+    elif args.kind == "beanstalk":
+        ids = seed_beanstalk(args.endpoint_url)
+    else:
+        ids = seed(args.endpoint_url, args.web_desired, args.worker_desired)
     overrides = []
     for item in args.set:
         key, _, value = item.partition("=")
@@ -292,7 +502,8 @@ def main():
     with open(os.path.join(args.out, "ids.json"), "w", encoding="utf-8") as f:
         json.dump(ids, f, indent=2, sort_keys=True)
     for key in sorted(ids):
-        print(f"{key:14} {ids[key]}")
+        if isinstance(ids[key], str):
+            print(f"{key:16} {ids[key]}")
 
 
 if __name__ == "__main__":

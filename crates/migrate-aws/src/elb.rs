@@ -57,10 +57,7 @@ fn load_balancer_of(
             .and_then(|s| s.code())
             .map(|c| c.as_str().to_string())
             .unwrap_or_else(|| "unknown".to_string()),
-        ip_address_type: lb
-            .ip_address_type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_else(migrate_engine::ports::ipv4),
+        ip_address_type: lb.ip_address_type().map(|t| t.as_str().to_string()),
     })
 }
 

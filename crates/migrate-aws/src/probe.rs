@@ -24,6 +24,9 @@ const OPERATION: &str = "http:GET";
 /// The probe. With an override, every request goes to the override's host and port instead of
 /// the URL's, keeping the URL's path and sending the URL's host as `Host`; the override's scheme
 /// decides whether TLS is spoken (a loopback test server speaks plain HTTP for every probe).
+/// The override stands in for the load balancer, so, as an ALB tells its targets, each request
+/// to it carries the listener it was meant for in `X-Forwarded-Proto` and `X-Forwarded-Port`
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html>).
 #[derive(Debug, Clone, Default)]
 pub struct TcpProbe {
     override_authority: Option<String>,
@@ -122,8 +125,16 @@ impl TcpProbe {
                 format!("connect to {authority}: {e}"),
             )
         })?;
+        let forwarded = match &self.override_authority {
+            Some(_) => {
+                let port = target.authority.rsplit(':').next().unwrap_or_default();
+                let proto = if target.tls { "https" } else { "http" };
+                format!("X-Forwarded-Proto: {proto}\r\nX-Forwarded-Port: {port}\r\n")
+            }
+            None => String::new(),
+        };
         let head = format!(
-            "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: migrate-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            "GET {} HTTP/1.1\r\nHost: {host}\r\n{forwarded}User-Agent: migrate-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             target.path
         );
         let buf = if tls {
@@ -337,6 +348,11 @@ mod tests {
         );
         assert!(
             request.contains("\r\nHost: shop.example.com\r\n"),
+            "{request}"
+        );
+        // The stand-in learns which listener the request was meant for, as a target does.
+        assert!(
+            request.contains("\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: 80\r\n"),
             "{request}"
         );
     }

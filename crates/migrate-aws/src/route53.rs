@@ -3,11 +3,14 @@
 use async_trait::async_trait;
 use aws_sdk_route53::types::{
     AliasTarget as SdkAlias, Change, ChangeAction as SdkAction, ChangeBatch,
-    ChangeStatus as SdkStatus, ResourceRecord, ResourceRecordSet, RrType,
+    ChangeStatus as SdkStatus, CidrRoutingConfig, Coordinates, GeoLocation as SdkGeoLocation,
+    GeoProximityLocation, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    ResourceRecordSetRegion, RrType,
 };
 use migrate_engine::ports::{
-    normalise_dns_name, AliasTarget, ChangeAction, ChangeStatus, CloudError, CloudResult, Dns,
-    DnsRecord, ErrorKind, RecordChange,
+    normalise_dns_name, AliasTarget, ChangeAction, ChangeStatus, CidrRouting, CloudError,
+    CloudResult, Dns, DnsRecord, ErrorKind, GeoLocation, GeoProximity, HostedZone, RecordChange,
+    RecordRouting,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -49,7 +52,93 @@ fn record_of(set: &ResourceRecordSet) -> DnsRecord {
         }),
         set_identifier: set.set_identifier().map(str::to_string),
         weight: set.weight().and_then(|w| u8::try_from(w).ok()),
+        routing: routing_of(set),
     }
+}
+
+/// Every field of the record set the engine's record model names beside target and weight.
+fn routing_of(set: &ResourceRecordSet) -> RecordRouting {
+    let text = |v: Option<&str>| v.map(str::to_string);
+    RecordRouting {
+        health_check_id: text(set.health_check_id()),
+        failover: set.failover().map(|f| f.as_str().to_string()),
+        region: set.region().map(|r| r.as_str().to_string()),
+        geo_location: set.geo_location().map(|g| GeoLocation {
+            continent_code: text(g.continent_code()),
+            country_code: text(g.country_code()),
+            subdivision_code: text(g.subdivision_code()),
+        }),
+        geo_proximity: set.geo_proximity_location().map(|g| GeoProximity {
+            aws_region: text(g.aws_region()),
+            local_zone_group: text(g.local_zone_group()),
+            bias: g.bias(),
+            latitude: g.coordinates().map(|c| c.latitude().to_string()),
+            longitude: g.coordinates().map(|c| c.longitude().to_string()),
+        }),
+        cidr_routing: set.cidr_routing_config().map(|c| CidrRouting {
+            collection_id: c.collection_id().to_string(),
+            location_name: c.location_name().to_string(),
+        }),
+        multi_value_answer: set.multi_value_answer(),
+        traffic_policy_instance_id: text(set.traffic_policy_instance_id()),
+    }
+}
+
+/// Writes the routing fields back onto a record set being built, exactly as they were read.
+fn with_routing(
+    mut b: aws_sdk_route53::types::builders::ResourceRecordSetBuilder,
+    routing: &RecordRouting,
+) -> Result<aws_sdk_route53::types::builders::ResourceRecordSetBuilder, String> {
+    b = b
+        .set_health_check_id(routing.health_check_id.clone())
+        .set_failover(
+            routing
+                .failover
+                .as_deref()
+                .map(ResourceRecordSetFailover::from),
+        )
+        .set_region(routing.region.as_deref().map(ResourceRecordSetRegion::from))
+        .set_multi_value_answer(routing.multi_value_answer)
+        .set_traffic_policy_instance_id(routing.traffic_policy_instance_id.clone());
+    if let Some(g) = &routing.geo_location {
+        b = b.geo_location(
+            SdkGeoLocation::builder()
+                .set_continent_code(g.continent_code.clone())
+                .set_country_code(g.country_code.clone())
+                .set_subdivision_code(g.subdivision_code.clone())
+                .build(),
+        );
+    }
+    if let Some(g) = &routing.geo_proximity {
+        let coordinates = match (&g.latitude, &g.longitude) {
+            (Some(latitude), Some(longitude)) => Some(
+                Coordinates::builder()
+                    .latitude(latitude)
+                    .longitude(longitude)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ),
+            _ => None,
+        };
+        b = b.geo_proximity_location(
+            GeoProximityLocation::builder()
+                .set_aws_region(g.aws_region.clone())
+                .set_local_zone_group(g.local_zone_group.clone())
+                .set_bias(g.bias)
+                .set_coordinates(coordinates)
+                .build(),
+        );
+    }
+    if let Some(c) = &routing.cidr_routing {
+        b = b.cidr_routing_config(
+            CidrRoutingConfig::builder()
+                .collection_id(&c.collection_id)
+                .location_name(&c.location_name)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Ok(b)
 }
 
 fn record_set(record: &DnsRecord) -> Result<ResourceRecordSet, String> {
@@ -90,6 +179,7 @@ fn record_set(record: &DnsRecord) -> Result<ResourceRecordSet, String> {
     if let Some(w) = record.weight {
         b = b.weight(i64::from(w));
     }
+    b = with_routing(b, &record.routing)?;
     b.build().map_err(|e| e.to_string())
 }
 
@@ -151,6 +241,70 @@ impl Dns for Route53Dns {
                     start_name = next.to_string();
                     start_type = out.next_record_type().cloned();
                     start_id = out.next_record_identifier().map(str::to_string);
+                }
+                _ => break,
+            }
+        }
+        Ok(records)
+    }
+
+    async fn zones(&self) -> CloudResult<Vec<HostedZone>> {
+        let resource = "hosted zones";
+        let mut zones = Vec::new();
+        let mut marker: Option<String> = None;
+        // `ListHostedZones` answers at most 100 zones a page; `NextMarker` continues:
+        // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListHostedZones.html
+        loop {
+            let out = self
+                .route53
+                .list_hosted_zones()
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e, "route53:ListHostedZones", resource))?;
+            zones.extend(out.hosted_zones().iter().map(|z| HostedZone {
+                id: bare_id(z.id()).to_string(),
+                name: normalise_dns_name(z.name()),
+                private: z.config().is_some_and(|c| c.private_zone()),
+            }));
+            match out.next_marker() {
+                Some(next) if out.is_truncated() => marker = Some(next.to_string()),
+                _ => break,
+            }
+        }
+        Ok(zones)
+    }
+
+    async fn zone_records(&self, zone_id: &str) -> CloudResult<Vec<DnsRecord>> {
+        let resource = format!("records in zone {zone_id}");
+        let mut records = Vec::new();
+        let mut start: Option<(String, Option<RrType>, Option<String>)> = None;
+        // `ListResourceRecordSets` answers at most 300 record sets a page; the next page starts
+        // at `NextRecordName`/`NextRecordType`/`NextRecordIdentifier`:
+        // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ListResourceRecordSets.html
+        loop {
+            let mut request = self
+                .route53
+                .list_resource_record_sets()
+                .hosted_zone_id(zone_id);
+            if let Some((name, record_type, identifier)) = &start {
+                request = request
+                    .start_record_name(name)
+                    .set_start_record_type(record_type.clone())
+                    .set_start_record_identifier(identifier.clone());
+            }
+            let out = request
+                .send()
+                .await
+                .map_err(|e| sdk_error(&e, "route53:ListResourceRecordSets", &resource))?;
+            records.extend(out.resource_record_sets().iter().map(record_of));
+            match out.next_record_name() {
+                Some(next) if out.is_truncated() => {
+                    start = Some((
+                        next.to_string(),
+                        out.next_record_type().cloned(),
+                        out.next_record_identifier().map(str::to_string),
+                    ));
                 }
                 _ => break,
             }
@@ -243,6 +397,7 @@ mod tests {
             alias: None,
             set_identifier: None,
             weight: None,
+            routing: RecordRouting::default(),
         };
         assert!(record_set(&r).is_err());
         r.ttl = Some(60);

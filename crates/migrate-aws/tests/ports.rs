@@ -532,6 +532,7 @@ async fn route53_alias_upsert_and_records() {
         }),
         set_identifier: None,
         weight: None,
+        routing: Default::default(),
     };
     let old = alias("old-alb-1.ap-northeast-1.elb.amazonaws.com");
     let change = dns
@@ -556,6 +557,7 @@ async fn route53_alias_upsert_and_records() {
         alias: None,
         set_identifier: None,
         weight: None,
+        routing: Default::default(),
     };
     dns.change_records(
         &zone,

@@ -88,10 +88,42 @@ pub struct SourceDiscovered {
     /// `copy-load-balancer-behaviour` gives the new one. Absent from states written before it.
     #[serde(default)]
     pub behaviour: Option<migrate_plan::behaviour::LoadBalancerBehaviour>,
+    /// Every `A`, `AAAA` and `CNAME` record set, in every hosted zone of the account (public and
+    /// private), that reaches the old load balancer or the Beanstalk environment, as read, by
+    /// zone; the cutover name's are among them. The DNS steps move exactly these. Empty in a
+    /// state written before discovery looked beyond the cutover name.
+    #[serde(default)]
+    pub moved_records: Vec<ZoneRecords>,
 }
 
 impl StepOutput for SourceDiscovered {
     const STEP: &'static str = "discover-source";
+}
+
+impl SourceDiscovered {
+    /// The record sets the DNS steps move, by zone: the discovered ones, or, for a state written
+    /// before discovery looked beyond the cutover name, that name's in its zone.
+    pub fn zones_to_move(&self) -> Vec<ZoneRecords> {
+        if !self.moved_records.is_empty() {
+            return self.moved_records.clone();
+        }
+        vec![ZoneRecords {
+            zone_id: self.zone_id.clone(),
+            zone_name: String::new(),
+            private: false,
+            records: self.records.clone(),
+        }]
+    }
+}
+
+/// Record sets of one hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneRecords {
+    pub zone_id: String,
+    /// Without the trailing dot; empty when not read.
+    pub zone_name: String,
+    pub private: bool,
+    pub records: Vec<DnsRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,7 +291,12 @@ pub struct HealthVerified {
 /// The DNS record sets as they were before a DNS step changed them, recorded in its intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsSnapshot {
+    /// The cutover zone's record sets (the only ones a state written before the DNS steps
+    /// moved every name holds).
     pub records: Vec<DnsRecord>,
+    /// Every moved zone's record sets as they were, when the step moved more than one name.
+    #[serde(default)]
+    pub zones: Vec<ZoneRecords>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -172,7 +172,28 @@ pub async fn read_account(
         .map(crate::steps::behaviour::describe_rules);
     snapshot.load_balancer_behaviour = discovered.behaviour.clone();
     snapshot.record_ttl_secs = discovered.records.iter().find_map(|r| r.ttl);
-    snapshot.records = discovered.records.iter().map(record).collect();
+    // Every record set the plan moves, the cutover zone's first; none reaching the old side is
+    // left behind (discovery refuses a plan that could not move one).
+    let mut zones = discovered.zones_to_move();
+    zones.sort_by_key(|z| z.zone_id != discovered.zone_id);
+    snapshot.records = zones
+        .iter()
+        .flat_map(|zone| {
+            let label = (zone.zone_id != discovered.zone_id).then(|| {
+                format!(
+                    "{} {} ({})",
+                    if zone.private { "private" } else { "public" },
+                    zone.zone_name,
+                    zone.zone_id
+                )
+            });
+            zone.records.iter().map(move |r| RecordSnapshot {
+                zone: label.clone(),
+                ..record(r)
+            })
+        })
+        .collect();
+    snapshot.other_records_to_old_side = Some(Vec::new());
 
     for store in &playbook.network.data_stores {
         let admits = ctx
@@ -206,6 +227,7 @@ fn record(r: &DnsRecord) -> RecordSnapshot {
         },
         set_identifier: r.set_identifier.clone(),
         weight: r.weight,
+        zone: None,
     }
 }
 

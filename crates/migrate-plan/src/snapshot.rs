@@ -26,8 +26,9 @@ pub struct Snapshot {
     /// The availability zones of the playbook's subnets; `None`: not read (no port answers it
     /// yet).
     pub availability_zones: Option<Vec<String>>,
-    /// Other records in the zone that reach the old load balancer; `None`: not read (the DNS
-    /// port lists one name at a time).
+    /// Records that reach the old load balancer and the plan does not move; `None`: not read.
+    /// Discovery moves every `A`/`AAAA`/`CNAME` record of every zone that reaches the old side
+    /// (see `records`), so a snapshot that was read holds an empty list here.
     pub other_records_to_old_side: Option<Vec<String>>,
     /// Old listener rules that do more than forward everything to one target group; `None`: not
     /// read (the load-balancing port lists listeners, not their rules).
@@ -43,7 +44,8 @@ pub struct Snapshot {
     pub beanstalk: Option<EnvironmentSnapshot>,
     /// The old load balancer and its listeners.
     pub load_balancer: Option<LoadBalancerSnapshot>,
-    /// The A/CNAME record sets of the cutover name.
+    /// The record sets the plan moves: the cutover name's, and every other `A`/`AAAA`/`CNAME`
+    /// record set of every hosted zone that reaches the old side.
     pub records: Vec<RecordSnapshot>,
     /// For each data store, whether its security group already admits the old side's groups on
     /// its port (what `open-data-store` will add beside for the new service).
@@ -127,6 +129,9 @@ pub struct RecordSnapshot {
     pub target: String,
     pub set_identifier: Option<String>,
     pub weight: Option<u8>,
+    /// The hosted zone, e.g. `private example.com (Z2)`, when not the cutover zone.
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,11 +281,19 @@ fn compare_records(a: &[RecordSnapshot], b: &[RecordSnapshot], out: &mut Vec<Str
             r.name.clone(),
             r.record_type.clone(),
             r.set_identifier.clone(),
+            r.zone.clone(),
         )
     };
-    let label = |r: &RecordSnapshot| match &r.set_identifier {
-        Some(id) => format!("record {} {} ({id})", r.record_type, r.name),
-        None => format!("record {} {}", r.record_type, r.name),
+    let label = |r: &RecordSnapshot| {
+        let zone = r
+            .zone
+            .as_deref()
+            .map(|z| format!(" in {z}"))
+            .unwrap_or_default();
+        match &r.set_identifier {
+            Some(id) => format!("record {} {} ({id}){zone}", r.record_type, r.name),
+            None => format!("record {} {}{zone}", r.record_type, r.name),
+        }
     };
     for old in a {
         match b.iter().find(|r| key(r) == key(old)) {
@@ -386,6 +399,7 @@ mod tests {
                 target: "shop-alb-1.elb.amazonaws.com".into(),
                 set_identifier: None,
                 weight: None,
+                zone: None,
             }],
             data_store_rules: vec![DataStoreRule {
                 store: "db".into(),

@@ -143,7 +143,8 @@ pub struct RawService {
     pub name: Option<String>,
     /// `web` (behind the load balancer) or `worker` (no load balancer).
     pub kind: Option<String>,
-    /// A path to a task definition (JSON), relative to the playbook, or the definition inline.
+    /// A path to a task definition (JSON) or an Elastic Beanstalk `Dockerrun.aws.json` (version
+    /// 2), relative to the playbook, or the task definition inline.
     #[schemars(with = "Option<serde_json::Value>")]
     pub task_definition: Option<serde_yaml::Value>,
     /// The container the load balancer sends traffic to (web services).

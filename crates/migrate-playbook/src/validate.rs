@@ -1173,8 +1173,15 @@ fn translate(
     cpu: u32,
     memory: u32,
 ) -> (serde_json::Value, Vec<String>, Vec<String>) {
+    // A Beanstalk environment's `Dockerrun.aws.json` (version 2) is given as it is, so that a
+    // beanstalk playbook needs no hand-made task definition; everything else is an ECS one.
+    let kind = if source.get("AWSEBDockerrunVersion").is_some() {
+        migrate_taskdef::SourceKind::Dockerrun
+    } else {
+        migrate_taskdef::SourceKind::EcsTaskDefinition
+    };
     let options = migrate_taskdef::TranslateOptions {
-        kind: Some(migrate_taskdef::SourceKind::EcsTaskDefinition),
+        kind: Some(kind),
         family: Some(format!("{}-{service}-fargate", context.name)),
         cpu: Some(cpu),
         memory_mib: Some(memory),
@@ -1183,8 +1190,7 @@ fn translate(
         region: context.region.map(str::to_string),
         ..Default::default()
     };
-    let document = migrate_taskdef::SourceDocument::new(origin, source.to_string())
-        .with_kind(migrate_taskdef::SourceKind::EcsTaskDefinition);
+    let document = migrate_taskdef::SourceDocument::new(origin, source.to_string()).with_kind(kind);
     let translation = match migrate_taskdef::translate(&document, &options) {
         Ok(translation) => translation,
         Err(e) => {

@@ -371,3 +371,52 @@ fn the_cleanup_soak_defaults_to_a_week_and_is_checked_at_its_field() {
     let error = Playbook::from_yaml(&typo, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
     assert!(error.to_string().contains("soka"), "{error}");
 }
+
+#[test]
+fn a_beanstalk_dockerrun_is_translated_as_the_task_definition() {
+    let playbook = Playbook::from_path(&playbooks_dir().join("beanstalk.yaml")).unwrap();
+    let web = &playbook.target.services[0];
+    let definition = &web.task_definition;
+    assert_eq!(definition["networkMode"], "awsvpc", "{definition}");
+    assert_eq!(
+        definition["requiresCompatibilities"],
+        serde_json::json!(["FARGATE"])
+    );
+    let containers: Vec<&str> = definition["containerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(containers, ["php-fpm", "web"]);
+    // The change list says it came from a Dockerrun file, and the Beanstalk-only log volume and
+    // the links are gone.
+    let changes = web.task_definition_changes.join("\n");
+    assert!(
+        changes.contains("TD000") && changes.contains("Dockerrun"),
+        "{changes}"
+    );
+    assert!(
+        !definition.to_string().contains("awseb-logs-web"),
+        "{definition}"
+    );
+    assert!(definition["containerDefinitions"][1].get("links").is_none());
+}
+
+#[test]
+fn a_broken_dockerrun_is_a_problem_at_its_field() {
+    let dir = std::env::temp_dir().join(format!("migrate-dockerrun-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("taskdefs")).unwrap();
+    std::fs::write(
+        dir.join("taskdefs/Dockerrun.aws.json"),
+        r#"{"AWSEBDockerrunVersion": 1, "containerDefinitions": [{"name": "web", "image": "nginx"}]}"#,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(playbooks_dir().join("beanstalk.yaml")).unwrap();
+    let error = Playbook::from_yaml(&text, "beanstalk.yaml", &Directory(&dir)).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        error.problems[0].path, "target.services[0].task_definition",
+        "{error}"
+    );
+}

@@ -595,12 +595,16 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
     out
 }
 
-/// The records are read in the plan's zone only; a zone given by name is first looked up with
-/// ListHostedZonesByName, which supports no resource-level permission.
+/// Discovery lists every hosted zone (ListHostedZones supports no resource-level permission)
+/// and reads the records of each, to find every name that reaches the old side; a zone given by
+/// name is first looked up with ListHostedZonesByName, which supports none either.
 fn read_records(scope: &Scope<'_>) -> Vec<Statement> {
-    let mut out = vec![Statement::new("ReadRecordsOfPlanZone")
-        .actions(["route53:ListResourceRecordSets"])
-        .resources([scope.hosted_zone()])];
+    let mut out = vec![
+        read_anything(&["route53:ListHostedZones"]),
+        Statement::new("ReadRecordsOfEveryZone")
+            .actions(["route53:ListResourceRecordSets"])
+            .resources(["arn:aws:route53:::hostedzone/*"]),
+    ];
     if matches!(scope.plan.playbook.cutover.zone, Zone::Name(_)) {
         out.push(read_anything(&["route53:ListHostedZonesByName"]));
     }
@@ -608,22 +612,35 @@ fn read_records(scope: &Scope<'_>) -> Vec<Statement> {
 }
 
 fn change_record(scope: &Scope<'_>) -> Statement {
-    let record = scope
+    let normal = |name: &str| name.trim_end_matches('.').to_ascii_lowercase();
+    let mut records = vec![normal(&scope.plan.playbook.cutover.record)];
+    // The names discovery found reaching the old side, as the reviewed snapshot lists them;
+    // without a snapshot the policy can only name the playbook's record.
+    let moved = scope
         .plan
-        .playbook
-        .cutover
-        .record
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    // The normalized-record-names key holds every change in the batch to the plan's record:
-    // lower case, no trailing dot, as the Route53 developer guide describes it.
+        .snapshot
+        .as_ref()
+        .map(|s| s.records.clone())
+        .unwrap_or_default();
+    records.extend(moved.iter().map(|r| normal(&r.name)));
+    records.sort();
+    records.dedup();
+    let other_zones = moved.iter().any(|r| r.zone.is_some());
+    // The normalized-record-names key holds every change in the batch to the plan's records:
+    // lower case, no trailing dot, as the Route53 developer guide describes it. Records in other
+    // zones (a private zone of the same name) widen the resource to every zone; the name
+    // condition still holds the change to the moved names.
     Statement::new("ChangePlanRecord")
         .actions(["route53:ChangeResourceRecordSets"])
-        .resources([scope.hosted_zone()])
+        .resources([if other_zones {
+            "arn:aws:route53:::hostedzone/*".to_string()
+        } else {
+            scope.hosted_zone()
+        }])
         .when(
             "ForAllValues:StringEquals",
             "route53:ChangeResourceRecordSetsNormalizedRecordNames",
-            [record],
+            records,
         )
 }
 

@@ -213,22 +213,30 @@ fn the_demo_policy_is_as_reviewed() {
 }
 
 #[test]
-fn a_zone_given_by_id_is_the_only_zone_touched() {
+fn a_zone_given_by_id_is_the_only_zone_changed() {
     let mut playbook = demo();
     playbook.cutover.zone = migrate_playbook::Zone::Id("Z0123456789ABC".into());
     let (_, document) = document_of(&playbook);
-    for sid in ["ReadRecordsOfPlanZone", "ChangePlanRecord"] {
-        assert_eq!(
-            document
-                .statement(sid)
-                .unwrap()
-                .resources
-                .iter()
-                .collect::<Vec<_>>(),
-            ["arn:aws:route53:::hostedzone/Z0123456789ABC"],
-            "{sid}"
-        );
-    }
+    // Discovery reads every zone, to find every name that reaches the old side.
+    assert_eq!(
+        document
+            .statement("ReadRecordsOfEveryZone")
+            .unwrap()
+            .resources
+            .iter()
+            .collect::<Vec<_>>(),
+        ["arn:aws:route53:::hostedzone/*"]
+    );
+    assert!(document.allows_action("route53:ListHostedZones"));
+    assert_eq!(
+        document
+            .statement("ChangePlanRecord")
+            .unwrap()
+            .resources
+            .iter()
+            .collect::<Vec<_>>(),
+        ["arn:aws:route53:::hostedzone/Z0123456789ABC"]
+    );
     // No lookup by name, so no permission for one.
     assert!(!document.allows_action("route53:ListHostedZonesByName"));
     // The demo names its zone, so it needs the lookup.
@@ -289,4 +297,35 @@ fn an_old_group_left_to_discovery_is_found_through_the_container_instances() {
     assert!(!document_of(&demo())
         .1
         .allows_action("ecs:ListContainerInstances"));
+}
+
+#[test]
+fn names_moved_in_other_zones_are_granted_by_name() {
+    let mut playbook = demo();
+    playbook.cutover.zone = migrate_playbook::Zone::Id("Z0123456789ABC".into());
+    let mut plan = migrate_plan::build(&playbook);
+    let moved = |name: &str, zone: Option<&str>| migrate_plan::snapshot::RecordSnapshot {
+        name: name.into(),
+        record_type: "AAAA".into(),
+        ttl: None,
+        target: "alias old".into(),
+        set_identifier: None,
+        weight: None,
+        zone: zone.map(str::to_string),
+    };
+    plan.snapshot = Some(migrate_plan::Snapshot {
+        records: vec![
+            moved(&playbook.cutover.record, None),
+            moved("Api.Example.com.", Some("private example.com (Z2)")),
+        ],
+        ..migrate_plan::Snapshot::default()
+    });
+    let document = policy(&plan);
+    let change = document.statement("ChangePlanRecord").unwrap();
+    assert_eq!(
+        change.resources.iter().collect::<Vec<_>>(),
+        ["arn:aws:route53:::hostedzone/*"]
+    );
+    let text = serde_json::to_string(&document.to_json()).unwrap();
+    assert!(text.contains("\"api.example.com\""), "{text}");
 }

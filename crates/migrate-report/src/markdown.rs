@@ -106,7 +106,12 @@ fn existing(out: &mut String, report: &Report) {
                 .iter()
                 .map(|r| {
                     let ttl = r.ttl.map(|t| format!(", TTL {t}s")).unwrap_or_default();
-                    format!("{} {} → {}{ttl}", r.record_type, r.name, r.target)
+                    let zone = r
+                        .zone
+                        .as_deref()
+                        .map(|z| format!(" in {z}"))
+                        .unwrap_or_default();
+                    format!("{} {}{zone} → {}{ttl}", r.record_type, r.name, r.target)
                 })
                 .collect::<Vec<_>>()
                 .join("; ");

@@ -44,6 +44,19 @@ pub struct Topology {
     /// The name users reach the application by; an alias A record to the old load balancer.
     pub fqdn: String,
     pub old_lb_name: String,
+    /// True when the old load balancer is `dualstack` and the FQDN also has an `AAAA` alias to
+    /// it, which IPv6 clients follow (see `traffic`).
+    pub old_lb_dual_stack: bool,
+    /// A private hosted zone of the same name as the public one, associated with the VPC, whose
+    /// FQDN aliases the old load balancer too; clients inside the VPC resolve through it. `None`:
+    /// no such zone.
+    pub private_zone_id: Option<String>,
+    /// Test-only mutation: discovery does not see the `AAAA` records (as before it looked for
+    /// them): `ListResourceRecordSets` of a whole zone leaves them out.
+    pub hide_aaaa_from_discovery: bool,
+    /// Test-only mutation: `ListHostedZones` answers only the cutover zone, as discovery saw the
+    /// account before it looked in every zone.
+    pub hide_other_zones_from_discovery: bool,
     pub old_lb_security_group_id: String,
     pub old_lb_security_group_name: String,
     pub old_target_group_name: String,
@@ -92,6 +105,10 @@ impl Topology {
             zone_id: "Z0SHOPEXAMPLE".into(),
             fqdn: "shop.example.com".into(),
             old_lb_name: "shop-alb".into(),
+            old_lb_dual_stack: false,
+            private_zone_id: None,
+            hide_aaaa_from_discovery: false,
+            hide_other_zones_from_discovery: false,
             old_lb_security_group_id: "sg-0alb0000".into(),
             old_lb_security_group_name: "shop-alb-sg".into(),
             old_target_group_name: "shop-web-tg".into(),
@@ -152,6 +169,14 @@ impl Topology {
             ),
             old_front_end: None,
         }
+    }
+
+    /// The same account with a dual-stack old load balancer that the FQDN reaches by an `AAAA`
+    /// alias too, and a private zone of the same name for clients inside the VPC.
+    pub fn with_every_name(mut self) -> Self {
+        self.old_lb_dual_stack = true;
+        self.private_zone_id = Some(format!("{}PRIVATE", self.zone_id));
+        self
     }
 
     /// The old side a plan's playbook names, with the playbook's own ids, so that the engine

@@ -106,11 +106,25 @@ impl TrafficReport {
     }
 }
 
+/// How a client reaches the application's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resolves {
+    /// Over IPv4, through the public zone: the `A` (or `CNAME`) record.
+    PublicIpv4,
+    /// A dual-stack client prefers IPv6: the `AAAA` record when the name has one, else the `A`
+    /// record (happy eyeballs falls back to IPv4 when there is no `AAAA` answer).
+    PublicIpv6,
+    /// Inside the VPC, whose resolver answers from the private zone of the same name, never
+    /// from the public one (a name missing there does not resolve).
+    PrivateZone,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
     id: u32,
     next_at: Millis,
     cache: DnsCache,
+    resolves: Resolves,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +151,13 @@ pub(crate) struct Traffic {
 
 const KEEP_FAILURES: usize = 20;
 
+/// The clients of the other names (IPv6, inside the VPC) call periodically, as batch jobs and
+/// service-to-service callers do: for the first minute of every six. Their pause is longer than
+/// a drain's zero-traffic window, which is how a name left on the old side loses their requests
+/// at the scale-down instead of keeping the drain from ending.
+const PERIODIC_CYCLE_MS: Millis = 6 * 60_000;
+const PERIODIC_ACTIVE_MS: Millis = 60_000;
+
 impl Traffic {
     pub(crate) fn new(
         config: &TrafficConfig,
@@ -154,6 +175,7 @@ impl Traffic {
                     } else {
                         DnsCache::default()
                     },
+                    resolves: Resolves::PublicIpv4,
                 }
             })
             .collect();
@@ -178,6 +200,23 @@ impl Traffic {
     }
 }
 
+impl Traffic {
+    /// Gives every third client to IPv6 when the name has an `AAAA` record, and every fifth
+    /// (of the rest) to the private zone when there is one, by client id, so that the
+    /// populations are the same for every seed. Draws nothing from the world's generator.
+    pub(crate) fn split_clients(&mut self, ipv6: bool, private_zone: bool) {
+        for client in &mut self.clients {
+            client.resolves = if ipv6 && client.id % 3 == 1 {
+                Resolves::PublicIpv6
+            } else if private_zone && client.id % 5 == 2 {
+                Resolves::PrivateZone
+            } else {
+                Resolves::PublicIpv4
+            };
+        }
+    }
+}
+
 /// Where routing a request ended.
 enum Route {
     Target {
@@ -198,18 +237,33 @@ enum Route {
 }
 
 impl World {
-    /// Resolves the FQDN as resolver `client` sees the zone at `now`.
-    fn resolve(&self, client: u32, now: Millis) -> (Answer, u32) {
+    /// Resolves the FQDN as resolver `client` sees its zone at `now`: the public zone, or, for
+    /// a client inside the VPC, the private zone of the same name
+    /// (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zone-private-considerations.html).
+    fn resolve(&self, client: u32, resolves: Resolves, now: Millis) -> (Answer, u32) {
         let fqdn = normalise(&self.topology.fqdn);
-        let Some(zone) = self.route53.zones.get(&self.topology.zone_id) else {
+        let zone_id = match (resolves, &self.topology.private_zone_id) {
+            (Resolves::PrivateZone, Some(private)) => private,
+            _ => &self.topology.zone_id,
+        };
+        let Some(zone) = self.route53.zones.get(zone_id) else {
             return (Answer::NxDomain, 60);
         };
         let records = zone.visible_to(u64::from(client), now);
-        let candidates: Vec<_> = records
-            .iter()
-            .filter(|((name, ty, _), _)| *name == fqdn && (ty == "A" || ty == "CNAME"))
-            .map(|(_, r)| r)
-            .collect();
+        let of_types = |types: &[&str]| -> Vec<_> {
+            records
+                .iter()
+                .filter(|((name, ty, _), _)| *name == fqdn && types.contains(&ty.as_str()))
+                .map(|(_, r)| r)
+                .collect()
+        };
+        let mut candidates = Vec::new();
+        if resolves == Resolves::PublicIpv6 {
+            candidates = of_types(&["AAAA", "CNAME"]);
+        }
+        if candidates.is_empty() {
+            candidates = of_types(&["A", "CNAME"]);
+        }
         if candidates.is_empty() {
             return (Answer::NxDomain, 60);
         }
@@ -375,12 +429,19 @@ impl World {
                     break;
                 }
                 let id = client.id;
+                let resolves = client.resolves;
+                if resolves != Resolves::PublicIpv4 && at % PERIODIC_CYCLE_MS >= PERIODIC_ACTIVE_MS
+                {
+                    let next_cycle = at - at % PERIODIC_CYCLE_MS + PERIODIC_CYCLE_MS;
+                    self.traffic.clients[i].next_at = next_cycle + u64::from(id) * 97 % interval;
+                    continue;
+                }
                 let cached = client.cache.get(at).cloned();
                 self.traffic.clients[i].next_at = at.max(from) + interval;
                 let answer = match cached {
                     Some(a) => a,
                     None => {
-                        let (a, ttl) = self.resolve(id, at);
+                        let (a, ttl) = self.resolve(id, resolves, at);
                         self.traffic.clients[i].cache.put(a.clone(), ttl, at);
                         a
                     }

@@ -1,4 +1,5 @@
-//! Properties of the engine, checked over many seeded simulations (issue 4):
+//! Properties of the engine, checked over many seeded simulations (issue 4), each general one
+//! over the three source kinds' example playbooks (ECS-on-EC2, an Auto Scaling group, Beanstalk):
 //! - a migration that completes has failed no request;
 //! - a crash at any point, then resume, converges: each resource created once, none orphaned;
 //! - when the new tasks never become healthy, DNS is never changed, the old path keeps serving,
@@ -26,9 +27,41 @@ use migrate_sim::harness::{self, Afterwards, Crash, RunReport, Scenario};
 use migrate_sim::{CrashPoint, FaultProfile, Topology};
 
 fn demo_plan() -> Plan {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    plan_of("demo.yaml")
+}
+
+fn plan_of(playbook: &str) -> Plan {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../playbooks")
+        .join(playbook);
     let playbook = Playbook::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
     migrate_plan::build(&playbook)
+}
+
+/// The example playbook of each source kind: ECS-on-EC2 (seed 001), an Auto Scaling group and
+/// Elastic Beanstalk. The general properties run seed `s` on `KINDS[s % 3]`, so that every kind
+/// gets a third of the seeds and a soak covers all three.
+const KINDS: [&str; 3] = ["demo.yaml", "asg.yaml", "beanstalk.yaml"];
+
+fn kind_plans() -> Vec<Plan> {
+    KINDS.iter().map(|k| plan_of(k)).collect()
+}
+
+fn kind_of_seed(seed: u64) -> usize {
+    (seed % KINDS.len() as u64) as usize
+}
+
+/// [`for_seeds`] over the source kinds: `check` gets the plan of the seed's kind, and a
+/// violation names the playbook it ran.
+fn for_kind_seeds(
+    seeds: &[u64],
+    plans: &[Plan],
+    check: impl Fn(&Plan, u64) -> Result<(), String> + Sync,
+) -> Vec<(u64, String)> {
+    for_seeds(seeds, |seed| {
+        let kind = kind_of_seed(seed);
+        check(&plans[kind], seed).map_err(|e| format!("playbooks/{}: {e}", KINDS[kind]))
+    })
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -134,7 +167,8 @@ fn profile_for(seed: u64) -> FaultProfile {
 
 fn rehearse_hint(seed: u64) -> String {
     format!(
-        "or: migrate rehearse playbooks/demo.yaml --seed {seed} --faults {}",
+        "or: migrate rehearse playbooks/{} --seed {seed} --faults {}",
+        KINDS[kind_of_seed(seed)],
         profile_for(seed).name
     )
 }
@@ -216,10 +250,10 @@ fn rolled_back_clean(r: &RunReport) -> Result<(), String> {
 
 #[test]
 fn completed_migration_fails_no_request() {
-    let plan = demo_plan();
+    let plans = kind_plans();
     let seeds = seeds(60);
-    let violations = for_seeds(&seeds, |seed| {
-        let r = run(&plan, &Scenario::new(seed, profile_for(seed)))?;
+    let violations = for_kind_seeds(&seeds, &plans, |plan, seed| {
+        let r = run(plan, &Scenario::new(seed, profile_for(seed)))?;
         completed(&r)?;
         no_failed_requests(&r)
     });
@@ -246,14 +280,14 @@ fn crash_for(seed: u64, reference: &RunReport) -> Crash {
 
 #[test]
 fn crash_then_resume_converges() {
-    let plan = demo_plan();
+    let plans = kind_plans();
     let seeds = seeds(24);
-    let violations = for_seeds(&seeds, |seed| {
-        let reference = run(&plan, &Scenario::new(seed, FaultProfile::quiet()))?;
+    let violations = for_kind_seeds(&seeds, &plans, |plan, seed| {
+        let reference = run(plan, &Scenario::new(seed, FaultProfile::quiet()))?;
         completed(&reference).map_err(|e| format!("without a crash: {e}"))?;
         let mut scenario = Scenario::new(seed, FaultProfile::quiet());
         scenario.crash = crash_for(seed, &reference);
-        let r = run(&plan, &scenario)?;
+        let r = run(plan, &scenario)?;
         let at = format!("crash {:?}", scenario.crash);
         completed(&r).map_err(|e| format!("{at}: {e}"))?;
         no_failed_requests(&r).map_err(|e| format!("{at}: {e}"))?;
@@ -284,12 +318,12 @@ fn crash_then_resume_converges() {
 
 #[test]
 fn never_healthy_changes_no_dns_and_rolls_back_clean() {
-    let plan = demo_plan();
+    let plans = kind_plans();
     let seeds = seeds(6);
-    let violations = for_seeds(&seeds, |seed| {
+    let violations = for_kind_seeds(&seeds, &plans, |plan, seed| {
         let mut scenario = Scenario::new(seed, FaultProfile::unhealthy());
         scenario.afterwards = Afterwards::Rollback;
-        let r = run(&plan, &scenario)?;
+        let r = run(plan, &scenario)?;
         let reason = match &r.apply {
             Ok(()) => {
                 return Err(
@@ -324,9 +358,9 @@ fn never_healthy_changes_no_dns_and_rolls_back_clean() {
 
 #[test]
 fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
-    let plan = demo_plan();
+    let plans = kind_plans();
     let seeds = seeds(24);
-    let violations = for_seeds(&seeds, |seed| {
+    let violations = for_kind_seeds(&seeds, &plans, |plan, seed| {
         // Compensations meet throttling and lost answers too, so this runs with the default
         // profile's transient errors.
         let mut scenario = Scenario::new(seed, FaultProfile::default_profile());
@@ -347,7 +381,7 @@ fn rollback_from_any_checkpoint_returns_traffic_to_the_old_path() {
             scenario.crash = Crash::AtCall(CrashPoint::at_call(1 + mix % 130, mix % 2 == 0));
             scenario.afterwards = Afterwards::RollbackInsteadOfResume;
         }
-        let r = run(&plan, &scenario)?;
+        let r = run(plan, &scenario)?;
         if scenario.afterwards == Afterwards::RollbackInsteadOfResume && r.rollback.is_none() {
             // The crash point lay beyond the end of the apply: nothing to roll back from.
             return completed(&r).and_then(|()| no_failed_requests(&r));

@@ -104,7 +104,7 @@ fn migrate(seed: u64, order: Order) -> (migrate_sim::TrafficReport, migrate_sim:
                 action: ChangeAction::Upsert,
                 record: DnsRecord { name: fqdn, record_type: "A".into(), ttl: None, values: vec![],
                     alias: Some(AliasTarget { dns_name: lb.dns_name.clone(), hosted_zone_id: lb.canonical_hosted_zone_id.clone(), evaluate_target_health: false }),
-                    set_identifier: None, weight: None },
+                    set_identifier: None, weight: None, routing: Default::default() },
             };
             let id = c.dns.change_records(&zone, &[change]).await.unwrap();
             until(&c, || { let c = c.clone(); let id = id.clone(); async move { c.dns.change_status(&id).await.unwrap() == ChangeStatus::Insync } }).await;

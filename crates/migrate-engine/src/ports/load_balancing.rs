@@ -33,9 +33,11 @@ pub struct LoadBalancer {
     pub vpc_id: String,
     /// `provisioning`, `active`, ...
     pub state: String,
-    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`.
-    #[serde(default = "ipv4")]
-    pub ip_address_type: String,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None` when not read. The DNS
+    /// move reads it to refuse an `AAAA` record in front of an IPv4-only load balancer, and
+    /// `create-load-balancer` gives the new one the old one's.
+    #[serde(default)]
+    pub ip_address_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,8 @@
 //! Reads what the checks need. Only reads: nothing here changes the account.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
 
 use migrate_playbook::{Playbook, SourceKind};
 
@@ -9,6 +11,36 @@ use crate::ports::{CallerIdentity, Cloud, CloudError, CloudResult, ErrorKind};
 
 /// The tag Elastic Beanstalk puts on its environment's Auto Scaling group.
 const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
+
+/// How many times a read is tried when it fails transiently (throttling, a 5xx, a time-out), and
+/// the wait before the second try; each further wait doubles (0.2 s to 3.2 s, 6.2 s in all). The
+/// preflight reads outside the step machine's per-call retry (`migrate preflight` runs it
+/// without a step), so it retries its reads itself, on the cloud's clock: one throttled read of
+/// a dozen must not fail the whole check, nor restart it. The [`lenient`] reads are not retried:
+/// their failure is only a warning, and an endpoint that answers them with a 5xx every time
+/// (moto's `SimulatePrincipalPolicy`) would hold the preflight up for nothing.
+const READ_ATTEMPTS: u32 = 6;
+const FIRST_WAIT: Duration = Duration::from_millis(200);
+
+/// `call`, tried again after a transient failure; any other answer (and the last) as it came.
+async fn read<T, F, Fut>(cloud: &Cloud, mut call: F) -> CloudResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = CloudResult<T>>,
+{
+    let mut wait = FIRST_WAIT;
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if e.kind.is_transient() && attempt < READ_ATTEMPTS => {
+                cloud.clock.sleep(wait).await;
+                wait *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// A read whose failure is a finding rather than the end of the preflight. Transient errors and
 /// interruptions are still returned, so that the caller retries or stops.
@@ -37,7 +69,7 @@ fn lenient<T>(result: CloudResult<T>) -> Result<Result<T, String>, CloudError> {
 
 pub async fn gather(cloud: &Cloud, playbook: &Playbook) -> Result<Facts, CloudError> {
     let account = &cloud.account;
-    let caller = account.caller_identity().await?;
+    let caller = read(cloud, || account.caller_identity()).await?;
 
     let mut roles = BTreeMap::new();
     for reference in super::role_references(playbook) {
@@ -64,11 +96,12 @@ pub async fn gather(cloud: &Cloud, playbook: &Playbook) -> Result<Facts, CloudEr
         }
     }
 
-    let service_linked_role = match soft(account.find_role(ECS_SERVICE_LINKED_ROLE).await)? {
-        Ok(Some(role)) => RoleFact::Found { arn: role.arn },
-        Ok(None) => RoleFact::Missing,
-        Err(why) => RoleFact::Unchecked(why),
-    };
+    let service_linked_role =
+        match soft(read(cloud, || account.find_role(ECS_SERVICE_LINKED_ROLE)).await)? {
+            Ok(Some(role)) => RoleFact::Found { arn: role.arn },
+            Ok(None) => RoleFact::Missing,
+            Err(why) => RoleFact::Unchecked(why),
+        };
 
     let network = &playbook.network;
     let mut subnet_ids = network.subnets.clone();
@@ -77,9 +110,9 @@ pub async fn gather(cloud: &Cloud, playbook: &Playbook) -> Result<Facts, CloudEr
             subnet_ids.push(id.clone());
         }
     }
-    let subnets = soft(account.subnets(&subnet_ids).await)?;
-    let route_tables = soft(account.route_tables(&network.vpc).await)?;
-    let endpoints = soft(account.vpc_endpoints(&network.vpc).await)?;
+    let subnets = soft(read(cloud, || account.subnets(&subnet_ids)).await)?;
+    let route_tables = soft(read(cloud, || account.route_tables(&network.vpc)).await)?;
+    let endpoints = soft(read(cloud, || account.vpc_endpoints(&network.vpc)).await)?;
     let vcpu_quota = lenient(account.fargate_vcpu_quota().await)?;
     let instance_profile = instance_profile(cloud, playbook).await?;
 
@@ -111,7 +144,7 @@ async fn role_fact(
         }
     }
     Ok(
-        match soft(cloud.account.find_role(role_name(reference)).await)? {
+        match soft(read(cloud, || cloud.account.find_role(role_name(reference))).await)? {
             Ok(Some(role)) => RoleFact::Found { arn: role.arn },
             Ok(None) => RoleFact::Missing,
             Err(why) => RoleFact::Unchecked(why),
@@ -241,7 +274,12 @@ async fn instance_profile(
         None => match source.kind {
             SourceKind::EcsEc2 => {
                 let cluster = source.ecs_cluster.clone().unwrap_or_default();
-                match soft(cloud.containers.container_instance_groups(&cluster).await)? {
+                match soft(
+                    read(cloud, || {
+                        cloud.containers.container_instance_groups(&cluster)
+                    })
+                    .await,
+                )? {
                     Ok(groups) => groups.into_iter().next(),
                     Err(why) => return Ok(Err(why)),
                 }
@@ -249,10 +287,12 @@ async fn instance_profile(
             SourceKind::Beanstalk => {
                 let environment = source.beanstalk_environment.clone().unwrap_or_default();
                 match soft(
-                    cloud
-                        .scaling
-                        .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
-                        .await,
+                    read(cloud, || {
+                        cloud
+                            .scaling
+                            .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
+                    })
+                    .await,
                 )? {
                     Ok(groups) => groups.into_iter().next().map(|g| g.name),
                     Err(why) => return Ok(Err(why)),
@@ -264,6 +304,8 @@ async fn instance_profile(
     let Some(group) = group else {
         return Ok(Ok(None));
     };
-    Ok(soft(cloud.account.instance_profile_of_group(&group).await)?
-        .map(|profile| profile.map(|p| (group, p))))
+    Ok(
+        soft(read(cloud, || cloud.account.instance_profile_of_group(&group)).await)?
+            .map(|profile| profile.map(|p| (group, p))),
+    )
 }

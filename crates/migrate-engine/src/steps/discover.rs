@@ -4,13 +4,15 @@
 use async_trait::async_trait;
 use migrate_playbook::{SourceKind, Zone};
 
+use super::dns_discovery::{points_at, records_reaching_old_side};
 use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::Ctx;
 use crate::error::StepError;
+use crate::outputs::ZoneRecords;
 use crate::outputs::{
     BeanstalkEnvironment, OldAutoScalingGroup, OldLoadBalancer, OldService, SourceDiscovered,
 };
-use crate::ports::{normalise_dns_name, DnsRecord, ListenerProtocol, LoadBalancer};
+use crate::ports::{DnsRecord, ListenerProtocol, LoadBalancer};
 
 /// The tag Elastic Beanstalk puts on its environment's Auto Scaling group.
 const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
@@ -204,6 +206,17 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
             )));
         }
     }
+    let mut moved_records = records_reaching_old_side(ctx, &lb, beanstalk_cname.as_deref()).await?;
+    if !moved_records.iter().any(|z| z.zone_id == zone_id) {
+        // The cutover zone was not listed (an account whose ListHostedZones leaves it out):
+        // its name still moves, as it always has.
+        moved_records.push(ZoneRecords {
+            zone_id: zone_id.clone(),
+            zone_name: String::new(),
+            private: false,
+            records: current.clone(),
+        });
+    }
     Ok(SourceDiscovered {
         beanstalk,
         old_services,
@@ -220,6 +233,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         zone_id,
         records: current,
         behaviour: Some(behaviour),
+        moved_records,
     })
 }
 
@@ -245,19 +259,6 @@ async fn load_balancer_of_group(
         }
     }
     Ok(None)
-}
-
-fn points_at(record: &DnsRecord, lb_dns: &str, beanstalk_cname: Option<&str>) -> bool {
-    let lb = normalise_dns_name(lb_dns);
-    let eb = beanstalk_cname.map(normalise_dns_name);
-    let matches = |target: &str| {
-        let target = normalise_dns_name(target);
-        target == lb || eb.as_deref() == Some(target.as_str())
-    };
-    match &record.alias {
-        Some(alias) => matches(&alias.dns_name),
-        None => record.values.iter().any(|v| matches(v)),
-    }
 }
 
 fn describe_target(record: &DnsRecord) -> String {

@@ -1,82 +1,98 @@
 //! The DNS cutover: lowering the TTL, switching the alias (or ramping weights), and putting the
-//! record back on rollback.
+//! record sets back on rollback.
 //!
-//! Every change is expressed as "make the record sets of this name equal to these", applied as
-//! one atomic Route53 batch, so that a repeated or resumed step converges instead of failing:
-//! the three DNS steps are idempotent as a whole and need no reconciliation. Each records the
-//! record sets as they were in its intent, and its compensation puts them back.
+//! The steps move every record set discovery found reaching the old side (`dns_discovery`), in
+//! every zone, public and private. Every change is expressed as "make the managed record sets of
+//! this zone equal to these", applied as one atomic `ChangeResourceRecordSets` batch per zone
+//! (a batch is all or nothing:
+//! <https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html>),
+//! so that a repeated or resumed step converges instead of failing: the three DNS steps are
+//! idempotent as a whole and need no reconciliation. Each records the record sets as they were in
+//! its intent, and its compensation puts them back exactly, every field as read.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::dns_records::{self, manages, names, ramp, retarget, same_record, NewTarget};
 use super::{drain, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
 use crate::outputs::{
     DnsCutOver, DnsSnapshot, LoadBalancerCreated, SourceDiscovered, TtlLowered, WeightShifted,
+    ZoneRecords,
 };
 use crate::ports::{
-    normalise_dns_name, AliasTarget, ChangeAction, ChangeStatus, DnsRecord, RecordChange,
-    TargetState,
+    normalise_dns_name, ChangeAction, ChangeStatus, DnsRecord, RecordChange, TargetState,
 };
 
 /// Route53 answers an alias to a load balancer with a 60-second TTL.
 pub const ALIAS_TTL_SECS: u64 = 60;
 
-const OLD_SET: &str = "migrate-old";
-const NEW_SET: &str = "migrate-new";
-
-fn zone(ctx: &Ctx<'_>) -> Result<String, StepError> {
-    Ok(ctx.output::<SourceDiscovered>()?.zone_id)
+/// The record sets to move, by zone, as discovery read them.
+fn moved(ctx: &Ctx<'_>) -> Result<Vec<ZoneRecords>, StepError> {
+    Ok(ctx.output::<SourceDiscovered>()?.zones_to_move())
 }
 
-fn record_name(ctx: &Ctx<'_>) -> String {
-    ctx.playbook().cutover.record.clone()
+/// The managed record sets of one zone as they are now.
+async fn current(ctx: &Ctx<'_>, zone: &ZoneRecords) -> Result<Vec<DnsRecord>, StepError> {
+    let mut found = Vec::new();
+    for name in names(&zone.records) {
+        let records = ctx
+            .call(|| ctx.cloud.dns.records(&zone.zone_id, &name))
+            .await?;
+        found.extend(records.into_iter().filter(|r| manages(&zone.records, r)));
+    }
+    Ok(found)
 }
 
-async fn current(ctx: &Ctx<'_>) -> Result<Vec<DnsRecord>, StepError> {
-    Ok(ctx
-        .cloud
-        .dns
-        .records(&zone(ctx)?, &record_name(ctx))
-        .await?
-        .into_iter()
-        .filter(|r| r.record_type == "A" || r.record_type == "CNAME")
-        .collect())
-}
-
-/// Records the record sets as they are before this step changes them.
+/// Records the managed record sets of every zone as they are before this step changes them.
 async fn snapshot(ctx: &Ctx<'_>) -> Result<Prepared<DnsSnapshot>, StepError> {
-    let records = current(ctx).await?;
-    Ok(
-        Prepared::new(format!("change DNS record {}", record_name(ctx)))
-            .recording(DnsSnapshot { records }),
-    )
+    let main_zone = ctx.output::<SourceDiscovered>()?.zone_id;
+    let mut zones = Vec::new();
+    for zone in moved(ctx)? {
+        let records = current(ctx, &zone).await?;
+        zones.push(ZoneRecords { records, ..zone });
+    }
+    let records = zones
+        .iter()
+        .filter(|z| z.zone_id == main_zone)
+        .flat_map(|z| z.records.iter().cloned())
+        .collect();
+    let count = zones.iter().map(|z| z.records.len()).sum::<usize>();
+    Ok(Prepared::new(format!(
+        "change {count} DNS record set(s) in {} zone(s), {}",
+        zones.len(),
+        ctx.playbook().cutover.record
+    ))
+    .recording(DnsSnapshot { records, zones }))
 }
 
-fn same_target(a: &DnsRecord, b: &DnsRecord) -> bool {
-    a.record_type == b.record_type
-        && a.ttl == b.ttl
-        && a.weight == b.weight
-        && a.values == b.values
-        && match (&a.alias, &b.alias) {
-            (Some(x), Some(y)) => {
-                normalise_dns_name(&x.dns_name) == normalise_dns_name(&y.dns_name)
-                    && x.hosted_zone_id == y.hosted_zone_id
-                    && x.evaluate_target_health == y.evaluate_target_health
-            }
-            (None, None) => true,
-            _ => false,
-        }
+/// The zones a snapshot recorded: every zone, or, for an intent written before the steps moved
+/// more than one name, the cutover zone alone.
+fn snapshot_zones(ctx: &Ctx<'_>, snapshot: DnsSnapshot) -> Result<Vec<ZoneRecords>, StepError> {
+    if !snapshot.zones.is_empty() {
+        return Ok(snapshot.zones);
+    }
+    let discovered = ctx.output::<SourceDiscovered>()?;
+    Ok(vec![ZoneRecords {
+        zone_id: discovered.zone_id,
+        zone_name: String::new(),
+        private: false,
+        records: snapshot.records,
+    }])
 }
 
-/// Makes the name's A/CNAME record sets equal to `desired` in one batch and waits for INSYNC.
-/// Answers whether anything had to change.
-async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepError> {
-    let zone_id = zone(ctx)?;
-    let existing = current(ctx).await?;
-    let key = |r: &DnsRecord| (r.record_type.clone(), r.set_identifier.clone());
+/// Makes the managed record sets of `zone` equal to `desired` in one batch and waits for
+/// INSYNC. `moved` is what discovery read in that zone: it decides which record sets are
+/// managed. Answers whether anything had to change.
+async fn converge(
+    ctx: &Ctx<'_>,
+    zone: &ZoneRecords,
+    desired: &[DnsRecord],
+) -> Result<bool, StepError> {
+    let existing = current(ctx, zone).await?;
+    let key = dns_records::key;
     let mut changes = Vec::new();
     // Deletions first: Route53 applies a batch in order, and a CNAME must go before an A record
     // of the same name can be created.
@@ -89,9 +105,7 @@ async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepErro
         }
     }
     for record in desired {
-        let unchanged = existing
-            .iter()
-            .any(|e| key(e) == key(record) && same_target(e, record));
+        let unchanged = existing.iter().any(|e| same_record(e, record));
         if !unchanged {
             changes.push(RecordChange {
                 action: ChangeAction::Upsert,
@@ -115,7 +129,11 @@ async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepErro
             return Ok(false);
         }
     }
-    let change_id = ctx.cloud.dns.change_records(&zone_id, &changes).await?;
+    let change_id = ctx
+        .cloud
+        .dns
+        .change_records(&zone.zone_id, &changes)
+        .await?;
     loop {
         match ctx.tolerate(ctx.cloud.dns.change_status(&change_id).await)? {
             Some(ChangeStatus::Insync) => return Ok(changed),
@@ -130,16 +148,27 @@ async fn converge(ctx: &Ctx<'_>, desired: &[DnsRecord]) -> Result<bool, StepErro
     }
 }
 
-fn new_alias(ctx: &Ctx<'_>, evaluate_target_health: bool) -> Result<AliasTarget, StepError> {
-    Ok(AliasTarget {
-        dns_name: ctx.output::<LoadBalancerCreated>()?.dns_name,
-        hosted_zone_id: ctx.output::<LoadBalancerCreated>()?.zone_id,
-        evaluate_target_health,
-    })
+/// Converges every zone to what `desired` makes of its moved record sets. Each zone is one
+/// batch; Route53 has no batch across zones, so a failure between two zones leaves the first
+/// moved, which the step's retry (or its compensation) converges.
+async fn converge_all(
+    ctx: &Ctx<'_>,
+    zones: &[ZoneRecords],
+    desired: impl Fn(&DnsRecord) -> Vec<DnsRecord>,
+) -> Result<(), StepError> {
+    for zone in zones {
+        let wanted: Vec<DnsRecord> = zone.records.iter().flat_map(&desired).collect();
+        converge(ctx, zone, &wanted).await?;
+    }
+    Ok(())
 }
 
-fn original(ctx: &Ctx<'_>) -> Result<Vec<DnsRecord>, StepError> {
-    Ok(ctx.output::<SourceDiscovered>()?.records)
+fn new_target(ctx: &Ctx<'_>) -> Result<NewTarget, StepError> {
+    let created = ctx.output::<LoadBalancerCreated>()?;
+    Ok(NewTarget {
+        dns_name: created.dns_name,
+        hosted_zone_id: created.zone_id,
+    })
 }
 
 /// The largest TTL clients may have cached for the original record. A record set that has
@@ -212,7 +241,7 @@ fn ttl_change(before: &[DnsRecord], target: u32) -> Result<TtlChange, StepError>
     ))
 }
 
-/// `lower-ttl`.
+/// `lower-ttl`: lowers the TTL of every moved record set that is not an alias, in every zone.
 pub struct LowerTtl;
 
 #[async_trait]
@@ -230,23 +259,29 @@ impl Step for LowerTtl {
         before: &DnsSnapshot,
     ) -> Result<Outcome<TtlLowered>, StepError> {
         let target = ctx.playbook().cutover.lower_ttl_to;
-        let lowered = match ttl_change(&before.records, target)? {
+        let zones = snapshot_zones(ctx, before.clone())?;
+        let every_record = dns_records::all(&zones);
+        match ttl_change(&every_record, target)? {
             TtlChange::AliasOnly => {
                 return Ok(Outcome::Skipped(format!(
-                    "the record is an alias; clients cache it for the load balancer's {ALIAS_TTL_SECS}s"
+                    "every record is an alias; clients cache it for the load balancer's {ALIAS_TTL_SECS}s"
                 )))
             }
             TtlChange::AlreadyLow => {
                 return Ok(Outcome::Skipped(format!(
-                    "the TTL is already {target}s or less"
+                    "every TTL is already {target}s or less"
                 )))
             }
-            TtlChange::Lower(lowered) => lowered,
-        };
-        converge(ctx, &lowered).await?;
+            TtlChange::Lower(_) => {}
+        }
+        for zone in &zones {
+            if let TtlChange::Lower(lowered) = ttl_change(&zone.records, target)? {
+                converge(ctx, zone, &lowered).await?;
+            }
+        }
         // Clients that resolved just before the change keep the old TTL; wait it out so that
         // the cutover reaches everyone within the new TTL.
-        let old_ttl = original_ttl(&before.records)?;
+        let old_ttl = original_ttl(&every_record)?;
         drain::wait_for(
             ctx,
             Duration::from_secs(old_ttl),
@@ -272,7 +307,7 @@ impl Step for LowerTtl {
     }
 }
 
-/// `cutover-dns`: the name becomes an alias of the new load balancer.
+/// `cutover-dns`: every moved record set points at the new load balancer.
 pub struct CutoverDns;
 
 #[async_trait]
@@ -307,24 +342,14 @@ impl Step for CutoverDns {
 }
 
 async fn cut_over(ctx: &Ctx<'_>) -> Result<(), StepError> {
-    let evaluate = original(ctx)?
-        .iter()
-        .find_map(|r| r.alias.as_ref().map(|a| a.evaluate_target_health))
-        .unwrap_or(true);
-    let desired = vec![DnsRecord {
-        name: record_name(ctx),
-        record_type: "A".into(),
-        ttl: None,
-        values: Vec::new(),
-        alias: Some(new_alias(ctx, evaluate)?),
-        set_identifier: None,
-        weight: None,
-    }];
-    converge(ctx, &desired).await?;
-    Ok(())
+    let new = new_target(ctx)?;
+    let ttl_cap = ctx.playbook().cutover.lower_ttl_to;
+    converge_all(ctx, &moved(ctx)?, |r| vec![retarget(r, &new, ttl_cap)]).await
 }
 
-/// `shift-weight:<n>`: one step of a weighted ramp, then a bake.
+/// `shift-weight:<n>`: one step of a weighted ramp, then a bake. Every plain moved record set,
+/// in every zone, gets the same weights (so every client population shifts at the same pace); a
+/// record set that is already weighted moves whole at the last step (see `dns_records::ramp`).
 pub struct ShiftWeight {
     /// The new side's share, in percent.
     pub weight: u8,
@@ -347,43 +372,17 @@ impl Step for ShiftWeight {
     ) -> Result<Outcome<WeightShifted>, StepError> {
         let weight = self.weight;
         if weight >= 100 {
-            // The last step of the ramp leaves a plain alias, the same end state as the alias
-            // strategy.
+            // The last step of the ramp leaves the record sets pointed at the new side, the same
+            // end state as the alias strategy.
             cut_over(ctx).await?;
             return Ok(Outcome::Done(WeightShifted {
                 weight,
                 at: ctx.now(),
             }));
         }
-        let original = original(ctx)?;
-        let old = original
-            .first()
-            .ok_or_else(|| StepError::precondition("no original DNS record was recorded"))?;
-        let mut old_weighted = old.clone();
-        old_weighted.set_identifier = Some(OLD_SET.into());
-        old_weighted.weight = Some(100 - weight);
-        let new_weighted = DnsRecord {
-            name: record_name(ctx),
-            record_type: old.record_type.clone(),
-            // A weighted pair must share a type: a CNAME source is ramped with CNAMEs.
-            ttl: old
-                .alias
-                .is_none()
-                .then_some(ctx.playbook().cutover.lower_ttl_to),
-            values: if old.alias.is_none() {
-                vec![ctx.output::<LoadBalancerCreated>()?.dns_name]
-            } else {
-                Vec::new()
-            },
-            alias: if old.alias.is_some() {
-                Some(new_alias(ctx, true)?)
-            } else {
-                None
-            },
-            set_identifier: Some(NEW_SET.into()),
-            weight: Some(weight),
-        };
-        converge(ctx, &[old_weighted, new_weighted]).await?;
+        let new = new_target(ctx)?;
+        let ttl_cap = ctx.playbook().cutover.lower_ttl_to;
+        converge_all(ctx, &moved(ctx)?, |r| ramp(r, &new, weight, ttl_cap)).await?;
         drain::wait_for(
             ctx,
             Duration::from_secs(self.bake_secs),
@@ -425,21 +424,23 @@ fn points_at_new(ctx: &Ctx<'_>, records: &[DnsRecord]) -> Result<bool, StepError
 }
 
 /// Puts back the record sets recorded before the step (`None` when it wrote no intent, so
-/// changed nothing). When that takes the new side out of DNS, the old side must be able to serve
-/// first, and the new side is then drained before anything behind it is deleted.
+/// changed nothing), zone by zone. When that takes the new side out of DNS, the old side must be
+/// able to serve first, and the new side is then drained before anything behind it is deleted.
 ///
 /// Whether traffic must be handed back is decided by what the step did
 /// (`forward_sent_traffic_to_new`), not by what DNS shows now: an interrupted earlier attempt of
-/// this very restore may already have pointed the name back, and clients that resolved before it
+/// this very restore may already have pointed the names back, and clients that resolved before it
 /// still hold the new answer.
 async fn restore(
     ctx: &Ctx<'_>,
     before: Option<DnsSnapshot>,
     forward_sent_traffic_to_new: bool,
 ) -> Result<(), StepError> {
-    let Some(DnsSnapshot { records: previous }) = before else {
+    let Some(snapshot) = before else {
         return Ok(());
     };
+    let recorded = snapshot_zones(ctx, snapshot)?;
+    let previous = dns_records::all(&recorded);
     if previous.is_empty() {
         return Ok(());
     }
@@ -447,7 +448,17 @@ async fn restore(
     if hand_back {
         wait_old_side_healthy(ctx).await?;
     }
-    converge(ctx, &previous).await?;
+    // Which record sets are managed is decided by what discovery moved in each zone, not by the
+    // recording (a record set the step created is absent from it and must be deleted).
+    let discovered = moved(ctx)?;
+    for zone in &recorded {
+        let managed = discovered
+            .iter()
+            .find(|z| z.zone_id == zone.zone_id)
+            .cloned()
+            .unwrap_or_else(|| zone.clone());
+        converge(ctx, &managed, &zone.records).await?;
+    }
     if hand_back {
         if let Some(new_lb) = ctx.optional_output::<LoadBalancerCreated>()? {
             let since = ctx.now();
@@ -511,6 +522,7 @@ mod tests {
             alias: None,
             set_identifier: None,
             weight: None,
+            routing: Default::default(),
         }
     }
 

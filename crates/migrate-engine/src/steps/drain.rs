@@ -83,7 +83,8 @@ fn cached_ttl(state: &State) -> Result<u64, StepError> {
                 SourceDiscovered::STEP
             ))
         })?;
-    original_ttl(&discovered.records)
+    // Every moved name counts: clients of any of them may hold the old answer that long.
+    original_ttl(&super::dns_records::all(&discovered.zones_to_move()))
 }
 
 fn cutover_finished_at(ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
@@ -235,8 +236,10 @@ mod tests {
                 alias: None,
                 set_identifier: None,
                 weight: None,
+                routing: Default::default(),
             }],
             behaviour: None,
+            moved_records: Vec::new(),
         })
         .expect("encodes")
     }
@@ -252,6 +255,25 @@ mod tests {
             serde_json::json!({"effective_ttl_secs": 60}),
         );
         assert_eq!(cached_ttl(&state).ok(), Some(60));
+    }
+
+    #[test]
+    fn the_drain_waits_out_the_longest_ttl_of_every_moved_name() {
+        let mut state = state();
+        let mut found = discovered(300);
+        let private_cname = serde_json::json!({
+            "name": "shop.example.com", "record_type": "CNAME", "ttl": 7200,
+            "values": ["old-1.elb.amazonaws.com"], "alias": null,
+            "set_identifier": null, "weight": null
+        });
+        found["moved_records"] = serde_json::json!([
+            {"zone_id": "Z2", "zone_name": "example.com", "private": false,
+             "records": found["records"].clone()},
+            {"zone_id": "Z3", "zone_name": "example.com", "private": true,
+             "records": [private_cname]},
+        ]);
+        record(&mut state, "discover-source", found);
+        assert_eq!(cached_ttl(&state).ok(), Some(7200));
     }
 
     #[test]

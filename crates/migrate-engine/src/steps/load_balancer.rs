@@ -105,7 +105,7 @@ fn created(lb: LoadBalancer) -> LoadBalancerCreated {
         dns_name: lb.dns_name,
         zone_id: lb.canonical_hosted_zone_id,
         security_groups: lb.security_groups,
-        ip_address_type: lb.ip_address_type,
+        ip_address_type: lb.ip_address_type.unwrap_or_else(crate::ports::ipv4),
     }
 }
 

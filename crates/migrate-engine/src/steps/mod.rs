@@ -14,6 +14,8 @@ pub(crate) mod behaviour;
 mod cluster;
 pub(crate) mod discover;
 mod dns;
+mod dns_discovery;
+mod dns_records;
 pub mod drain;
 mod health;
 mod listener_probes;

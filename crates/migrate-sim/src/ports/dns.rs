@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    ChangeAction, ChangeStatus, CloudResult, Dns, DnsRecord, ErrorKind, RecordChange,
+    ChangeAction, ChangeStatus, CloudResult, Dns, DnsRecord, ErrorKind, HostedZone, RecordChange,
 };
 
 use super::{err, Kind, SimCloud};
@@ -37,6 +37,42 @@ impl Dns for SimCloud {
                 .current()
                 .iter()
                 .filter(|((n, _, _), _)| *n == wanted)
+                .map(|(_, r)| r.clone())
+                .collect())
+        })
+        .await
+    }
+
+    async fn zones(&self) -> CloudResult<Vec<HostedZone>> {
+        self.call("route53:ListHostedZones", "hosted zones", Kind::Read, |w| {
+            let hide = w.topology.hide_other_zones_from_discovery;
+            Ok(w.route53
+                .zones
+                .values()
+                .filter(|z| !hide || z.id == w.topology.zone_id)
+                .map(|z| HostedZone {
+                    id: z.id.clone(),
+                    name: normalise(&z.name),
+                    private: z.private,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn zone_records(&self, zone_id: &str) -> CloudResult<Vec<DnsRecord>> {
+        let op = "route53:ListResourceRecordSets";
+        self.call(op, zone_id, Kind::Read, |w| {
+            let zone = w
+                .route53
+                .zones
+                .get(zone_id)
+                .ok_or_else(|| err(ErrorKind::NotFound, op, zone_id, "NoSuchHostedZone"))?;
+            let hide_aaaa = w.topology.hide_aaaa_from_discovery;
+            Ok(zone
+                .current()
+                .iter()
+                .filter(|((_, ty, _), _)| !hide_aaaa || ty != "AAAA")
                 .map(|(_, r)| r.clone())
                 .collect())
         })

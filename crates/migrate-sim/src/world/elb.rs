@@ -44,7 +44,7 @@ impl LbRec {
                 "provisioning"
             }
             .into(),
-            ip_address_type: self.ip_address_type.clone(),
+            ip_address_type: Some(self.ip_address_type.clone()),
         }
     }
 

@@ -145,7 +145,11 @@ impl World {
             delay_ms: profile.metric_delay_ms,
             ..CloudWatch::default()
         };
-        let traffic = Traffic::new(traffic, &profile, &mut traffic_rng);
+        let mut traffic = Traffic::new(traffic, &profile, &mut traffic_rng);
+        traffic.split_clients(
+            topology.old_lb_dual_stack,
+            topology.private_zone_id.is_some(),
+        );
         let mut world = Self {
             seed,
             topology,
@@ -295,7 +299,14 @@ impl World {
                 visible_at: 0,
                 deleted: false,
                 old_side: true,
-                ip_address_type: "ipv4".into(),
+                // A dual-stack old load balancer is what the `AAAA` aliases of `with_every_name`
+                // reach (a front end may set it too, see `front_end::install`).
+                ip_address_type: if t.old_lb_dual_stack {
+                    "dualstack"
+                } else {
+                    "ipv4"
+                }
+                .into(),
                 attributes: BTreeMap::new(),
                 web_acl: None,
             },
@@ -585,13 +596,24 @@ impl World {
             }),
             set_identifier: None,
             weight: None,
+            routing: Default::default(),
         };
-        records.insert(route53::key_of(&record), record);
+        records.insert(route53::key_of(&record), record.clone());
+        // A dual-stack load balancer is reached by an `AAAA` alias to its `dualstack.` name too:
+        // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-to-elb-load-balancer.html
+        if t.old_lb_dual_stack {
+            let aaaa = DnsRecord {
+                record_type: "AAAA".into(),
+                ..record.clone()
+            };
+            records.insert(route53::key_of(&aaaa), aaaa);
+        }
         self.route53.zones.insert(
             t.zone_id.clone(),
             ZoneRec {
                 id: t.zone_id.clone(),
                 name: t.zone_name.clone(),
+                private: false,
                 versions: vec![ZoneVersion {
                     submitted_at: 0,
                     insync_at: 0,
@@ -599,6 +621,23 @@ impl World {
                 }],
             },
         );
+        if let Some(private_id) = &t.private_zone_id {
+            let mut private = BTreeMap::new();
+            private.insert(route53::key_of(&record), record);
+            self.route53.zones.insert(
+                private_id.clone(),
+                ZoneRec {
+                    id: private_id.clone(),
+                    name: t.zone_name.clone(),
+                    private: true,
+                    versions: vec![ZoneVersion {
+                        submitted_at: 0,
+                        insync_at: 0,
+                        records: private,
+                    }],
+                },
+            );
+        }
     }
 
     /// Runs the world's ticks up to `t`.
@@ -669,6 +708,7 @@ impl World {
             let mut to_kill = Vec::new();
             let mut launches = 0u32;
             let mut drains = Vec::new();
+            let mut booted = Vec::new();
             {
                 let Some(g) = self.asg.groups.get_mut(&name) else {
                     continue;
@@ -677,6 +717,7 @@ impl World {
                     match inst.state {
                         InstanceState::Pending { in_service_at } if in_service_at <= at => {
                             inst.state = InstanceState::InService;
+                            booted.push(inst.id.clone());
                         }
                         InstanceState::Draining { terminate_at } if terminate_at <= at => {
                             inst.state = InstanceState::Terminating {
@@ -720,6 +761,9 @@ impl World {
                 .get(&name)
                 .map(|g| !g.target_group_arns.is_empty())
                 .unwrap_or(false);
+            if attached {
+                self.register_instances(&name, &booted, at);
+            }
             for id in drains {
                 let state = if attached {
                     let until = self.deregister_backend(&Backend::Instance(id.clone()), at);
@@ -833,6 +877,49 @@ impl World {
                         without_credentials: false,
                     },
                 );
+            }
+        }
+    }
+
+    /// Auto Scaling registers an instance it launches with the group's target groups, where it
+    /// starts `initial` and serves once it passes the health checks: "the instances are
+    /// automatically registered with the load balancer or target group when they are launched"
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html>).
+    /// Without this, a group scaled back up by a rollback would never serve again.
+    fn register_instances(&mut self, group: &str, instances: &[String], at: Millis) {
+        let arns = self
+            .asg
+            .groups
+            .get(group)
+            .map(|g| g.target_group_arns.clone())
+            .unwrap_or_default();
+        for arn in arns {
+            let interval = self
+                .elb
+                .target_groups
+                .get(&arn)
+                .map(|tg| u64::from(tg.health_check.interval_secs) * 1000)
+                .unwrap_or(30_000);
+            for id in instances {
+                let first = self.draw(Span::ms(0, interval.saturating_sub(1)));
+                if let Some(tg) = self.elb.target_groups.get_mut(&arn) {
+                    tg.targets.insert(
+                        (id.clone(), 80),
+                        TargetRec {
+                            id: id.clone(),
+                            port: 80,
+                            backend: Backend::Instance(id.clone()),
+                            state: TargetState::Initial,
+                            ok_streak: 0,
+                            fail_streak: 0,
+                            next_check: at + first,
+                            draining_until: None,
+                            healthy_since: None,
+                            serving: false,
+                            without_credentials: false,
+                        },
+                    );
+                }
             }
         }
     }

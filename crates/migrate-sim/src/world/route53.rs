@@ -35,6 +35,10 @@ pub(crate) struct ZoneVersion {
 pub(crate) struct ZoneRec {
     pub id: String,
     pub name: String,
+    /// A private zone answers only resolvers inside the VPCs associated with it; clients there
+    /// see its records instead of the public zone's of the same name:
+    /// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/hosted-zones-private.html
+    pub private: bool,
     /// Oldest first; the first is the zone as seeded.
     pub versions: Vec<ZoneVersion>,
 }

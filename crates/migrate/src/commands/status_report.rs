@@ -164,7 +164,15 @@ pub fn render(state: &State, holder: Option<&LockInfo>, location: &Path) -> Stri
         }
     }
 
+    cleanup_section(&mut out, state);
+
     let _ = writeln!(out, "\n## What a rollback would undo now\n");
+    if let Some(refusal) =
+        migrate_engine::cleanup::refusal_after_cleanup(migrate_engine::Operation::Rollback, state)
+    {
+        let _ = writeln!(out, "Nothing: a rollback is refused: {}.", cell(&refusal));
+        return out;
+    }
     // Reads and waits are in the journal's queue too, but their compensation does nothing.
     let queue: Vec<_> = state
         .undo_queue()
@@ -184,6 +192,73 @@ pub fn render(state: &State, holder: Option<&LockInfo>, location: &Path) -> Stri
         }
     }
     out
+}
+
+/// Clean-up of the old side: what was confirmed and how far it went, or when it may run.
+fn cleanup_section(out: &mut String, state: &State) {
+    let _ = writeln!(out, "\n## Clean-up of the old side\n");
+    let Some(cleanup) = &state.cleanup else {
+        let when = match migrate_engine::cleanup::soak(state) {
+            Ok(soak) => format!(
+                "the soak period ({}) ends {}; `migrate cleanup {} --plan` shows what it would delete",
+                migrate_playbook::render_duration(soak.period),
+                time(Some(soak.ends_at)),
+                state.plan.name
+            ),
+            Err(why) => why,
+        };
+        let _ = writeln!(out, "Not started: {}.", cell(&when));
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Confirmed by {} at {}{}: **{} of {} deletions done**{}. Nothing it deletes can be \
+         restored.\n",
+        cell(&cleanup.confirmed_by),
+        time(Some(cleanup.confirmed_at)),
+        cleanup
+            .soak_override
+            .as_deref()
+            .map(|reason| format!(" before the soak was over (reason: {})", cell(reason)))
+            .unwrap_or_default(),
+        cleanup.done(),
+        cleanup.deletions.len(),
+        cleanup
+            .finished_at
+            .map(|at| format!(", finished {}", time(Some(at))))
+            .unwrap_or_default(),
+    );
+    let _ = writeln!(
+        out,
+        "| # | Deletion | Status | Attempts | Started | Finished |\n|---|---|---|---|---|---|"
+    );
+    for (i, record) in cleanup.deletions.iter().enumerate() {
+        let status = match record.status {
+            StepStatus::Pending => "pending",
+            StepStatus::Running => "running",
+            StepStatus::Done => record.outcome.as_deref().unwrap_or("done"),
+            StepStatus::Failed => "**stopped**",
+            StepStatus::Skipped => "skipped",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            cell(&record.summary),
+            status,
+            record.attempts,
+            time(record.started_at),
+            time(record.finished_at)
+        );
+    }
+    for record in cleanup.deletions.iter().filter(|r| r.error.is_some()) {
+        let _ = writeln!(
+            out,
+            "\n`{}` stopped: {}",
+            record.id,
+            cell(record.error.as_deref().unwrap_or_default())
+        );
+    }
 }
 
 #[cfg(test)]
@@ -249,5 +324,83 @@ mod tests {
             !rollback.contains("discover-source"),
             "a read has nothing to undo"
         );
+    }
+
+    #[test]
+    fn a_plan_says_clean_up_has_not_started_and_why() {
+        let markdown = render(&demo_state(), None, Path::new("state.json"));
+        let section = &markdown[markdown.find("## Clean-up of the old side").unwrap()..];
+        assert!(
+            section.contains("Not started: shop has not finished"),
+            "{section}"
+        );
+    }
+
+    #[test]
+    fn a_finished_migration_says_when_the_soak_ends() {
+        let mut state = demo_state();
+        let at = state.created_at;
+        for record in &mut state.steps {
+            record.status = StepStatus::Done;
+            record.finished_at = Some(at);
+        }
+        state.phase = migrate_journal::Phase::Applied;
+        let markdown = render(&state, None, Path::new("state.json"));
+        assert!(
+            markdown.contains(
+                "Not started: the soak period (168h) ends 2026-12-01 05:00:00 UTC; `migrate cleanup shop --plan`"
+            ),
+            "{markdown}"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_clean_up_lists_its_deletions_and_refuses_the_rollback() {
+        let mut state = demo_state();
+        let at = state.created_at;
+        for record in &mut state.steps {
+            record.status = StepStatus::Done;
+            record.finished_at = Some(at);
+        }
+        state.phase = migrate_journal::Phase::Applied;
+        let mut deleted = migrate_journal::DeletionRecord::new(
+            "delete-auto-scaling-group:shop-ecs-instances",
+            "delete Auto Scaling group shop-ecs-instances",
+            serde_json::Value::Null,
+        );
+        deleted.status = StepStatus::Done;
+        deleted.outcome = Some("deleted".into());
+        deleted.attempts = 1;
+        let mut stopped = migrate_journal::DeletionRecord::new(
+            "delete-security-group:sg-1",
+            "delete security group sg-1",
+            serde_json::Value::Null,
+        );
+        stopped.status = StepStatus::Failed;
+        stopped.error = Some("security group sg-1 is still in use: sg-2 names it".into());
+        state.cleanup = Some(migrate_journal::Cleanup {
+            confirmed_by: "bob@ops-1".into(),
+            confirmed_at: at,
+            soak_override: Some("the old ASG costs money".into()),
+            finished_at: None,
+            deletions: vec![deleted, stopped],
+        });
+        let markdown = render(&state, None, Path::new("state.json"));
+        let section = &markdown[markdown.find("## Clean-up of the old side").unwrap()..];
+        assert!(section.contains("Confirmed by bob@ops-1"), "{section}");
+        assert!(
+            section.contains("(reason: the old ASG costs money)"),
+            "{section}"
+        );
+        assert!(section.contains("**1 of 2 deletions done**"), "{section}");
+        assert!(
+            section.contains("| 1 | delete Auto Scaling group shop-ecs-instances | deleted | 1 |"),
+            "{section}"
+        );
+        assert!(section.contains("| 2 | delete security group sg-1 | **stopped** |"));
+        assert!(section
+            .contains("`delete-security-group:sg-1` stopped: security group sg-1 is still in use"));
+        let rollback = &markdown[markdown.find("## What a rollback").unwrap()..];
+        assert!(rollback.contains("a rollback is refused"), "{rollback}");
     }
 }

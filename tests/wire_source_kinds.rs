@@ -1,0 +1,309 @@
+//! The two other source kinds end to end over the wire: a full apply and rollback of
+//! `playbooks/asg.yaml` (plain instances in an Auto Scaling group behind a dual-stack ALB with an
+//! HTTP-to-HTTPS redirect, an HTTPS listener with a host rule and an SNI certificate, an `A` and
+//! an `AAAA` alias, a scheduled action on the group) and of `playbooks/beanstalk.yaml` (an
+//! Elastic Beanstalk environment reached through a CNAME of its own name), each seeded into moto
+//! by `scripts/seed_demo.py` as `make demo DEMO=…` seeds it. The engine runs in-process on a clock
+//! that does not wait, as `crates/migrate-aws/tests/migration.rs` runs seed 001. What the
+//! migration did is checked with plain SDK clients, independently of the adapter.
+//!
+//! moto has no `UpdateEnvironment`: for Beanstalk, `scripts/beanstalk_standin.py` answers
+//! Elastic Beanstalk's requests in front of moto and applies the environment's settings to its
+//! Auto Scaling group as EB does.
+
+// Test code: unwrap, expect and panic make a broken assumption fail loudly, which is what it wants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../crates/migrate-aws/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
+use aws_types::SdkConfig;
+use common::seed::{self, id, FastClock, Ids};
+use migrate_aws::TcpProbe;
+use migrate_engine::{Engine, NullReporter, RunOutcome};
+use migrate_journal::{MemoryStore, State, StateStore};
+use migrate_plan::Plan;
+
+/// What one record set points at: an alias's DNS name (normalised) or its values.
+async fn record_target(sdk: &SdkConfig, zone: &str, name: &str, record_type: &str) -> String {
+    let out = aws_sdk_route53::Client::new(sdk)
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    let set = out
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().trim_end_matches('.') == name && r.r#type().as_str() == record_type)
+        .unwrap_or_else(|| panic!("no {record_type} record {name} in {zone}"));
+    match set.alias_target() {
+        Some(alias) => migrate_engine::ports::normalise_dns_name(alias.dns_name()),
+        None => set
+            .resource_records()
+            .iter()
+            .map(|r| r.value().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// (min, max, desired) of an Auto Scaling group.
+async fn capacity(sdk: &SdkConfig, group: &str) -> (i32, i32, i32) {
+    let out = aws_sdk_autoscaling::Client::new(sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(group)
+        .send()
+        .await
+        .unwrap();
+    let g = &out.auto_scaling_groups()[0];
+    (
+        g.min_size().unwrap(),
+        g.max_size().unwrap(),
+        g.desired_capacity().unwrap(),
+    )
+}
+
+async fn load_balancer_dns(sdk: &SdkConfig, name: &str) -> Option<String> {
+    let out = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_load_balancers()
+        .names(name)
+        .send()
+        .await
+        .ok()?;
+    out.load_balancers()
+        .first()
+        .and_then(|l| l.dns_name())
+        .map(migrate_engine::ports::normalise_dns_name)
+}
+
+/// Applies `plan` in-process against `sdk`'s endpoint, with ECS's target registration played by
+/// the test on `port`; answers the engine for the rollback.
+async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) {
+    // The stand-in answers each probe as the new load balancer's listener in moto would.
+    let app = seed::front_end_server(sdk.clone(), plan.names.load_balancer.clone()).await;
+    let conn = migrate_aws::from_sdk_config(
+        sdk,
+        Arc::new(TcpProbe::new(Some(&app)).unwrap()),
+        Arc::new(FastClock::default()),
+    );
+    let ecs = seed::act_as_ecs_on_port(sdk.clone(), plan.names.target_group.clone(), port);
+    let mut store = MemoryStore::new();
+    let mut state = State::new(plan, chrono::Utc::now());
+    store.save(&mut state).unwrap();
+    let mut engine = Engine::new(
+        conn.cloud.clone(),
+        Box::new(store.clone()),
+        Arc::new(NullReporter),
+    )
+    .unwrap();
+    let outcome = engine.apply().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    ecs.await.unwrap();
+    (engine, store)
+}
+
+fn plan_of(seeded: &seed::Seeded) -> Plan {
+    let playbook =
+        migrate_playbook::Playbook::from_path(&seeded.playbook).unwrap_or_else(|e| panic!("{e}"));
+    migrate_plan::build(&playbook)
+}
+
+fn old_alb_dns(ids: &Ids) -> String {
+    migrate_engine::ports::normalise_dns_name(&id(ids, "old_alb_dns"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asg_playbook_apply_then_rollback_over_the_wire() {
+    let seeded = seed::seed_kind("asg", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let zone = id(&ids, "zone");
+    let group = id(&ids, "asg");
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    assert_eq!(capacity(&sdk, &group).await, (2, 6, 2));
+
+    let (mut engine, _store) = apply(&sdk, plan, 8080).await;
+
+    // The name users reach now aliases the new load balancer, and the old group is at zero.
+    let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .expect("the new load balancer exists");
+    assert_eq!(
+        record_target(&sdk, &zone, "catalog.example.com", "A").await,
+        new_alb
+    );
+    let (min, _, desired) = capacity(&sdk, &group).await;
+    assert_eq!((min, desired), (0, 0));
+
+    let outcome = engine.rollback().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    // Back where it started: the record on the old load balancer, the group's capacity as it
+    // was, the new load balancer gone.
+    assert_eq!(
+        record_target(&sdk, &zone, "catalog.example.com", "A").await,
+        old_alb_dns(&ids)
+    );
+    assert_eq!(capacity(&sdk, &group).await, (2, 6, 2));
+    assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
+    let seeded = seed::seed_kind("beanstalk", &[]);
+    let standin =
+        seed::BeanstalkStandIn::start(&seeded.moto.url(), &seeded.dir.path().join("ids.json"));
+    // Every request goes through the stand-in: it answers Elastic Beanstalk's and passes the
+    // rest on to moto.
+    let sdk = common::sdk_config(&standin.url).await;
+    let ids = seeded.ids.clone();
+    let zone = id(&ids, "zone");
+    let group = id(&ids, "asg");
+    let environment_cname = ids["beanstalk"]["environments"][0]["cname"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    assert_eq!(
+        record_target(&sdk, &zone, "portal.example.com", "CNAME").await,
+        environment_cname
+    );
+
+    let (mut engine, _store) = apply(&sdk, plan, 80).await;
+
+    // The CNAME of the environment's name became an alias of the new load balancer.
+    let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .expect("the new load balancer exists");
+    assert_eq!(
+        record_target(&sdk, &zone, "portal.example.com", "A").await,
+        new_alb
+    );
+
+    let outcome = engine.rollback().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    // The CNAME is back, as it was read, and the environment's group serves at its capacity.
+    assert_eq!(
+        record_target(&sdk, &zone, "portal.example.com", "CNAME").await,
+        environment_cname
+    );
+    assert_eq!(capacity(&sdk, &group).await, (2, 4, 2));
+    assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
+}
+
+/// Runs clean-up of the old side in-process after `engine`'s completed apply (the soak
+/// overridden, as `--soak-override` does); answers what it deleted, as its plan lines.
+async fn clean_up(sdk: &SdkConfig, store: MemoryStore) -> Vec<String> {
+    let conn = migrate_aws::from_sdk_config(
+        sdk,
+        Arc::new(TcpProbe::default()),
+        Arc::new(migrate_engine::ports::SystemClock),
+    );
+    let mut cleaner = migrate_engine::cleanup::Cleaner::new(
+        conn.cloud.clone(),
+        Box::new(store),
+        Arc::new(NullReporter),
+    )
+    .unwrap();
+    let found = cleaner.discover().await.unwrap();
+    let shown = found.deletions.iter().map(|d| d.summary()).collect();
+    cleaner
+        .confirm(&found, "wire@test", Some("the wire test"))
+        .unwrap();
+    assert_eq!(cleaner.run().await.unwrap(), RunOutcome::Completed);
+    shown
+}
+
+async fn environment_status(sdk: &SdkConfig, name: &str) -> String {
+    let out = aws_sdk_elasticbeanstalk::Client::new(sdk)
+        .describe_environments()
+        .environment_names(name)
+        .send()
+        .await
+        .unwrap();
+    out.environments()[0].status().unwrap().as_str().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_an_asg_migration_deletes_the_group_and_keeps_the_new_side() {
+    let seeded = seed::seed_kind("asg", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    let (_engine, store) = apply(&sdk, plan, 8080).await;
+
+    let deleted = clean_up(&sdk, store).await.join("\n");
+    assert!(
+        deleted.contains("Auto Scaling group catalog-web"),
+        "{deleted}"
+    );
+    let groups = aws_sdk_autoscaling::Client::new(&sdk)
+        .describe_auto_scaling_groups()
+        .auto_scaling_group_names(id(&ids, "asg"))
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.auto_scaling_groups().is_empty(), "{groups:?}");
+    let old = aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .describe_load_balancers()
+        .names("catalog-old-alb")
+        .send()
+        .await;
+    assert!(
+        old.is_err(),
+        "the old load balancer is still there: {old:?}"
+    );
+    // The new side serves on.
+    assert!(load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_a_beanstalk_migration_terminates_the_environment() {
+    let seeded = seed::seed_kind("beanstalk", &[]);
+    let standin =
+        seed::BeanstalkStandIn::start(&seeded.moto.url(), &seeded.dir.path().join("ids.json"));
+    let sdk = common::sdk_config(&standin.url).await;
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    let (_engine, store) = apply(&sdk, plan, 80).await;
+    assert_eq!(environment_status(&sdk, "portal-prod").await, "Ready");
+
+    let deleted = clean_up(&sdk, store).await;
+    // Beanstalk deletes what it made when its environment terminates: clean-up terminates the
+    // environment and deletes none of its resources one by one.
+    assert!(
+        deleted
+            .iter()
+            .any(|d| d.contains("terminate Elastic Beanstalk environment portal-prod")),
+        "{deleted:#?}"
+    );
+    assert!(
+        !deleted
+            .iter()
+            .any(|d| d.contains("AWSEBAutoScalingGroup") || d.contains("delete load balancer")),
+        "{deleted:#?}"
+    );
+    assert_eq!(environment_status(&sdk, "portal-prod").await, "Terminated");
+    assert!(load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .is_some());
+}
