@@ -357,4 +357,60 @@ mod tests {
         same.old_services[0].images = planned;
         assert!(image_differences(&playbook, &same).is_empty());
     }
+
+    #[test]
+    fn an_old_rule_that_cannot_be_copied_is_a_plan_error_unless_acknowledged() {
+        use crate::behaviour::{
+            ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction, RuleCondition,
+            TargetGroupBehaviour, WeightedTargetGroup,
+        };
+        let forward = |arn: &str| RuleAction::Forward {
+            target_groups: vec![WeightedTargetGroup {
+                arn: arn.into(),
+                weight: None,
+            }],
+            stickiness_secs: None,
+        };
+        let old_tg = "arn:aws:elasticloadbalancing:r:1:targetgroup/old/1";
+        let admin_tg = "arn:aws:elasticloadbalancing:r:1:targetgroup/admin/2";
+        let behaviour = LoadBalancerBehaviour {
+            listeners: vec![ListenerBehaviour {
+                port: 80,
+                protocol: "HTTP".into(),
+                ssl_policy: None,
+                default_certificate: None,
+                sni_certificates: vec![],
+                default_actions: vec![forward(old_tg)],
+                rules: vec![ListenerRule {
+                    priority: 7,
+                    conditions: vec![RuleCondition {
+                        field: "path-pattern".into(),
+                        http_header_name: None,
+                        values: vec!["/admin*".into()],
+                    }],
+                    actions: vec![forward(admin_tg)],
+                }],
+            }],
+            target_group: Some(TargetGroupBehaviour {
+                arn: old_tg.into(),
+                attributes: std::collections::BTreeMap::new(),
+            }),
+            ..LoadBalancerBehaviour::default()
+        };
+        let snapshot = Snapshot {
+            load_balancer_behaviour: Some(behaviour),
+            ..Snapshot::default()
+        };
+        let mut playbook = playbook_without_the_web_file();
+        let error = check_behaviour_copy(&playbook, &snapshot).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("HTTP:80 rule 7"), "{message}");
+        assert!(message.contains(admin_tg), "{message}");
+        assert!(!message.contains("HTTP:80 default"), "{message}");
+        playbook.target.load_balancer.acknowledge = vec!["HTTP:80 rule 7".into()];
+        let acknowledged = check_behaviour_copy(&playbook, &snapshot);
+        assert!(acknowledged.is_ok(), "{acknowledged:?}");
+        // A snapshot without the behaviour (an offline plan) is left to the step.
+        assert!(check_behaviour_copy(&playbook, &Snapshot::default()).is_ok());
+    }
 }
