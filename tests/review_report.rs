@@ -63,7 +63,7 @@ fn the_markdown_report_is_written_with_its_gantt_picture_beside_it() {
     assert!(text(&out.stdout).contains("Report written to review.md"));
     let markdown = std::fs::read_to_string(dir.path().join("review.md")).unwrap();
     for expected in [
-        "**15 to create, 21 to modify, 0 to delete; point of no return: none in this plan.**",
+        "**16 to create, 23 to modify, 0 to delete; point of no return: none in this plan.**",
         "**Not read.** The account was not read (`--offline`)",
         "## Security changes",
         "## Risks",

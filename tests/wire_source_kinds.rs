@@ -104,7 +104,8 @@ async fn load_balancer_dns(sdk: &SdkConfig, name: &str) -> Option<String> {
 /// Applies `plan` in-process against `sdk`'s endpoint, with ECS's target registration played by
 /// the test on `port`; answers the engine for the rollback.
 async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) {
-    let app = seed::app_server().await;
+    // The stand-in answers each probe as the new load balancer's listener in moto would.
+    let app = seed::front_end_server(sdk.clone(), plan.names.load_balancer.clone()).await;
     let conn = migrate_aws::from_sdk_config(
         sdk,
         Arc::new(TcpProbe::new(Some(&app)).unwrap()),

@@ -24,7 +24,7 @@ impl ElbLoadBalancing {
 }
 
 /// The tags for a create call; `None` when there are none, because ELB refuses an empty list.
-fn tags(tags: &Tags) -> Option<Vec<Tag>> {
+pub(crate) fn tags(tags: &Tags) -> Option<Vec<Tag>> {
     let tags: Vec<Tag> = pairs(tags)
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
@@ -198,6 +198,7 @@ impl LoadBalancing for ElbLoadBalancing {
             })
             .set_subnets(Some(spec.subnets.clone()))
             .set_security_groups(Some(spec.security_groups.clone()))
+            .ip_address_type(spec.ip_address_type.as_str().into())
             .set_tags(tags(&spec.tags))
             .send()
             .await

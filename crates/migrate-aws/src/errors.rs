@@ -149,6 +149,8 @@ pub fn classify(code: Option<&str>, message: Option<&str>, status: Option<u16>) 
         || code.starts_with("NoSuch")
         || code == "ServiceNotActiveException"
         || code == "ResourceNotFound"
+        // WAFv2 names every missing web ACL or resource so.
+        || code == "WAFNonexistentItemException"
     {
         return ErrorKind::NotFound;
     }

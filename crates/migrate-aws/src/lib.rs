@@ -32,6 +32,7 @@ pub mod decommission;
 pub mod ec2;
 pub mod ecs;
 pub mod elb;
+pub mod elb_behaviour;
 pub mod errors;
 pub mod logs;
 pub mod probe;
@@ -144,6 +145,11 @@ pub fn from_sdk_config(
             .interceptor(calls.interceptor("servicequotas"))
             .build(),
     );
+    let waf = aws_sdk_wafv2::Client::from_conf(
+        aws_sdk_wafv2::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("wafv2"))
+            .build(),
+    );
     let cloud = Cloud {
         account: Arc::new(account::AwsAccount::new(
             sts,
@@ -154,7 +160,8 @@ pub fn from_sdk_config(
         )),
         containers: Arc::new(ecs::EcsPlatform::new(ecs, autoscaling.clone())),
         network: Arc::new(ec2::Ec2Network::new(ec2.clone())),
-        load_balancing: Arc::new(elb::ElbLoadBalancing::new(elb)),
+        load_balancing: Arc::new(elb::ElbLoadBalancing::new(elb.clone())),
+        load_balancer_behaviour: Arc::new(elb_behaviour::ElbBehaviour::new(elb, waf)),
         dns: Arc::new(route53::Route53Dns::new(route53)),
         metrics: Arc::new(cloudwatch::CloudWatchMetrics::new(cloudwatch)),
         scaling: Arc::new(autoscaling::AsgScaling::new(autoscaling.clone())),

@@ -376,6 +376,7 @@ fn iam_prefix(service: &str) -> &'static str {
         "sts" => "sts",
         "iam" => "iam",
         "servicequotas" => "servicequotas",
+        "wafv2" => "wafv2",
         other => panic!("the counter names a service this test does not know: {other}"),
     }
 }

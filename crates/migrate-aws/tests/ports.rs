@@ -347,6 +347,7 @@ async fn load_balancer_target_group_and_listener() {
             subnets: subnets.clone(),
             security_groups: vec![sg.id.clone()],
             internal: false,
+            ip_address_type: "ipv4".into(),
             tags: common::tags("create-load-balancer"),
         })
         .await

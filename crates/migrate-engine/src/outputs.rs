@@ -84,6 +84,10 @@ pub struct SourceDiscovered {
     pub zone_id: String,
     /// The A/CNAME record sets of the cutover name, as they were.
     pub records: Vec<DnsRecord>,
+    /// The old load balancer's listeners, rules, certificates and attributes, which
+    /// `copy-load-balancer-behaviour` gives the new one. Absent from states written before it.
+    #[serde(default)]
+    pub behaviour: Option<migrate_plan::behaviour::LoadBalancerBehaviour>,
     /// Every `A`, `AAAA` and `CNAME` record set, in every hosted zone of the account (public and
     /// private), that reaches the old load balancer or the Beanstalk environment, as read, by
     /// zone; the cutover name's are among them. The DNS steps move exactly these. Empty in a
@@ -228,6 +232,10 @@ pub struct LoadBalancerCreated {
     /// The canonical hosted zone of its DNS name, for an alias record.
     pub zone_id: String,
     pub security_groups: Vec<String>,
+    /// `ipv4` or `dualstack`: an `AAAA` alias may move to the new load balancer only when it is
+    /// dual-stack. Absent from states written before it (those load balancers are IPv4).
+    #[serde(default = "crate::ports::ipv4")]
+    pub ip_address_type: String,
 }
 
 impl StepOutput for LoadBalancerCreated {
@@ -237,6 +245,23 @@ impl StepOutput for LoadBalancerCreated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListenerCreated {
     pub arn: String,
+}
+
+/// What `copy-load-balancer-behaviour` gave the new load balancer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BehaviourCopied {
+    /// Listeners it created (ports the `create-listener` steps do not create), by ARN.
+    pub listeners_created: Vec<String>,
+    /// `PROTOCOL:port` of every listener it gave the old one's behaviour.
+    pub listeners: Vec<String>,
+    pub rules_created: u32,
+    pub web_acl: Option<String>,
+    /// The parts the playbook acknowledged, left out.
+    pub left_out: Vec<String>,
+}
+
+impl StepOutput for BehaviourCopied {
+    const STEP: &'static str = "copy-load-balancer-behaviour";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

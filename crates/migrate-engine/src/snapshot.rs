@@ -166,6 +166,11 @@ pub async fn read_account(
         listeners,
     });
 
+    snapshot.old_listener_rules = discovered
+        .behaviour
+        .as_ref()
+        .map(crate::steps::behaviour::describe_rules);
+    snapshot.load_balancer_behaviour = discovered.behaviour.clone();
     snapshot.record_ttl_secs = discovered.records.iter().find_map(|r| r.ttl);
     // Every record set the plan moves, the cutover zone's first; none reaching the old side is
     // left behind (discovery refuses a plan that could not move one).

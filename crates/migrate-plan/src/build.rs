@@ -348,6 +348,7 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 10 * MINUTE,
             );
         }
+        copy_load_balancer_behaviour(&mut b, playbook, names);
     }
 
     for service in &playbook.target.services {
@@ -416,7 +417,10 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             std::iter::once(format!("create-service:{}", s.name)).chain(scaling)
         })
         .collect();
-    let service_refs: Vec<&str> = service_ids.iter().map(String::as_str).collect();
+    let mut service_refs: Vec<&str> = service_ids.iter().map(String::as_str).collect();
+    if web.is_some_and(|w| w.web.is_some()) {
+        service_refs.push(COPY_BEHAVIOUR);
+    }
     b.push(
         "verify-health",
         Action::VerifyHealth,
@@ -634,5 +638,64 @@ fn push_service_scaling(
         // Two calls, but Application Auto Scaling answers ConcurrentUpdateException while an
         // earlier change of the target is pending, and those are retried.
         10 * MINUTE,
+    );
+}
+
+const COPY_BEHAVIOUR: &str = "copy-load-balancer-behaviour";
+
+/// Plans the step that gives the new load balancer the old one's behaviour, after the listeners
+/// the target group needs exist and before the health gate probes them.
+fn copy_load_balancer_behaviour(b: &mut Builder, playbook: &Playbook, names: &ResourceNames) {
+    let mut deps = vec!["create-listener:http"];
+    if playbook.target.load_balancer.https_certificate != HttpsCertificate::None {
+        deps.push("create-listener:https");
+    }
+    let acknowledged = &playbook.target.load_balancer.acknowledge;
+    let mut changes = vec![
+        change(
+            ChangeKind::Create,
+            format!("listeners of {}", names.load_balancer),
+            "every listener of the old load balancer: default actions, rules in priority order, \
+             default and SNI certificates, SSL policy; forwards to the old target group go to the new one",
+        ),
+        change(
+            ChangeKind::Modify,
+            format!("load balancer {}", names.load_balancer),
+            "the old load balancer's attributes (not deletion protection) and WAF web ACL",
+        ),
+        change(
+            ChangeKind::Modify,
+            format!("target group {}", names.target_group),
+            "the old target group's stickiness, slow start and algorithm",
+        ),
+    ];
+    if !acknowledged.is_empty() {
+        changes.push(change(
+            ChangeKind::Read,
+            format!(
+                "old load balancer {}",
+                playbook
+                    .source
+                    .load_balancer
+                    .as_deref()
+                    .unwrap_or("(discovered)")
+            ),
+            format!(
+                "left out, as the playbook acknowledges: {}",
+                acknowledged.join(", ")
+            ),
+        ));
+    }
+    b.push(
+        COPY_BEHAVIOUR,
+        Action::CopyLoadBalancerBehaviour,
+        &deps,
+        format!(
+            "Give {} the old load balancer's listeners, rules, certificates and attributes",
+            names.load_balancer
+        ),
+        changes,
+        "delete the rules and listeners it created, remove the WAF association",
+        15 * MINUTE,
     );
 }

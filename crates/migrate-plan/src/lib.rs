@@ -4,6 +4,7 @@
 //! A plan is pure data. It names every resource it will create (deterministically, from the plan
 //! id), every change it will make, and how each step is undone; the engine executes it.
 
+pub mod behaviour;
 mod build;
 pub mod live;
 mod names;
@@ -59,6 +60,7 @@ impl Plan {
     /// stays.
     pub fn replan(&self, snapshot: Snapshot) -> Result<Plan, PlanError> {
         let filled = live::fill_running(&self.playbook, &snapshot)?;
+        live::check_behaviour_copy(&self.playbook, &snapshot)?;
         Ok(assemble(&filled, self.id.clone()).with_snapshot(snapshot))
     }
 
@@ -89,6 +91,7 @@ pub fn build(playbook: &Playbook) -> Plan {
 /// stored. The plan id is the playbook's, as offline: the account does not make a new plan.
 pub fn build_with_account(playbook: &Playbook, snapshot: Snapshot) -> Result<Plan, PlanError> {
     let filled = live::fill_running(playbook, &snapshot)?;
+    live::check_behaviour_copy(playbook, &snapshot)?;
     Ok(assemble(&filled, plan_id(playbook)).with_snapshot(snapshot))
 }
 

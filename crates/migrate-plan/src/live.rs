@@ -36,6 +36,33 @@ pub enum PlanError {
         arn: String,
         problems: String,
     },
+    #[error(
+        "the new load balancer cannot behave as the old one: {parts}; acknowledge each part by \
+         its name in target.load_balancer.acknowledge to create the new load balancer without it"
+    )]
+    Uncopyable { parts: String },
+}
+
+/// Refuses a plan whose old load balancer has parts the new one cannot be given and that the
+/// playbook does not acknowledge (when the account was read: an offline plan is checked by the
+/// step that copies).
+pub fn check_behaviour_copy(playbook: &Playbook, snapshot: &Snapshot) -> Result<(), PlanError> {
+    let Some(behaviour) = &snapshot.load_balancer_behaviour else {
+        return Ok(());
+    };
+    crate::behaviour::copy_listeners(
+        behaviour,
+        &playbook.target.load_balancer.acknowledge,
+        "the new target group",
+    )
+    .map(|_| ())
+    .map_err(|problems| PlanError::Uncopyable {
+        parts: problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
 }
 
 /// The services whose task definition is to be read from the account: the playbook gives none.
@@ -329,5 +356,61 @@ mod tests {
         let mut same = snapshot.clone();
         same.old_services[0].images = planned;
         assert!(image_differences(&playbook, &same).is_empty());
+    }
+
+    #[test]
+    fn an_old_rule_that_cannot_be_copied_is_a_plan_error_unless_acknowledged() {
+        use crate::behaviour::{
+            ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction, RuleCondition,
+            TargetGroupBehaviour, WeightedTargetGroup,
+        };
+        let forward = |arn: &str| RuleAction::Forward {
+            target_groups: vec![WeightedTargetGroup {
+                arn: arn.into(),
+                weight: None,
+            }],
+            stickiness_secs: None,
+        };
+        let old_tg = "arn:aws:elasticloadbalancing:r:1:targetgroup/old/1";
+        let admin_tg = "arn:aws:elasticloadbalancing:r:1:targetgroup/admin/2";
+        let behaviour = LoadBalancerBehaviour {
+            listeners: vec![ListenerBehaviour {
+                port: 80,
+                protocol: "HTTP".into(),
+                ssl_policy: None,
+                default_certificate: None,
+                sni_certificates: vec![],
+                default_actions: vec![forward(old_tg)],
+                rules: vec![ListenerRule {
+                    priority: 7,
+                    conditions: vec![RuleCondition {
+                        field: "path-pattern".into(),
+                        http_header_name: None,
+                        values: vec!["/admin*".into()],
+                    }],
+                    actions: vec![forward(admin_tg)],
+                }],
+            }],
+            target_group: Some(TargetGroupBehaviour {
+                arn: old_tg.into(),
+                attributes: std::collections::BTreeMap::new(),
+            }),
+            ..LoadBalancerBehaviour::default()
+        };
+        let snapshot = Snapshot {
+            load_balancer_behaviour: Some(behaviour),
+            ..Snapshot::default()
+        };
+        let mut playbook = playbook_without_the_web_file();
+        let error = check_behaviour_copy(&playbook, &snapshot).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("HTTP:80 rule 7"), "{message}");
+        assert!(message.contains(admin_tg), "{message}");
+        assert!(!message.contains("HTTP:80 default"), "{message}");
+        playbook.target.load_balancer.acknowledge = vec!["HTTP:80 rule 7".into()];
+        let acknowledged = check_behaviour_copy(&playbook, &snapshot);
+        assert!(acknowledged.is_ok(), "{acknowledged:?}");
+        // A snapshot without the behaviour (an offline plan) is left to the step.
+        assert!(check_behaviour_copy(&playbook, &Snapshot::default()).is_ok());
     }
 }

@@ -50,6 +50,10 @@ pub struct Snapshot {
     /// For each data store, whether its security group already admits the old side's groups on
     /// its port (what `open-data-store` will add beside for the new service).
     pub data_store_rules: Vec<DataStoreRule>,
+    /// The old load balancer's scheme, listeners, rules, certificates and attributes, which the
+    /// new one copies; `None`: not read. Absent from plans written before it existed.
+    #[serde(default)]
+    pub load_balancer_behaviour: Option<crate::behaviour::LoadBalancerBehaviour>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

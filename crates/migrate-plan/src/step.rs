@@ -34,6 +34,10 @@ pub enum Action {
     CreateListener {
         https: bool,
     },
+    /// Gives the new load balancer the old one's behaviour: every listener with its default
+    /// actions and rules in priority order, certificates and SSL policy, the load balancer's and
+    /// the target group's attributes and the WAF web ACL.
+    CopyLoadBalancerBehaviour,
     CreateService {
         service: String,
     },

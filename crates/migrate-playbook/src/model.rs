@@ -119,6 +119,11 @@ pub struct LoadBalancerSettings {
     pub security_groups: Vec<String>,
     pub https_certificate: HttpsCertificate,
     pub deregistration_delay: Duration,
+    /// Parts of the old load balancer's behaviour that cannot be copied and that the new one is
+    /// created without, each named as the plan error names it. Left out of the serialised form
+    /// when empty, so that the plan id of every playbook written before it stays the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledge: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

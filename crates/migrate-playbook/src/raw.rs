@@ -129,6 +129,9 @@ pub struct RawLoadBalancer {
     /// `from-old-load-balancer`, an ACM certificate ARN, or `none`.
     pub https_certificate: Option<String>,
     pub deregistration_delay: Option<RawDuration>,
+    /// Parts of the old load balancer's behaviour the new one is to be created without, each by
+    /// the name the plan error gives it (e.g. `HTTPS:443 rule 10`).
+    pub acknowledge: Option<Vec<String>>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::raw::*;
 use migrate_taskdef::fargate;
 
+mod load_balancer;
 mod scaling;
 
 /// One thing wrong with a playbook, at a field path such as `target.services[0].cpu`.
@@ -486,6 +487,7 @@ fn check_target(
             "security_groups",
             "https_certificate",
             "deregistration_delay",
+            "acknowledge",
         ],
     );
     let https_certificate = match lb.https_certificate.as_deref() {
@@ -517,6 +519,9 @@ fn check_target(
             "may be at most 1h (an ELB limit)",
         );
     }
+
+    let acknowledge = lb.acknowledge.clone().unwrap_or_default();
+    load_balancer::check_acknowledged(c, &acknowledge);
 
     let mut services = Vec::new();
     let raw_services = raw.services.as_deref().unwrap_or(&[]);
@@ -551,6 +556,7 @@ fn check_target(
             security_groups,
             https_certificate,
             deregistration_delay,
+            acknowledge,
         },
         services,
         execution_role: raw.execution_role.clone(),

@@ -420,3 +420,40 @@ fn a_broken_dockerrun_is_a_problem_at_its_field() {
         "{error}"
     );
 }
+
+#[test]
+fn acknowledged_load_balancer_parts_are_read_and_a_malformed_or_repeated_one_is_located() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let good = text.replace(
+        "    acknowledge: []",
+        "    acknowledge:\n      - HTTPS:443 rule 10\n      - HTTP:80 default",
+    );
+    assert_ne!(good, text);
+    let playbook = Playbook::from_yaml(&good, "ack.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(
+        playbook.target.load_balancer.acknowledge,
+        vec![
+            "HTTPS:443 rule 10".to_string(),
+            "HTTP:80 default".to_string()
+        ]
+    );
+    let broken = text.replace(
+        "    acknowledge: []",
+        "    acknowledge:\n      - HTTPS:443 rule 10\n      - the redirect\n      - HTTPS:443 rule 10",
+    );
+    let error = Playbook::from_yaml(&broken, "ack.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    let paths: Vec<&str> = error.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "target.load_balancer.acknowledge[1]",
+            "target.load_balancer.acknowledge[2]"
+        ],
+        "{error}"
+    );
+    assert!(
+        error.problems[0].message.contains("`the redirect`"),
+        "{error}"
+    );
+    assert!(error.problems[1].message.contains("twice"), "{error}");
+}

@@ -346,6 +346,7 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .resources([scope.listeners()]),
             elb_tag_on_create("CreateListener", scope.listeners()),
         ],
+        Action::CopyLoadBalancerBehaviour => copy_behaviour(scope),
         Action::CreateService { .. } => vec![
             Statement::new("CreatePlanServicesWithPlanTag")
                 .actions(["ecs:CreateService"])
@@ -595,6 +596,13 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
             "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeTargetGroups",
             "elasticloadbalancing:DescribeListeners",
+            // The old load balancer's behaviour, which the new one copies: attributes, rules,
+            // SNI certificates, the served target group's attributes and the WAF web ACL.
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+            "elasticloadbalancing:DescribeRules",
+            "elasticloadbalancing:DescribeListenerCertificates",
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "wafv2:GetWebACLForResource",
             // DescribeAutoScalingGroups has no resource-level permission either.
             "autoscaling:DescribeAutoScalingGroups",
         ]),
@@ -747,4 +755,52 @@ fn service_linked_role(service: &str, role: &str) -> Statement {
             "arn:aws:iam::*:role/aws-service-role/{service}/{role}"
         )])
         .when("StringEquals", "iam:AWSServiceName", [service])
+}
+
+/// `copy-load-balancer-behaviour`: listeners, rules and certificates on the plan's load
+/// balancer, its attributes and its target group's, and the WAF association, which needs
+/// `wafv2:*WebACL` on the web ACL and `elasticloadbalancing:SetWebAcl` on the load balancer
+/// (https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html).
+fn copy_behaviour(scope: &Scope<'_>) -> Vec<Statement> {
+    let rules = scope.arn(
+        "elasticloadbalancing",
+        &format!("listener-rule/app/{}/*", scope.plan.names.load_balancer),
+    );
+    vec![
+        read_anything(&[
+            "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeRules",
+        ]),
+        Statement::new("CopyListenersToPlanLoadBalancer")
+            .actions([
+                "elasticloadbalancing:CreateListener",
+                "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                "elasticloadbalancing:SetWebAcl",
+            ])
+            .resources([scope.load_balancer()]),
+        Statement::new("ManagePlanListenersAndRules")
+            .actions([
+                "elasticloadbalancing:ModifyListener",
+                "elasticloadbalancing:AddListenerCertificates",
+                "elasticloadbalancing:CreateRule",
+                "elasticloadbalancing:DeleteListener",
+            ])
+            .resources([scope.listeners()]),
+        // CreateRule is authorized on the listener and on the rule it creates.
+        Statement::new("ManagePlanRules")
+            .actions([
+                "elasticloadbalancing:CreateRule",
+                "elasticloadbalancing:DeleteRule",
+            ])
+            .resources([rules.clone()]),
+        Statement::new("CopyTargetGroupAttributes")
+            .actions(["elasticloadbalancing:ModifyTargetGroupAttributes"])
+            .resources([scope.target_group()]),
+        // The web ACL is the old load balancer's, named only in the account's state.
+        Statement::new("AssociateOldWebAcl")
+            .actions(["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"])
+            .resources([scope.arn("wafv2", "*/webacl/*/*")]),
+        elb_tag_on_create("CreateListener", scope.listeners()),
+        elb_tag_on_create("CreateRule", rules),
+    ]
 }

@@ -33,6 +33,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::CreateTargetGroup
         | Action::CreateLoadBalancer
         | Action::CreateListener { .. }
+        | Action::CopyLoadBalancerBehaviour
         | Action::CreateService { .. }
         | Action::CreateServiceScaling { .. }
         | Action::VerifyHealth

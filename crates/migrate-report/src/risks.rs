@@ -447,27 +447,51 @@ fn listener_behaviour(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ri
     if plan.playbook.target.web().is_none() {
         return;
     }
-    let fix = "Recreate the missing rules on the new listeners before the cutover (or extend the \
-               plan to copy them).";
+    // `copy-load-balancer-behaviour` copies what it can, and what it cannot stops the plan (or
+    // the step, offline) unless acknowledged: what remains for a reviewer is what the playbook
+    // chose to leave out, and, offline, that the check has not been made yet.
+    let acknowledged = &plan.playbook.target.load_balancer.acknowledge;
+    if !acknowledged.is_empty() {
+        out.push(risk(
+            "listener-behaviour-left-out",
+            Severity::High,
+            Basis::Plan,
+            "Old load balancer behaviour left out",
+            format!(
+                "target.load_balancer.acknowledge leaves out {}: the new load balancer answers \
+                 those requests differently from the old one.",
+                acknowledged.join("; ")
+            ),
+            "Recreate those parts on the new load balancer by hand before the cutover, or \
+             remove them from the old one first.",
+        ));
+    }
     match snapshot.and_then(|s| s.old_listener_rules.as_ref()) {
         Some(rules) if !rules.is_empty() => out.push(risk(
             "listener-behaviour",
-            Severity::High,
+            Severity::Low,
             Basis::Snapshot,
-            "Old listener rules are not copied",
-            format!("Not copied: {}.", rules.join("; ")),
-            fix,
+            "Old listener rules are copied",
+            format!(
+                "copy-load-balancer-behaviour gives the new load balancer: {}; forwards to the \
+                 old target group go to the new one.",
+                rules.join("; ")
+            ),
+            "Check the copied listeners and rules on the new load balancer before the cutover; \
+             verify-health probes every copied listener.",
         )),
         Some(_) => {}
         None => out.push(risk(
             "listener-behaviour",
             Severity::Medium,
             Basis::NeedsSnapshot,
-            "Listener behaviour not moved",
-            "The new listeners forward everything to one target group. Redirects (HTTP → HTTPS), \
-             host and path rules, fixed responses, other ports and stickiness of the old load \
-             balancer are not copied; whether it has any needs the snapshot.",
-            fix,
+            "Listener behaviour not checked yet",
+            "copy-load-balancer-behaviour copies the old load balancer's listeners, rules, \
+             certificates and attributes; a part it cannot copy (a forward to another target \
+             group, authenticate-oidc, an unknown action type) stops the plan, or offline the \
+             step, unless target.load_balancer.acknowledge names it. Whether there is one needs \
+             the snapshot.",
+            "Plan with the account read, so that an uncopyable part is named before apply.",
         )),
     }
 }

@@ -302,3 +302,34 @@ fn the_markdown_has_no_raw_html() {
         }
     }
 }
+
+#[test]
+fn acknowledged_parts_of_the_old_load_balancer_are_a_high_risk_naming_them() {
+    let mut plan = common::demo_plan();
+    let prices = PriceTable::bundled().unwrap();
+    let inputs = Inputs {
+        prices: &prices,
+        timeline: None,
+        snapshot: None,
+        not_read_because: None,
+    };
+    let without = build(&plan, &inputs);
+    assert!(without
+        .risks
+        .iter()
+        .all(|r| r.id != "listener-behaviour-left-out"));
+    plan.playbook.target.load_balancer.acknowledge =
+        vec!["HTTPS:443 rule 10".into(), "HTTP:80 default".into()];
+    let with = build(&plan, &inputs);
+    let risk = with
+        .risks
+        .iter()
+        .find(|r| r.id == "listener-behaviour-left-out")
+        .unwrap();
+    assert_eq!(risk.severity, Severity::High);
+    assert!(
+        risk.detail.contains("HTTPS:443 rule 10; HTTP:80 default"),
+        "{}",
+        risk.detail
+    );
+}

@@ -87,6 +87,10 @@ pub struct Topology {
     pub access: Access,
     /// Scanners and the old group's own scaling setup (all off unless a test asks).
     pub old_side: crate::world::old_side::OldSideBehaviour,
+    /// What the old load balancer does beyond forwarding everything (redirects, rules,
+    /// certificates, attributes) and what the clients send it; `None`: plain forwards, every
+    /// client sending `GET /` over HTTP to the FQDN.
+    pub old_front_end: Option<crate::world::front_end::FrontEnd>,
 }
 
 impl Topology {
@@ -166,6 +170,7 @@ impl Topology {
                 "ap-northeast-1",
             ),
             old_side: crate::world::old_side::OldSideBehaviour::default(),
+            old_front_end: None,
         }
     }
 

@@ -231,6 +231,9 @@ enum Route {
         reason: &'static str,
         elb_5xx: bool,
     },
+    /// The load balancer answered itself (a redirect, a fixed response, a sign-in page) as the
+    /// old one does.
+    Answered { lb: String, path: PathKind },
 }
 
 impl World {
@@ -297,7 +300,7 @@ impl World {
         (Answer::LoadBalancer(target), ttl)
     }
 
-    fn route(&mut self, answer: &Answer, now: Millis) -> Route {
+    fn route(&mut self, answer: &Answer, now: Millis, client: u32) -> Route {
         let Answer::LoadBalancer(dns) = answer else {
             return Route::Failed {
                 lb: String::new(),
@@ -341,7 +344,22 @@ impl World {
                 elb_5xx: false,
             };
         }
-        let Some(tg_arn) = self.elb.front_tg_of(&lb.arn) else {
+        let front_tg = match &self.topology.old_front_end {
+            Some(front_end) => match self.elb.front_end_route(front_end, &lb.arn, client) {
+                Ok(Some(tg)) => Some(tg),
+                Ok(None) => return Route::Answered { lb: lb_name, path },
+                Err(reason) => {
+                    return Route::Failed {
+                        lb: lb_name,
+                        path,
+                        reason,
+                        elb_5xx: false,
+                    }
+                }
+            },
+            None => self.elb.front_tg_of(&lb.arn),
+        };
+        let Some(tg_arn) = front_tg else {
             return Route::Failed {
                 lb: lb_name,
                 path,
@@ -428,7 +446,7 @@ impl World {
                         a
                     }
                 };
-                let route = self.route(&answer, at);
+                let route = self.route(&answer, at, id);
                 let duration = self.traffic.durations
                     [(at / 7 + u64::from(id)) as usize % self.traffic.durations.len()];
                 match route {
@@ -450,6 +468,10 @@ impl World {
                         } else {
                             self.fail(at, id, path, &lb, "502: target did not answer");
                         }
+                    }
+                    Route::Answered { lb, path } => {
+                        self.count_request(&lb, at, false, false);
+                        self.traffic.report.counts(path).served += 1;
                     }
                     Route::Failed {
                         lb,

@@ -78,7 +78,7 @@ fn migrate(seed: u64, order: Order) -> (migrate_sim::TrafficReport, migrate_sim:
             .unwrap();
         let lb = c
             .load_balancing
-            .create_load_balancer(&LoadBalancerSpec { name: "new-alb".into(), subnets: topo.public_subnets.clone(), security_groups: vec![topo.old_lb_security_group_id.clone()], internal: false, tags: tags() })
+            .create_load_balancer(&LoadBalancerSpec { name: "new-alb".into(), subnets: topo.public_subnets.clone(), security_groups: vec![topo.old_lb_security_group_id.clone()], internal: false, ip_address_type: "ipv4".into(), tags: tags() })
             .await
             .unwrap();
         c.load_balancing
@@ -122,7 +122,7 @@ fn migrate(seed: u64, order: Order) -> (migrate_sim::TrafficReport, migrate_sim:
             }
         })
         .await;
-        let probe = ProbeRequest { url: format!("http://{}/healthz", lb.dns_name), host_header: None, timeout: Duration::from_secs(5) };
+        let probe = ProbeRequest { url: format!("http://{}/healthz", lb.dns_name), host_header: None, timeout: Duration::from_secs(5), server_name: None };
         assert_eq!(c.probe.get(&probe).await.unwrap(), 200);
         if order != Order::CutoverBeforeHealthy {
             cutover(c.clone(), lb.clone(), zone.clone(), topo.fqdn.clone()).await;

@@ -197,6 +197,117 @@ pub async fn app_server() -> String {
     url
 }
 
+/// An HTTP server standing in for the load balancer named `lb_name` in moto, which serves no
+/// traffic: each probe names its listener in `X-Forwarded-Port` (as the probe's override sends
+/// it), and the stand-in answers as that listener's default action would in ALB: its redirect,
+/// with `#{...}` filled from the request
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#redirect-actions>),
+/// `ok` for a forward, `502` when moto has no such listener. The health gate's redirect checks
+/// are thereby checked against what apply created in moto.
+pub async fn front_end_server(sdk: aws_types::SdkConfig, lb_name: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let elb = elb.clone();
+            let lb_name = lb_name.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let answer = answer_as_listener(&elb, &lb_name, &request).await;
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+async fn answer_as_listener(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    lb_name: &str,
+    request: &str,
+) -> String {
+    let header = |name: &str| {
+        request.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    };
+    let path = request
+        .lines()
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let host = header("Host").unwrap_or_default();
+    let port: i32 = header("X-Forwarded-Port")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(80);
+    let proto = header("X-Forwarded-Proto").unwrap_or_else(|| "http".into());
+    let bad = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let Ok(lbs) = elb.describe_load_balancers().names(lb_name).send().await else {
+        return bad.into();
+    };
+    let Some(lb_arn) = lbs
+        .load_balancers()
+        .first()
+        .and_then(|l| l.load_balancer_arn())
+    else {
+        return bad.into();
+    };
+    let Ok(listeners) = elb
+        .describe_listeners()
+        .load_balancer_arn(lb_arn)
+        .send()
+        .await
+    else {
+        return bad.into();
+    };
+    let Some(listener) = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(port))
+    else {
+        return bad.into();
+    };
+    match listener
+        .default_actions()
+        .first()
+        .and_then(|a| a.redirect_config())
+    {
+        Some(redirect) => {
+            let fill = |value: Option<&str>, own: &str| match value {
+                None => own.to_string(),
+                Some(v) => v
+                    .replace("#{protocol}", own)
+                    .replace("#{host}", &host)
+                    .replace("#{port}", &port.to_string())
+                    .replace("#{path}", path.trim_start_matches('/')),
+            };
+            let to_proto = fill(redirect.protocol(), &proto).to_ascii_lowercase();
+            let to_host = fill(redirect.host(), &host);
+            let to_port = fill(redirect.port(), &port.to_string());
+            let to_path = fill(redirect.path(), path.trim_start_matches('/'));
+            let to_path = format!("/{}", to_path.trim_start_matches('/'));
+            let status = match redirect.status_code().map(|c| c.as_str()) {
+                Some("HTTP_302") => "302 Found",
+                _ => "301 Moved Permanently",
+            };
+            format!(
+                "HTTP/1.1 {status}\r\nLocation: {to_proto}://{to_host}:{to_port}{to_path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        }
+        None => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".into(),
+    }
+}
+
 /// Acts as ECS would for a Fargate service behind a target group: once the target group named
 /// `name` exists, registers two task IPs in it. moto's ECS starts no task and registers nothing.
 pub fn act_as_ecs(sdk: aws_types::SdkConfig, name: String) -> tokio::task::JoinHandle<()> {

@@ -11,7 +11,15 @@ pub struct LoadBalancerSpec {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub internal: bool,
+    /// `ipv4` or `dualstack` (the old load balancer's), so `AAAA` clients reach the new one.
+    #[serde(default = "ipv4")]
+    pub ip_address_type: String,
     pub tags: Tags,
+}
+
+/// The IP address type of a load balancer that says none.
+pub fn ipv4() -> String {
+    "ipv4".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,10 +33,9 @@ pub struct LoadBalancer {
     pub vpc_id: String,
     /// `provisioning`, `active`, ...
     pub state: String,
-    // JOIN(lb-behaviour): the `lb-behaviour` branch owns the load balancer's IP address type;
-    // this field is the one the DNS move reads to refuse an `AAAA` record in front of an IPv4-only
-    // load balancer. Keep one of the two definitions when merging.
-    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None` when not read.
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`; `None` when not read. The DNS
+    /// move reads it to refuse an `AAAA` record in front of an IPv4-only load balancer, and
+    /// `create-load-balancer` gives the new one the old one's.
     #[serde(default)]
     pub ip_address_type: Option<String>,
 }

@@ -27,6 +27,7 @@ mod containers;
 mod decommission;
 mod dns;
 mod environments;
+mod load_balancer_behaviour;
 mod load_balancing;
 mod logs;
 mod metrics;
@@ -41,6 +42,7 @@ pub use containers::*;
 pub use decommission::*;
 pub use dns::*;
 pub use environments::*;
+pub use load_balancer_behaviour::*;
 pub use load_balancing::*;
 pub use logs::*;
 pub use metrics::*;
@@ -137,6 +139,8 @@ pub struct Cloud {
     pub containers: Arc<dyn ContainerPlatform>,
     pub network: Arc<dyn Network>,
     pub load_balancing: Arc<dyn LoadBalancing>,
+    /// Listener rules, certificates, attributes and WAF of load balancers.
+    pub load_balancer_behaviour: Arc<dyn LoadBalancerBehaviourPort>,
     pub dns: Arc<dyn Dns>,
     pub metrics: Arc<dyn Metrics>,
     pub scaling: Arc<dyn AutoScaling>,
@@ -158,6 +162,7 @@ impl Cloud {
             + ContainerPlatform
             + Network
             + LoadBalancing
+            + LoadBalancerBehaviourPort
             + Dns
             + Metrics
             + AutoScaling
@@ -173,6 +178,7 @@ impl Cloud {
             containers: account.clone(),
             network: account.clone(),
             load_balancing: account.clone(),
+            load_balancer_behaviour: account.clone(),
             dns: account.clone(),
             metrics: account.clone(),
             scaling: account.clone(),

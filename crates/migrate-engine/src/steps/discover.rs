@@ -175,6 +175,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         .iter()
         .find(|l| l.protocol == ListenerProtocol::Https)
         .and_then(|l| l.certificate_arn.clone());
+    let behaviour = super::behaviour::read_old_behaviour(ctx, &lb.arn).await?;
 
     let zone_id = match &playbook.cutover.zone {
         Zone::Id(id) => id.clone(),
@@ -234,6 +235,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         https_certificate,
         zone_id,
         records: current,
+        behaviour: Some(behaviour),
         moved_records,
     })
 }

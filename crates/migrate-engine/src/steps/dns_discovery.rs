@@ -103,8 +103,8 @@ fn refuse_unmovable(record: &DnsRecord, zone_label: &str) -> Result<(), StepErro
     }
 }
 
-// JOIN(lb-behaviour): the new load balancer is `dualstack` when the old one is (that branch's
-// `create-load-balancer`). An `AAAA` record in front of an IPv4-only old load balancer answers
+// The new load balancer is `dualstack` when the old one is (`create-load-balancer` takes the
+// old one's IP address type). An `AAAA` record in front of an IPv4-only old load balancer answers
 // nothing today, and moving it would point it at a name that answers nothing either: refused.
 fn refuse_aaaa_without_dual_stack(
     record: &DnsRecord,

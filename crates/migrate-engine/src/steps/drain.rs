@@ -424,6 +424,7 @@ mod tests {
                 weight: None,
                 routing: Default::default(),
             }],
+            behaviour: None,
             moved_records: Vec::new(),
         })
         .expect("encodes")

@@ -2,15 +2,13 @@
 //! (invariant 5). Services steady, every target healthy, and HTTP through the new load balancer
 //! answering the expected codes, several times in a row.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 
-use super::{names, Outcome, Prepared, Reconciliation, Step, Undoing};
+use super::{listener_probes, names, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
 use crate::outputs::{HealthVerified, LoadBalancerCreated, TargetGroupCreated};
-use crate::ports::{ProbeRequest, TargetState};
+use crate::ports::TargetState;
 
 /// Consecutive good probes required: one lucky answer from a task that is about to be replaced
 /// proves little.
@@ -79,23 +77,32 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
             }
             None => match (&web, &lb_dns) {
                 (Some(web), Some(dns)) => {
-                    let request = ProbeRequest {
-                        url: format!("http://{dns}{}", web.health_check.path),
-                        host_header: Some(playbook.cutover.record.clone()),
-                        timeout: Duration::from_secs(5),
-                    };
-                    match ctx.cloud.probe.get(&request).await {
-                        Ok(status) if web.health_check.accepts(status) => good_probes += 1,
-                        Ok(status) => {
-                            good_probes = 0;
-                            last_problem = format!(
-                                "{} answered HTTP {status}, expected {}",
-                                request.url, web.health_check.codes
-                            );
+                    // Every listener the old load balancer had is probed; one wrong answer
+                    // makes the round a bad one.
+                    let mut problem = None;
+                    for probe in listener_probes::probes(ctx, web, dns)? {
+                        let judged = match ctx.cloud.probe.answer(&probe.request).await {
+                            Ok(answer) => listener_probes::judge(
+                                &probe,
+                                web,
+                                answer.status,
+                                answer.location.as_deref(),
+                            ),
+                            Err(e) => Err(format!(
+                                "{} did not answer: {}",
+                                probe.request.url, e.message
+                            )),
+                        };
+                        if let Err(why) = judged {
+                            problem = Some(why);
+                            break;
                         }
-                        Err(e) => {
+                    }
+                    match problem {
+                        None => good_probes += 1,
+                        Some(why) => {
                             good_probes = 0;
-                            last_problem = format!("{} did not answer: {}", request.url, e.message);
+                            last_problem = why;
                         }
                     }
                 }

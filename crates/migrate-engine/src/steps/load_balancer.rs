@@ -105,6 +105,7 @@ fn created(lb: LoadBalancer) -> LoadBalancerCreated {
         dns_name: lb.dns_name,
         zone_id: lb.canonical_hosted_zone_id,
         security_groups: lb.security_groups,
+        ip_address_type: lb.ip_address_type.unwrap_or_else(crate::ports::ipv4),
     }
 }
 
@@ -129,11 +130,22 @@ impl Step for CreateLoadBalancer {
         if let Some(found) = self.find(ctx).await? {
             return Ok(Outcome::Done(found));
         }
+        // The old load balancer's scheme and IP address type: an internal app must not become
+        // internet-facing, and a dual-stack one must keep answering its `AAAA` clients
+        // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-scheme,
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#ip-address-type).
+        // The playbook's `internal: true` still makes an internet-facing one internal.
+        let old = ctx.output::<SourceDiscovered>()?.behaviour;
         let spec = LoadBalancerSpec {
             name: ctx.plan().names.load_balancer.clone(),
             subnets: ctx.playbook().network.load_balancer_subnets.clone(),
             security_groups: load_balancer_groups(ctx)?,
-            internal: ctx.playbook().target.load_balancer.internal,
+            internal: ctx.playbook().target.load_balancer.internal
+                || old.as_ref().is_some_and(|b| b.internal),
+            ip_address_type: old
+                .map(|b| b.ip_address_type)
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(crate::ports::ipv4),
             tags: ctx.tags(),
         };
         let lb = ctx.cloud.load_balancing.create_load_balancer(&spec).await?;

@@ -11,6 +11,7 @@
 
 mod alarms;
 mod beanstalk_capacity;
+pub(crate) mod behaviour;
 mod cluster;
 pub(crate) mod discover;
 mod dns;
@@ -18,6 +19,7 @@ mod dns_discovery;
 mod dns_records;
 pub mod drain;
 mod health;
+mod listener_probes;
 mod load_balancer;
 mod logs;
 mod names;
@@ -251,6 +253,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
         Action::CreateListener { https } => {
             Box::new(load_balancer::CreateListener { https: *https })
         }
+        Action::CopyLoadBalancerBehaviour => Box::new(behaviour::CopyLoadBalancerBehaviour),
         Action::CreateService { service } => Box::new(services::CreateService { service }),
         Action::CreateServiceScaling { service } => {
             Box::new(service_scaling::CreateServiceScaling { service })

@@ -58,7 +58,8 @@ impl LoadBalancing for SimCloud {
             if let Some(l) = w.elb.live_lb_by_name(&spec.name) {
                 let same = sorted(&l.subnets) == sorted(&spec.subnets)
                     && sorted(&l.security_groups) == sorted(&spec.security_groups)
-                    && l.internal == spec.internal;
+                    && l.internal == spec.internal
+                    && l.ip_address_type == spec.ip_address_type;
                 return if same {
                     Ok(l.to_port(w.now))
                 } else {
@@ -84,13 +85,15 @@ impl LoadBalancing for SimCloud {
                 subnets: spec.subnets.clone(),
                 security_groups: spec.security_groups.clone(),
                 internal: spec.internal,
-                dual_stack: false,
                 vpc_id: w.topology.vpc_id.clone(),
                 active_at: w.now + provision,
                 tags: spec.tags.clone(),
                 visible_at,
                 deleted: false,
                 old_side: false,
+                ip_address_type: spec.ip_address_type.clone(),
+                attributes: BTreeMap::new(),
+                web_acl: None,
             };
             let out = rec.to_port(w.now);
             w.elb.load_balancers.insert(arn.clone(), rec);
@@ -156,6 +159,7 @@ impl LoadBalancing for SimCloud {
                 visible_at,
                 targets: BTreeMap::new(),
                 cursor: 0,
+                attributes: BTreeMap::new(),
             };
             let out = w.elb.tg_to_port(&rec);
             w.elb.target_groups.insert(arn.clone(), rec);
@@ -171,7 +175,11 @@ impl LoadBalancing for SimCloud {
             if !w.elb.target_groups.contains_key(arn) {
                 return Err(err(ErrorKind::NotFound, op, arn, "TargetGroupNotFound"));
             }
-            if w.elb.listeners.values().any(|l| l.target_group_arn == arn) {
+            if w.elb
+                .listeners
+                .values()
+                .any(|l| l.forward_targets().iter().any(|t| t == arn))
+            {
                 return Err(err(
                     ErrorKind::InvalidRequest,
                     op,
@@ -196,7 +204,7 @@ impl LoadBalancing for SimCloud {
                     .listeners
                     .values()
                     .filter(|l| l.load_balancer_arn == load_balancer_arn)
-                    .map(|l| l.target_group_arn.clone())
+                    .flat_map(|l| l.forward_targets())
                     .collect::<std::collections::BTreeSet<_>>()
                     .into_iter()
                     .collect();
@@ -306,15 +314,15 @@ impl LoadBalancing for SimCloud {
                 "elasticloadbalancing",
                 &format!("listener/app/{lb_name}/{lb_hex}/{hex}"),
             );
-            let rec = ListenerRec {
-                arn: arn.clone(),
-                load_balancer_arn: spec.load_balancer_arn.clone(),
-                port: spec.port,
-                protocol: spec.protocol,
-                certificate_arn: spec.certificate_arn.clone(),
-                target_group_arn: spec.target_group_arn.clone(),
-                tags: spec.tags.clone(),
-            };
+            let rec = ListenerRec::forwarding(
+                arn.clone(),
+                spec.load_balancer_arn.clone(),
+                spec.port,
+                spec.protocol,
+                spec.certificate_arn.clone(),
+                spec.target_group_arn.clone(),
+                spec.tags.clone(),
+            );
             let out = listener_of(&rec);
             w.elb.listeners.insert(arn.clone(), rec);
             w.record_creation("listener", &format!("{lb_name}:{}", spec.port), &arn);

@@ -12,6 +12,7 @@ mod decommission;
 mod dns;
 mod ecs;
 mod elb;
+mod elb_behaviour;
 mod logs;
 mod metrics;
 mod network;

@@ -17,10 +17,6 @@ pub(crate) struct LbRec {
     pub subnets: Vec<String>,
     pub security_groups: Vec<String>,
     pub internal: bool,
-    // JOIN(lb-behaviour): that branch models the IP address type of every load balancer; here
-    // only the old one's is seeded, for the DNS move of `AAAA` records.
-    /// True for a `dualstack` load balancer.
-    pub dual_stack: bool,
     pub vpc_id: String,
     pub active_at: Millis,
     pub tags: Tags,
@@ -28,6 +24,9 @@ pub(crate) struct LbRec {
     pub deleted: bool,
     /// True for the load balancer the old side already had.
     pub old_side: bool,
+    pub ip_address_type: String,
+    pub attributes: BTreeMap<String, String>,
+    pub web_acl: Option<String>,
 }
 
 impl LbRec {
@@ -45,7 +44,7 @@ impl LbRec {
                 "provisioning"
             }
             .into(),
-            ip_address_type: Some(if self.dual_stack { "dualstack" } else { "ipv4" }.into()),
+            ip_address_type: Some(self.ip_address_type.clone()),
         }
     }
 
@@ -96,6 +95,7 @@ pub(crate) struct TgRec {
     pub targets: BTreeMap<(String, u16), TargetRec>,
     /// Round-robin cursor for request routing.
     pub cursor: usize,
+    pub attributes: BTreeMap<String, String>,
 }
 
 impl TgRec {
@@ -133,7 +133,13 @@ pub(crate) struct ListenerRec {
     pub port: u16,
     pub protocol: ListenerProtocol,
     pub certificate_arn: Option<String>,
+    /// The group the default action forwards to; empty when it does not forward.
     pub target_group_arn: String,
+    pub default_actions: Vec<migrate_engine::ports::RuleAction>,
+    pub ssl_policy: Option<String>,
+    pub sni_certificates: Vec<String>,
+    /// The rules but the default one, by rule ARN.
+    pub rules: BTreeMap<String, migrate_engine::ports::ListenerRule>,
     pub tags: Tags,
 }
 
@@ -142,6 +148,9 @@ pub(crate) struct Elb {
     pub load_balancers: BTreeMap<String, LbRec>,
     pub target_groups: BTreeMap<String, TgRec>,
     pub listeners: BTreeMap<String, ListenerRec>,
+    /// The old load balancer's listeners as the topology made them, and its served target
+    /// group: what every answer of the new load balancer is compared with.
+    pub reference: Option<super::front_end::Reference>,
 }
 
 impl Elb {
@@ -160,7 +169,7 @@ impl Elb {
         let mut arns: Vec<String> = self
             .listeners
             .values()
-            .filter(|l| l.target_group_arn == tg_arn)
+            .filter(|l| l.forward_targets().iter().any(|t| t == tg_arn))
             .map(|l| l.load_balancer_arn.clone())
             .collect();
         arns.dedup();
@@ -177,12 +186,12 @@ impl Elb {
         }
     }
 
-    /// The target group the load balancer's lowest listener forwards to (what a client's
-    /// request meets).
+    /// The target group the load balancer's lowest listener that forwards by default forwards
+    /// to (what a client's request meets).
     pub fn front_tg_of(&self, lb_arn: &str) -> Option<String> {
         self.listeners
             .values()
-            .filter(|l| l.load_balancer_arn == lb_arn)
+            .filter(|l| l.load_balancer_arn == lb_arn && !l.target_group_arn.is_empty())
             .min_by_key(|l| l.port)
             .map(|l| l.target_group_arn.clone())
     }

@@ -12,7 +12,9 @@ pub(crate) mod beanstalk;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
+pub mod front_end;
 pub(crate) mod ids;
+pub mod listener_rules;
 pub(crate) mod logs;
 pub mod old_side;
 pub(crate) mod route53;
@@ -302,13 +304,22 @@ impl World {
                 subnets: t.public_subnets.clone(),
                 security_groups: vec![t.old_lb_security_group_id.clone()],
                 internal: false,
-                dual_stack: t.old_lb_dual_stack,
                 vpc_id: t.vpc_id.clone(),
                 active_at: 0,
                 tags: no_tags(),
                 visible_at: 0,
                 deleted: false,
                 old_side: true,
+                // A dual-stack old load balancer is what the `AAAA` aliases of `with_every_name`
+                // reach (a front end may set it too, see `front_end::install`).
+                ip_address_type: if t.old_lb_dual_stack {
+                    "dualstack"
+                } else {
+                    "ipv4"
+                }
+                .into(),
+                attributes: BTreeMap::new(),
+                web_acl: None,
             },
         );
         let tg_hex = self.ids.hex16();
@@ -330,6 +341,7 @@ impl World {
                 visible_at: 0,
                 targets: BTreeMap::new(),
                 cursor: 0,
+                attributes: BTreeMap::new(),
             },
         );
         let listener_hex = self.ids.hex16();
@@ -339,15 +351,15 @@ impl World {
         );
         self.elb.listeners.insert(
             listener_arn.clone(),
-            ListenerRec {
-                arn: listener_arn,
-                load_balancer_arn: lb_arn.clone(),
-                port: 80,
-                protocol: migrate_engine::ports::ListenerProtocol::Http,
-                certificate_arn: None,
-                target_group_arn: tg_arn.clone(),
-                tags: no_tags(),
-            },
+            ListenerRec::forwarding(
+                listener_arn,
+                lb_arn.clone(),
+                80,
+                migrate_engine::ports::ListenerProtocol::Http,
+                None,
+                tg_arn.clone(),
+                no_tags(),
+            ),
         );
 
         if let Some(cert) = &t.old_certificate_arn {
@@ -358,16 +370,20 @@ impl World {
             );
             self.elb.listeners.insert(
                 arn.clone(),
-                ListenerRec {
+                ListenerRec::forwarding(
                     arn,
-                    load_balancer_arn: lb_arn.clone(),
-                    port: 443,
-                    protocol: migrate_engine::ports::ListenerProtocol::Https,
-                    certificate_arn: Some(cert.clone()),
-                    target_group_arn: tg_arn.clone(),
-                    tags: no_tags(),
-                },
+                    lb_arn.clone(),
+                    443,
+                    migrate_engine::ports::ListenerProtocol::Https,
+                    Some(cert.clone()),
+                    tg_arn.clone(),
+                    no_tags(),
+                ),
             );
+        }
+
+        if let Some(front_end) = &t.old_front_end {
+            front_end::install(&mut self.elb, front_end, &lb_arn, &tg_arn);
         }
 
         // The Auto Scaling group and its instances, all in service.
