@@ -33,6 +33,7 @@ pub mod ec2;
 pub mod ecs;
 pub mod elb;
 pub mod errors;
+pub mod inventory;
 pub mod logs;
 pub mod probe;
 pub mod route53;
