@@ -85,3 +85,7 @@ soak: ## Property checks of the engine over 5,000 seeds per property in the simu
 .PHONY: bench
 bench: ## Rehearse the seed-001 playbook over many seeds: makespan/critical-path ratio, API calls, sim speed.
 	$(CARGO) bench --locked -p migrate-sim --bench rehearsal
+
+.PHONY: bench-discover
+bench-discover: venv build ## Time `migrate discover` on moto with 200 ECS services, 50 ALBs, 50 then 500 ASGs.
+	$(VENV)/bin/python scripts/bench_discover.py --migrate $(MIGRATE) --moto-server $(MOTO_SERVER_BIN)

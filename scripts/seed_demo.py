@@ -75,6 +75,10 @@ def seed_account(endpoint):
     ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.s3",
                             VpcEndpointType="Gateway", RouteTableIds=[main_table])
     iam = client("iam", endpoint)
+    # Several kinds may be seeded into one account (scripts/seed_discover.py): the roles are the
+    # account's, made once.
+    if any(r["RoleName"] == "ecsTaskExecutionRole" for r in iam.list_roles()["Roles"]):
+        return ids
     iam.create_role(
         RoleName="ecsTaskExecutionRole",
         AssumeRolePolicyDocument=json.dumps({

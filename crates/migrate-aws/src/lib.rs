@@ -34,6 +34,7 @@ pub mod ecs;
 pub mod elb;
 pub mod elb_behaviour;
 pub mod errors;
+pub mod inventory;
 pub mod logs;
 pub mod probe;
 pub mod route53;

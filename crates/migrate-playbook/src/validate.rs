@@ -921,7 +921,12 @@ fn check_cutover(c: &mut Checker, raw: Option<&RawCutover>) -> Option<Cutover> {
             );
             None
         }
-        Some(z) if z.starts_with('Z') && z.chars().all(|ch| ch.is_ascii_alphanumeric()) => {
+        // AWS's ids start with Z; an emulator's may not, and no domain name is upper-case
+        // letters and digits without a dot.
+        Some(z)
+            if z.chars()
+                .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit()) =>
+        {
             Some(Zone::Id(z.to_string()))
         }
         Some(z) if z.contains('.') => Some(Zone::Name(z.trim_end_matches('.').to_string())),

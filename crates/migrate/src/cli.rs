@@ -77,6 +77,13 @@ pub struct Target {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Read the account (read only) and list the applications this tool can move: each entry
+    /// point, what serves behind it, and the data stores it reaches. `-o FILE` saves the
+    /// inventory for `migrate init --from FILE`.
+    Discover(crate::commands::discover::DiscoverArgs),
+    /// The wizard: choose a discovered application and write a commented playbook that `migrate
+    /// plan` accepts. Every question has a flag; `--yes` takes the defaults.
+    Init(crate::commands::init::InitArgs),
     /// Build the plan from a playbook, write it to the state directory, and print it for review.
     Plan(PlanArgs),
     /// Run the plan: every step, a checkpoint after each. Refuses first when the account no

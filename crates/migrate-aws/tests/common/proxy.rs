@@ -122,9 +122,27 @@ fn fault_answer(fault: Fault) -> Vec<u8> {
     .into_bytes()
 }
 
+/// An `AccessDenied` answer in the query protocol (RDS, ElastiCache, ELB, Auto Scaling, EC2 read
+/// the same `ErrorResponse` shape), as AWS answers a caller whose policy lacks the action.
+fn denied_answer() -> Vec<u8> {
+    let body = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/test is not authorized to perform this action (denied by the test proxy)</Message></Error><RequestId>proxy</RequestId></ErrorResponse>";
+    format!(
+        "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nx-amzn-RequestId: {INJECTED_REQUEST_ID}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Whether a request is signed for `service` (its SigV4 credential scope names it).
+fn signed_for(head: &str, service: &str) -> bool {
+    header(head, "authorization")
+        .is_some_and(|auth| auth.contains(&format!("/{service}/aws4_request")))
+}
+
 async fn handle(
     mut client: TcpStream,
     upstream: String,
+    denied: Option<&'static str>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
     served: Arc<AtomicUsize>,
     forwarded: Arc<AtomicUsize>,
@@ -133,6 +151,11 @@ async fn handle(
     let Some((head, body)) = read_message(&mut client).await? else {
         return Ok(());
     };
+    if denied.is_some_and(|service| signed_for(&head, service)) {
+        served.fetch_add(1, Ordering::SeqCst);
+        client.write_all(&denied_answer()).await?;
+        return client.shutdown().await;
+    }
     let fault = faults.lock().unwrap().pop_front();
     if let Some(fault) = fault {
         served.fetch_add(1, Ordering::SeqCst);
@@ -156,6 +179,16 @@ async fn handle(
 
 /// Starts the proxy in front of `upstream` (`127.0.0.1:PORT`) with `faults` served first.
 pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
+    serve(upstream, None, faults).await
+}
+
+/// Starts the proxy in front of `upstream`, answering every request signed for `service` (the
+/// SigV4 scope, e.g. `rds`) with `AccessDenied`, as for a caller whose policy lacks it.
+pub async fn start_denying(upstream: String, service: &'static str) -> FaultProxy {
+    serve(upstream, Some(service), Vec::new()).await
+}
+
+async fn serve(upstream: String, denied: Option<&'static str>, faults: Vec<Fault>) -> FaultProxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let faults = Arc::new(Mutex::new(VecDeque::from(faults)));
@@ -171,6 +204,7 @@ pub async fn start(upstream: String, faults: Vec<Fault>) -> FaultProxy {
             tokio::spawn(handle(
                 client,
                 upstream.clone(),
+                denied,
                 faults.clone(),
                 s.clone(),
                 f.clone(),

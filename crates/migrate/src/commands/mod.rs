@@ -2,6 +2,8 @@
 
 mod cleanup;
 pub(crate) mod convert;
+pub(crate) mod discover;
+pub(crate) mod init;
 mod plan;
 pub(crate) mod policy;
 pub(crate) mod preflight;
@@ -19,6 +21,8 @@ use crate::exit;
 
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        Command::Discover(args) => discover::run(&args, &cli.global),
+        Command::Init(args) => init::run(&args, &cli.global),
         Command::Plan(args) => plan::run(&args, &cli.global),
         Command::Apply(args) => run::run(
             run::Operation::Apply,
