@@ -50,3 +50,34 @@ pub trait Prompter {
     /// Free text; `default` is offered when there is one.
     fn input(&mut self, question: &Question, default: Option<&str>) -> Result<String, WizardError>;
 }
+
+/// The prompter off a terminal: nothing can be asked, so each question fails naming the flag
+/// that answers it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTerminal;
+
+impl NoTerminal {
+    fn refuse(question: &Question) -> WizardError {
+        WizardError::NotATerminal {
+            flag: question.flag,
+            question: question.text.clone(),
+        }
+    }
+}
+
+impl Prompter for NoTerminal {
+    fn select(&mut self, q: &Question, _: &[String], _: usize) -> Result<usize, WizardError> {
+        Err(Self::refuse(q))
+    }
+    fn multi_select(
+        &mut self,
+        q: &Question,
+        _: &[String],
+        _: &[bool],
+    ) -> Result<Vec<usize>, WizardError> {
+        Err(Self::refuse(q))
+    }
+    fn input(&mut self, q: &Question, _: Option<&str>) -> Result<String, WizardError> {
+        Err(Self::refuse(q))
+    }
+}

@@ -55,6 +55,19 @@ pub struct GlobalArgs {
     pub log_format: LogFormat,
 }
 
+impl GlobalArgs {
+    /// The AWS options these flags give, with `region` (the flag's, or a playbook's) and no
+    /// probe override: for the commands that only read the account.
+    pub fn aws_options(&self, region: Option<String>) -> migrate_aws::AwsOptions {
+        migrate_aws::AwsOptions {
+            profile: self.profile.clone(),
+            region,
+            endpoint_url: self.endpoint_url.clone(),
+            probe_override: None,
+        }
+    }
+}
+
 /// The shape of the log lines on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {

@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::Filter;
 use migrate_inventory::{AutoScalingGroup, GroupIngress, Instance, SecurityGroup, UnreadPart};
 
-use super::{unread, Clients, PartRead};
+use super::{all_pages, unread, Clients, PartRead};
 
 pub(super) async fn auto_scaling_groups(
     clients: &Clients,
 ) -> Result<PartRead<Vec<AutoScalingGroup>>, UnreadPart> {
-    let mut groups = Vec::new();
-    let mut token = None;
-    loop {
+    let mut groups = all_pages(|token| async move {
         let page = clients
             .autoscaling
             .describe_auto_scaling_groups()
@@ -21,74 +19,64 @@ pub(super) async fn auto_scaling_groups(
             .send()
             .await
             .map_err(|e| unread("autoscaling:DescribeAutoScalingGroups", &e))?;
-        for group in page.auto_scaling_groups() {
-            let mut instance_types: Vec<String> = group
-                .instances()
-                .iter()
-                .filter_map(|i| i.instance_type().map(str::to_string))
-                .collect();
-            instance_types.sort();
-            instance_types.dedup();
-            groups.push(AutoScalingGroup {
-                name: group
-                    .auto_scaling_group_name()
-                    .unwrap_or_default()
-                    .to_string(),
-                min_size: count(group.min_size()),
-                max_size: count(group.max_size()),
-                desired_capacity: count(group.desired_capacity()),
-                instances: group
-                    .instances()
-                    .iter()
-                    .filter_map(|i| i.instance_id().map(str::to_string))
-                    .collect(),
-                instance_types,
-                launch_template: group
-                    .launch_template()
-                    .and_then(|t| t.launch_template_name().or(t.launch_template_id()))
-                    .or(group.launch_configuration_name())
-                    .map(str::to_string),
-                target_groups: group.target_group_arns().to_vec(),
-                subnets: group
-                    .vpc_zone_identifier()
-                    .unwrap_or_default()
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                tags: group
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                    .collect(),
-                scaling_policies: Vec::new(),
-                scheduled_actions: Vec::new(),
-            });
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+        let groups = page.auto_scaling_groups().iter().map(group).collect();
+        Ok((groups, page.next_token().map(str::to_string)))
+    })
+    .await?;
     // Policies and scheduled actions of every group come in two paginated lists rather than a
     // request per group. Either one missing leaves the groups usable.
     let mut missing = Vec::new();
-    let (policies, scheduled) = tokio::join!(policies(clients), scheduled_actions(clients));
-    for (by_group, attach) in [(policies, 0), (scheduled, 1)] {
-        match by_group {
-            Ok(by_group) => {
-                for group in &mut groups {
-                    let names = by_group.get(&group.name).cloned().unwrap_or_default();
-                    if attach == 0 {
-                        group.scaling_policies = names;
-                    } else {
-                        group.scheduled_actions = names;
-                    }
-                }
+    let (policies, scheduled) = tokio::join!(
+        all_pages(|token| async move {
+            let page = clients
+                .autoscaling
+                .describe_policies()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| unread("autoscaling:DescribePolicies", &e))?;
+            let named = page
+                .scaling_policies()
+                .iter()
+                .filter_map(|p| Some((p.auto_scaling_group_name()?, p.policy_name()?)))
+                .map(|(group, name)| (group.to_string(), name.to_string()))
+                .collect();
+            Ok((named, page.next_token().map(str::to_string)))
+        }),
+        all_pages(|token| async move {
+            let page = clients
+                .autoscaling
+                .describe_scheduled_actions()
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| unread("autoscaling:DescribeScheduledActions", &e))?;
+            let named = page
+                .scheduled_update_group_actions()
+                .iter()
+                .filter_map(|a| Some((a.auto_scaling_group_name()?, a.scheduled_action_name()?)))
+                .map(|(group, name)| (group.to_string(), name.to_string()))
+                .collect();
+            Ok((named, page.next_token().map(str::to_string)))
+        })
+    );
+    match policies {
+        Ok(named) => {
+            let by_group = by_group(named);
+            for group in &mut groups {
+                group.scaling_policies = by_group.get(&group.name).cloned().unwrap_or_default();
             }
-            Err(part) => missing.push(part),
         }
+        Err(part) => missing.push(part),
+    }
+    match scheduled {
+        Ok(named) => {
+            let by_group = by_group(named);
+            for group in &mut groups {
+                group.scheduled_actions = by_group.get(&group.name).cloned().unwrap_or_default();
+            }
+        }
+        Err(part) => missing.push(part),
     }
     Ok(PartRead {
         value: groups,
@@ -96,66 +84,61 @@ pub(super) async fn auto_scaling_groups(
     })
 }
 
-async fn policies(clients: &Clients) -> Result<BTreeMap<String, Vec<String>>, UnreadPart> {
+fn by_group(named: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
     let mut by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = clients
-            .autoscaling
-            .describe_policies()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| unread("autoscaling:DescribePolicies", &e))?;
-        for policy in page.scaling_policies() {
-            if let (Some(group), Some(name)) =
-                (policy.auto_scaling_group_name(), policy.policy_name())
-            {
-                by_group
-                    .entry(group.to_string())
-                    .or_default()
-                    .push(name.to_string());
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(by_group);
-        }
+    for (group, name) in named {
+        by_group.entry(group).or_default().push(name);
     }
+    by_group
 }
 
-async fn scheduled_actions(clients: &Clients) -> Result<BTreeMap<String, Vec<String>>, UnreadPart> {
-    let mut by_group: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = clients
-            .autoscaling
-            .describe_scheduled_actions()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| unread("autoscaling:DescribeScheduledActions", &e))?;
-        for action in page.scheduled_update_group_actions() {
-            if let (Some(group), Some(name)) = (
-                action.auto_scaling_group_name(),
-                action.scheduled_action_name(),
-            ) {
-                by_group
-                    .entry(group.to_string())
-                    .or_default()
-                    .push(name.to_string());
-            }
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(by_group);
-        }
+fn group(group: &aws_sdk_autoscaling::types::AutoScalingGroup) -> AutoScalingGroup {
+    let mut instance_types: Vec<String> = group
+        .instances()
+        .iter()
+        .filter_map(|i| i.instance_type().map(str::to_string))
+        .collect();
+    instance_types.sort();
+    instance_types.dedup();
+    AutoScalingGroup {
+        name: group
+            .auto_scaling_group_name()
+            .unwrap_or_default()
+            .to_string(),
+        min_size: count(group.min_size()),
+        max_size: count(group.max_size()),
+        desired_capacity: count(group.desired_capacity()),
+        instances: group
+            .instances()
+            .iter()
+            .filter_map(|i| i.instance_id().map(str::to_string))
+            .collect(),
+        instance_types,
+        launch_template: group
+            .launch_template()
+            .and_then(|t| t.launch_template_name().or(t.launch_template_id()))
+            .or(group.launch_configuration_name())
+            .map(str::to_string),
+        target_groups: group.target_group_arns().to_vec(),
+        subnets: group
+            .vpc_zone_identifier()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        tags: group
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+        scaling_policies: Vec::new(),
+        scheduled_actions: Vec::new(),
     }
 }
 
 pub(super) async fn instances(clients: &Clients) -> Result<PartRead<Vec<Instance>>, UnreadPart> {
-    let mut found = Vec::new();
-    let mut token = None;
     // Terminated instances linger in the answers for an hour and serve nothing.
     let alive = Filter::builder()
         .name("instance-state-name")
@@ -164,57 +147,62 @@ pub(super) async fn instances(clients: &Clients) -> Result<PartRead<Vec<Instance
         .values("stopping")
         .values("stopped")
         .build();
-    loop {
-        let page = clients
-            .ec2
-            .describe_instances()
-            .filters(alive.clone())
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| unread("ec2:DescribeInstances", &e))?;
-        for reservation in page.reservations() {
-            for instance in reservation.instances() {
-                let tag = |key: &str| {
-                    instance
-                        .tags()
-                        .iter()
-                        .find(|t| t.key() == Some(key))
-                        .and_then(|t| t.value())
-                        .map(str::to_string)
-                };
-                found.push(Instance {
-                    id: instance.instance_id().unwrap_or_default().to_string(),
-                    instance_type: instance.instance_type().map(|t| t.as_str().to_string()),
-                    state: instance
-                        .state()
-                        .and_then(|s| s.name())
-                        .map(|n| n.as_str().to_string()),
-                    vpc_id: instance.vpc_id().map(str::to_string),
-                    subnet_id: instance.subnet_id().map(str::to_string),
-                    security_groups: instance
-                        .security_groups()
-                        .iter()
-                        .filter_map(|g| g.group_id().map(str::to_string))
-                        .collect(),
-                    auto_scaling_group: tag("aws:autoscaling:groupName"),
-                    name: tag("Name"),
-                });
-            }
+    let found = all_pages(|token| {
+        let alive = alive.clone();
+        async move {
+            let page = clients
+                .ec2
+                .describe_instances()
+                .filters(alive)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| unread("ec2:DescribeInstances", &e))?;
+            let instances = page
+                .reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .map(instance)
+                .collect();
+            Ok((instances, page.next_token().map(str::to_string)))
         }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(PartRead::whole(found));
-        }
+    })
+    .await?;
+    Ok(PartRead::whole(found))
+}
+
+fn instance(instance: &aws_sdk_ec2::types::Instance) -> Instance {
+    let tag = |key: &str| {
+        instance
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(key))
+            .and_then(|t| t.value())
+            .map(str::to_string)
+    };
+    Instance {
+        id: instance.instance_id().unwrap_or_default().to_string(),
+        instance_type: instance.instance_type().map(|t| t.as_str().to_string()),
+        state: instance
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_string()),
+        vpc_id: instance.vpc_id().map(str::to_string),
+        subnet_id: instance.subnet_id().map(str::to_string),
+        security_groups: instance
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+        auto_scaling_group: tag("aws:autoscaling:groupName"),
+        name: tag("Name"),
     }
 }
 
 pub(super) async fn security_groups(
     clients: &Clients,
 ) -> Result<PartRead<Vec<SecurityGroup>>, UnreadPart> {
-    let mut found = Vec::new();
-    let mut token = None;
-    loop {
+    let found = all_pages(|token| async move {
         let page = clients
             .ec2
             .describe_security_groups()
@@ -222,36 +210,37 @@ pub(super) async fn security_groups(
             .send()
             .await
             .map_err(|e| unread("ec2:DescribeSecurityGroups", &e))?;
-        for group in page.security_groups() {
-            let ingress_from_groups = group
-                .ip_permissions()
+        let groups = page.security_groups().iter().map(security_group).collect();
+        Ok((groups, page.next_token().map(str::to_string)))
+    })
+    .await?;
+    Ok(PartRead::whole(found))
+}
+
+fn security_group(group: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
+    let ingress_from_groups = group
+        .ip_permissions()
+        .iter()
+        .flat_map(|permission| {
+            let from_port = port(permission.from_port());
+            let to_port = port(permission.to_port());
+            permission
+                .user_id_group_pairs()
                 .iter()
-                .flat_map(|permission| {
-                    let from_port = port(permission.from_port());
-                    let to_port = port(permission.to_port());
-                    permission
-                        .user_id_group_pairs()
-                        .iter()
-                        .filter_map(move |pair| {
-                            Some(GroupIngress {
-                                from_group: pair.group_id()?.to_string(),
-                                from_port,
-                                to_port,
-                            })
-                        })
+                .filter_map(move |pair| {
+                    Some(GroupIngress {
+                        from_group: pair.group_id()?.to_string(),
+                        from_port,
+                        to_port,
+                    })
                 })
-                .collect();
-            found.push(SecurityGroup {
-                id: group.group_id().unwrap_or_default().to_string(),
-                name: group.group_name().unwrap_or_default().to_string(),
-                vpc_id: group.vpc_id().map(str::to_string),
-                ingress_from_groups,
-            });
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(PartRead::whole(found));
-        }
+        })
+        .collect();
+    SecurityGroup {
+        id: group.group_id().unwrap_or_default().to_string(),
+        name: group.group_name().unwrap_or_default().to_string(),
+        vpc_id: group.vpc_id().map(str::to_string),
+        ingress_from_groups,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use migrate_inventory::{DataStore, DataStoreKind, UnreadPart};
 
-use super::{fan_out, unread, Clients, PartRead};
+use super::{all_pages, fan_out, unread, Clients, PartRead};
 
 pub(super) async fn read(clients: &Clients) -> Result<PartRead<Vec<DataStore>>, UnreadPart> {
     let (instances, clusters, caches, file_systems) = tokio::join!(
@@ -31,9 +31,7 @@ fn port(value: Option<i32>) -> Option<u16> {
 }
 
 async fn db_instances(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
-    let mut stores = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async move {
         let page = clients
             .rds
             .describe_db_instances()
@@ -42,12 +40,11 @@ async fn db_instances(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
             .await
             .map_err(|e| unread("rds:DescribeDBInstances", &e))?;
         // An Aurora instance is reached through its cluster, which is listed on its own.
-        for db in page
+        let stores = page
             .db_instances()
             .iter()
             .filter(|db| db.db_cluster_identifier().is_none())
-        {
-            stores.push(DataStore {
+            .map(|db| DataStore {
                 kind: DataStoreKind::Rds,
                 id: db.db_instance_identifier().unwrap_or_default().to_string(),
                 engine: db.engine().map(str::to_string),
@@ -60,24 +57,16 @@ async fn db_instances(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
                     .db_subnet_group()
                     .and_then(|g| g.vpc_id())
                     .map(str::to_string),
-                security_groups: db
-                    .vpc_security_groups()
-                    .iter()
-                    .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
-                    .collect(),
-            });
-        }
-        marker = page.marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(stores);
-        }
-    }
+                security_groups: vpc_groups(db.vpc_security_groups()),
+            })
+            .collect();
+        Ok((stores, page.marker().map(str::to_string)))
+    })
+    .await
 }
 
 async fn db_clusters(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
-    let mut stores = Vec::new();
-    let mut marker = None;
-    loop {
+    all_pages(|marker| async move {
         let page = clients
             .rds
             .describe_db_clusters()
@@ -85,8 +74,10 @@ async fn db_clusters(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
             .send()
             .await
             .map_err(|e| unread("rds:DescribeDBClusters", &e))?;
-        for cluster in page.db_clusters() {
-            stores.push(DataStore {
+        let stores = page
+            .db_clusters()
+            .iter()
+            .map(|cluster| DataStore {
                 kind: DataStoreKind::Aurora,
                 id: cluster
                     .db_cluster_identifier()
@@ -95,18 +86,19 @@ async fn db_clusters(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {
                 engine: cluster.engine().map(str::to_string),
                 port: port(cluster.port()),
                 vpc_id: None,
-                security_groups: cluster
-                    .vpc_security_groups()
-                    .iter()
-                    .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
-                    .collect(),
-            });
-        }
-        marker = page.marker().map(str::to_string);
-        if marker.is_none() {
-            return Ok(stores);
-        }
-    }
+                security_groups: vpc_groups(cluster.vpc_security_groups()),
+            })
+            .collect();
+        Ok((stores, page.marker().map(str::to_string)))
+    })
+    .await
+}
+
+fn vpc_groups(groups: &[aws_sdk_rds::types::VpcSecurityGroupMembership]) -> Vec<String> {
+    groups
+        .iter()
+        .filter_map(|g| g.vpc_security_group_id().map(str::to_string))
+        .collect()
 }
 
 async fn cache_clusters(clients: &Clients) -> Result<Vec<DataStore>, UnreadPart> {

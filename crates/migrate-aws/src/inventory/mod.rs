@@ -179,6 +179,25 @@ where
     }
 }
 
+/// Every item of a list call that pages by token or marker: `fetch` asks for the page after
+/// `token` (none for the first) and answers its items and the next token.
+pub(crate) async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, UnreadPart>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), UnreadPart>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let (page, next) = fetch(token).await?;
+        items.extend(page);
+        match next {
+            Some(next) => token = Some(next),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// Runs `each` over `items` with at most [`CONCURRENT_REQUESTS`] in flight, keeping the input
 /// order; the first error stops the fan-out.
 pub(crate) async fn fan_out<I, T, F, Fut>(items: Vec<I>, each: F) -> Result<Vec<T>, UnreadPart>

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use migrate_inventory::Inventory;
 
 use super::*;
+use crate::NoTerminal;
 
 fn account() -> Inventory {
     Inventory::from_json(
@@ -60,35 +61,6 @@ impl Prompter for Script {
             default.unwrap_or_default().to_string()
         } else {
             answer
-        })
-    }
-}
-
-/// What the binary uses off a terminal.
-struct NoTerminal;
-
-impl Prompter for NoTerminal {
-    fn select(&mut self, q: &Question, _: &[String], _: usize) -> Result<usize, WizardError> {
-        Err(WizardError::NotATerminal {
-            flag: q.flag,
-            question: q.text.clone(),
-        })
-    }
-    fn multi_select(
-        &mut self,
-        q: &Question,
-        _: &[String],
-        _: &[bool],
-    ) -> Result<Vec<usize>, WizardError> {
-        Err(WizardError::NotATerminal {
-            flag: q.flag,
-            question: q.text.clone(),
-        })
-    }
-    fn input(&mut self, q: &Question, _: Option<&str>) -> Result<String, WizardError> {
-        Err(WizardError::NotATerminal {
-            flag: q.flag,
-            question: q.text.clone(),
         })
     }
 }

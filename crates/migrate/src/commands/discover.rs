@@ -57,12 +57,7 @@ pub fn run(args: &DiscoverArgs, global: &GlobalArgs) -> Result<u8> {
 
 /// Reads the account the global options name, with a progress bar on a terminal.
 pub(crate) fn read_account(global: &GlobalArgs) -> Result<Inventory> {
-    let options = migrate_aws::AwsOptions {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        probe_override: None,
-    };
+    let options = global.aws_options(global.region.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use dialoguer::console::Term;
-use migrate_wizard::{Answers, Prompter, Question, WizardError};
+use migrate_wizard::{Answers, NoTerminal, Prompter, Question, WizardError};
 
 use crate::cli::GlobalArgs;
 use crate::exit;
@@ -161,12 +161,7 @@ fn check_images(draft: &migrate_wizard::Draft, global: &GlobalArgs) -> Result<()
     if images.is_empty() {
         return Ok(());
     }
-    let options = migrate_aws::AwsOptions {
-        profile: global.profile.clone(),
-        region: global.region.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-        probe_override: None,
-    };
+    let options = global.aws_options(global.region.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -236,32 +231,5 @@ impl Prompter for TerminalPrompter {
         input
             .interact_text_on(&Term::stderr())
             .map_err(|e| terminal(&e))
-    }
-}
-
-/// Off a terminal nothing can be asked: each question names the flag that answers it.
-struct NoTerminal;
-
-impl Prompter for NoTerminal {
-    fn select(&mut self, q: &Question, _: &[String], _: usize) -> Result<usize, WizardError> {
-        Err(not_a_terminal(q))
-    }
-    fn multi_select(
-        &mut self,
-        q: &Question,
-        _: &[String],
-        _: &[bool],
-    ) -> Result<Vec<usize>, WizardError> {
-        Err(not_a_terminal(q))
-    }
-    fn input(&mut self, q: &Question, _: Option<&str>) -> Result<String, WizardError> {
-        Err(not_a_terminal(q))
-    }
-}
-
-fn not_a_terminal(question: &Question) -> WizardError {
-    WizardError::NotATerminal {
-        flag: question.flag,
-        question: question.text.clone(),
     }
 }

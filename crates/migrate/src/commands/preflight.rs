@@ -23,12 +23,7 @@ pub struct PreflightArgs {
 pub fn run(args: &PreflightArgs, global: &GlobalArgs) -> Result<u8> {
     // A broken playbook is refused as `migrate plan` refuses it.
     let playbook = Playbook::from_path(&args.playbook).map_err(|e| anyhow!("{e}"))?;
-    let options = migrate_aws::AwsOptions {
-        profile: global.profile.clone(),
-        region: global.region.clone().or_else(|| playbook.region.clone()),
-        endpoint_url: global.endpoint_url.clone(),
-        probe_override: None,
-    };
+    let options = global.aws_options(global.region.clone().or_else(|| playbook.region.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
