@@ -273,6 +273,27 @@ fn completed_migration_fails_no_request() {
     );
 }
 
+/// Seeds on which `make soak` (5,000 seeds per property) once found a violation, run on every
+/// `make test`: Elastic Beanstalk began an update of its own between the scale-down's wait for
+/// `Ready` and its `UpdateEnvironment`, which refused ("Must be Ready") and failed the apply.
+const SOAK_FINDINGS: [u64; 10] = [437, 536, 704, 1148, 1400, 1436, 1988, 2924, 3068, 3248];
+
+#[test]
+fn soak_findings_stay_fixed() {
+    let plans = kind_plans();
+    let violations = for_kind_seeds(&SOAK_FINDINGS, &plans, |plan, seed| {
+        let r = run(plan, &Scenario::new(seed, profile_for(seed)))?;
+        completed(plan, &r)?;
+        no_failed_requests(&r)
+    });
+    assert_none(
+        "soak_findings_stay_fixed",
+        &violations,
+        SOAK_FINDINGS.len(),
+        rehearse_hint,
+    );
+}
+
 /// A crash point drawn from the seed: which call or journal save, before or after the effect.
 fn crash_for(seed: u64, reference: &RunReport) -> Crash {
     let mix = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17);

@@ -78,6 +78,43 @@ async fn wait_until_ready(ctx: &Ctx<'_>, name: &str) -> Result<(), StepError> {
     }
 }
 
+/// Sets the environment's capacity once it is `Ready`. Elastic Beanstalk may start an update of
+/// its own (a managed platform update, a configuration change by someone else) between the
+/// wait and the call; it then refuses with "invalid state ... Must be Ready", and the step waits
+/// for `Ready` again instead of failing (found by `make soak`: 17 of 5,000 Beanstalk seeds).
+async fn update_when_ready(
+    ctx: &Ctx<'_>,
+    name: &str,
+    capacity: crate::ports::EnvironmentCapacity,
+) -> Result<(), StepError> {
+    loop {
+        wait_until_ready(ctx, name).await?;
+        let environments = &ctx.cloud.environments;
+        match ctx
+            .call(|| environments.update_capacity(name, capacity))
+            .await
+        {
+            Err(StepError::Cloud(e)) if is_busy(&e) => {
+                ctx.waiting(
+                    &format!(
+                        "Beanstalk environment {name} began another update; waiting for Ready"
+                    ),
+                    None,
+                );
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Elastic Beanstalk's refusal of an update while another one runs
+/// (<https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_UpdateEnvironment.html>).
+fn is_busy(error: &crate::ports::CloudError) -> bool {
+    error.kind == crate::ports::ErrorKind::InvalidRequest
+        && error.message.contains("invalid state")
+        && error.message.contains("Must be Ready")
+}
+
 /// Waits until the environment's group has `wanted` instances in service, compared with `done`.
 async fn wait_for_group(
     ctx: &Ctx<'_>,
@@ -134,10 +171,7 @@ impl Step for ScaleDownBeanstalkEnvironment {
     ) -> Result<Outcome<EnvironmentScaledDown>, StepError> {
         let name = environment_name(ctx)?;
         let group = group_name(ctx)?;
-        wait_until_ready(ctx, &name).await?;
-        let environments = &ctx.cloud.environments;
-        ctx.call(|| environments.update_capacity(&name, HELD))
-            .await?;
+        update_when_ready(ctx, &name, HELD).await?;
         wait_until_ready(ctx, &name).await?;
         wait_for_group(ctx, &group, HELD.max, |in_service, wanted| {
             in_service <= wanted
@@ -164,10 +198,7 @@ impl Step for ScaleDownBeanstalkEnvironment {
         };
         let name = environment_name(ctx)?;
         let group = group_name(ctx)?;
-        wait_until_ready(ctx, &name).await?;
-        let environments = &ctx.cloud.environments;
-        ctx.call(|| environments.update_capacity(&name, hold.capacity))
-            .await?;
+        update_when_ready(ctx, &name, hold.capacity).await?;
         wait_until_ready(ctx, &name).await?;
         // Elastic Beanstalk raises the group to its minimum; the DNS restore then waits for a
         // healthy target behind the old load balancer before it sends traffic back.
