@@ -1,9 +1,7 @@
 //! `AutoScaling` on EC2 Auto Scaling.
 
 use async_trait::async_trait;
-use aws_sdk_autoscaling::types::{
-    AutoScalingGroup as SdkGroup, Filter, LifecycleState, MetricType,
-};
+use aws_sdk_autoscaling::types::{AutoScalingGroup as SdkGroup, LifecycleState, MetricType};
 use migrate_engine::ports::{
     AutoScaling, AutoScalingGroup, Capacity, CloudError, CloudResult, ErrorKind, ScalingPolicy,
     Tags,
@@ -119,34 +117,6 @@ impl AutoScaling for AsgScaling {
             .find(|g| g.auto_scaling_group_name() == Some(name))
             .map(|g| group_of(g, "autoscaling:DescribeAutoScalingGroups"))
             .transpose()
-    }
-
-    async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>> {
-        let resource = format!("groups tagged {key}={value}");
-        let mut pages = self
-            .autoscaling
-            .describe_auto_scaling_groups()
-            .filters(
-                Filter::builder()
-                    .name(format!("tag:{key}"))
-                    .values(value)
-                    .build(),
-            )
-            .into_paginator()
-            .send();
-        let mut groups = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page
-                .map_err(|e| sdk_error(&e, "autoscaling:DescribeAutoScalingGroups", &resource))?;
-            for g in page.auto_scaling_groups() {
-                let group = group_of(g, "autoscaling:DescribeAutoScalingGroups")?;
-                // The filter is a request; keep only what really carries the tag.
-                if group.tags.get(key).map(String::as_str) == Some(value) {
-                    groups.push(group);
-                }
-            }
-        }
-        Ok(groups)
     }
 
     async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()> {

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use aws_sdk_elasticbeanstalk::types::{ConfigurationOptionSetting, EnvironmentStatus};
 use migrate_engine::ports::{
-    CloudError, CloudResult, Environment, EnvironmentCapacity, Environments, ErrorKind,
+    CloudError, CloudResult, Environment, EnvironmentCapacity, EnvironmentResources, Environments,
+    ErrorKind,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -54,6 +55,37 @@ impl Environments for BeanstalkEnvironments {
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_else(|| "Unknown".to_string()),
         }))
+    }
+
+    async fn environment_resources(&self, name: &str) -> CloudResult<EnvironmentResources> {
+        let out = self
+            .beanstalk
+            .describe_environment_resources()
+            .environment_name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                sdk_error(
+                    &e,
+                    "elasticbeanstalk:DescribeEnvironmentResources",
+                    format!("environment {name}"),
+                )
+            })?;
+        let Some(resources) = out.environment_resources() else {
+            return Ok(EnvironmentResources::default());
+        };
+        Ok(EnvironmentResources {
+            auto_scaling_groups: resources
+                .auto_scaling_groups()
+                .iter()
+                .filter_map(|g| g.name().map(str::to_string))
+                .collect(),
+            load_balancers: resources
+                .load_balancers()
+                .iter()
+                .filter_map(|lb| lb.name().map(str::to_string))
+                .collect(),
+        })
     }
 
     /// `DescribeConfigurationSettings` needs the application's name, which

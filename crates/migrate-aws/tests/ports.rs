@@ -826,17 +826,6 @@ async fn auto_scaling_capacity_and_tags() {
         }
     );
     assert_eq!(g.in_service, 2);
-    let tagged = s
-        .groups_tagged("elasticbeanstalk:environment-name", "shop-prod")
-        .await
-        .unwrap();
-    assert_eq!(tagged.len(), 1);
-    assert!(s
-        .groups_tagged("elasticbeanstalk:environment-name", "other")
-        .await
-        .unwrap()
-        .is_empty());
-
     // Scaling processes: suspended, read back (independently too), resumed by name only.
     let group = "shop-ecs-instances";
     assert!(s.suspended_processes(group).await.unwrap().is_empty());

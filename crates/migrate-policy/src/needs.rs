@@ -399,8 +399,8 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
             if let (None, Some(environment)) =
                 (&source.auto_scaling_group, &source.beanstalk_environment)
             {
-                // Discovery finds a Beanstalk environment's group by the tag Beanstalk puts on
-                // it; the same tag holds the change to that group.
+                // Discovery asks Beanstalk for its environment's group; the tag Beanstalk puts
+                // on that group holds the change to it.
                 scale = scale.when(
                     "StringEquals",
                     "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
@@ -651,10 +651,24 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
                 .unwrap_or_else(|| "*".into());
             out.push(
                 Statement::new("ReadOldEnvironment")
-                    .actions(["elasticbeanstalk:DescribeEnvironments"])
+                    .actions([
+                        "elasticbeanstalk:DescribeEnvironments",
+                        "elasticbeanstalk:DescribeEnvironmentResources",
+                    ])
                     .resources([
                         scope.arn("elasticbeanstalk", &format!("environment/*/{environment}"))
                     ]),
+            );
+            // Beanstalk lists an environment's resources from its CloudFormation stack with the
+            // caller's permissions, and answers `InsufficientPrivileges` without them
+            // (<https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_DescribeEnvironmentResources.html>).
+            out.push(
+                Statement::new("LetBeanstalkListItsResources")
+                    .actions([
+                        "cloudformation:DescribeStackResource",
+                        "cloudformation:DescribeStackResources",
+                    ])
+                    .resources([scope.arn("cloudformation", "stack/awseb-*")]),
             );
         }
     }

@@ -27,8 +27,6 @@ pub struct AutoScalingGroup {
 #[async_trait]
 pub trait AutoScaling: Send + Sync {
     async fn find_group(&self, name: &str) -> CloudResult<Option<AutoScalingGroup>>;
-    /// Groups carrying the tag `key = value` (e.g. `elasticbeanstalk:environment-name`).
-    async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>>;
     async fn set_capacity(&self, name: &str, capacity: Capacity) -> CloudResult<()>;
     /// The group's scaling policies, so that the new services can scale as the old side did.
     async fn scaling_policies(&self, name: &str) -> CloudResult<Vec<ScalingPolicy>>;

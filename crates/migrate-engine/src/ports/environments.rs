@@ -23,6 +23,18 @@ pub struct EnvironmentCapacity {
     pub max: u32,
 }
 
+/// What an environment is made of, as `DescribeEnvironmentResources` lists it: the Auto Scaling
+/// group and load balancer Elastic Beanstalk created for it
+/// (<https://docs.aws.amazon.com/elasticbeanstalk/latest/api/API_DescribeEnvironmentResources.html>).
+/// Asking Elastic Beanstalk rather than matching tags keeps working when a group was re-created
+/// or someone copied the tag onto another one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentResources {
+    pub auto_scaling_groups: Vec<String>,
+    /// Load balancer names; for an Application Load Balancer Elastic Beanstalk gives its ARN.
+    pub load_balancers: Vec<String>,
+}
+
 /// Elastic Beanstalk refuses a `MinSize` below 1: an environment keeps one instance until it is
 /// terminated (same page as [`EnvironmentCapacity`]).
 pub const BEANSTALK_MIN_INSTANCES: u32 = 1;
@@ -30,6 +42,8 @@ pub const BEANSTALK_MIN_INSTANCES: u32 = 1;
 #[async_trait]
 pub trait Environments: Send + Sync {
     async fn find_environment(&self, name: &str) -> CloudResult<Option<Environment>>;
+    /// The environment's Auto Scaling groups and load balancers.
+    async fn environment_resources(&self, name: &str) -> CloudResult<EnvironmentResources>;
     /// The environment's capacity settings, as `DescribeConfigurationSettings` reads them.
     async fn capacity_settings(&self, name: &str) -> CloudResult<EnvironmentCapacity>;
     /// `UpdateEnvironment` with the two capacity option settings. Elastic Beanstalk answers at

@@ -9,9 +9,6 @@ use migrate_playbook::{Playbook, SourceKind};
 use super::{role_name, Facts, PermissionFact, RoleFact, ECS_SERVICE_LINKED_ROLE};
 use crate::ports::{CallerIdentity, Cloud, CloudError, CloudResult, ErrorKind};
 
-/// The tag Elastic Beanstalk puts on its environment's Auto Scaling group.
-const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
-
 /// How many times a read is tried when it fails transiently (throttling, a 5xx, a time-out), and
 /// the wait before the second try; each further wait doubles (0.2 s to 3.2 s, 6.2 s in all). The
 /// preflight reads outside the step machine's per-call retry (`migrate preflight` runs it
@@ -288,13 +285,11 @@ async fn instance_profile(
                 let environment = source.beanstalk_environment.clone().unwrap_or_default();
                 match soft(
                     read(cloud, || {
-                        cloud
-                            .scaling
-                            .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
+                        cloud.environments.environment_resources(&environment)
                     })
                     .await,
                 )? {
-                    Ok(groups) => groups.into_iter().next().map(|g| g.name),
+                    Ok(resources) => resources.auto_scaling_groups.into_iter().next(),
                     Err(why) => return Ok(Err(why)),
                 }
             }

@@ -14,9 +14,6 @@ use crate::outputs::{
 };
 use crate::ports::{DnsRecord, ListenerProtocol, LoadBalancer};
 
-/// The tag Elastic Beanstalk puts on its environment's Auto Scaling group.
-const BEANSTALK_ENVIRONMENT_TAG: &str = "elasticbeanstalk:environment-name";
-
 /// `discover-source`: reads only, so it is idempotent as a whole and undoes nothing.
 pub struct DiscoverSource;
 
@@ -51,6 +48,29 @@ impl Step for DiscoverSource {
     }
 }
 
+/// The Auto Scaling group Elastic Beanstalk made for `environment`, as the environment's own
+/// resource list names it.
+async fn beanstalk_group(ctx: &Ctx<'_>, environment: &str) -> Result<String, StepError> {
+    let environments = &ctx.cloud.environments;
+    let resources = ctx
+        .call(|| environments.environment_resources(environment))
+        .await?;
+    match resources.auto_scaling_groups.as_slice() {
+        [group] => Ok(group.clone()),
+        [] => Err(StepError::precondition(format!(
+            "the Beanstalk environment {environment} lists no Auto Scaling group \
+             (DescribeEnvironmentResources); a single-instance environment has no load balancer \
+             to migrate from"
+        ))),
+        groups => Err(StepError::precondition(format!(
+            "the Beanstalk environment {environment} lists {} Auto Scaling groups ({}); name \
+             the one to scale down in source.auto_scaling_group",
+            groups.len(),
+            groups.join(", ")
+        ))),
+    }
+}
+
 pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepError> {
     let playbook = ctx.playbook();
     let source = &playbook.source;
@@ -81,22 +101,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
             cname: found.cname.clone(),
         });
         if asg_name.is_none() {
-            let groups = ctx
-                .call(|| {
-                    cloud
-                        .scaling
-                        .groups_tagged(BEANSTALK_ENVIRONMENT_TAG, &environment)
-                })
-                .await?;
-            let group = groups.first().ok_or_else(|| {
-                StepError::precondition(format!(
-                    "no Auto Scaling group is tagged {BEANSTALK_ENVIRONMENT_TAG}={environment}"
-                ))
-            })?;
-            asg_name = Some(group.name.clone());
-            if source.load_balancer.is_none() {
-                load_balancer = load_balancer_of_group(ctx, &group.target_group_arns).await?;
-            }
+            asg_name = Some(beanstalk_group(ctx, &environment).await?);
         }
     }
 

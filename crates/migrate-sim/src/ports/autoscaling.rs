@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use migrate_engine::ports::{
     AutoScaling, AutoScalingGroup, Capacity, CloudResult, Environment, EnvironmentCapacity,
-    Environments, ErrorKind, ScalingPolicy, BEANSTALK_MIN_INSTANCES,
+    EnvironmentResources, Environments, ErrorKind, ScalingPolicy, BEANSTALK_MIN_INSTANCES,
 };
 
 use super::{err, Kind, SimCloud};
@@ -72,23 +72,6 @@ impl AutoScaling for SimCloud {
             name,
             Kind::Read,
             |w| Ok(w.asg.groups.get(name).map(group_of)),
-        )
-        .await
-    }
-
-    async fn groups_tagged(&self, key: &str, value: &str) -> CloudResult<Vec<AutoScalingGroup>> {
-        self.call(
-            "autoscaling:DescribeAutoScalingGroups",
-            format!("{key}={value}"),
-            Kind::Read,
-            |w| {
-                Ok(w.asg
-                    .groups
-                    .values()
-                    .filter(|g| g.tags.get(key).map(String::as_str) == Some(value))
-                    .map(group_of)
-                    .collect())
-            },
         )
         .await
     }
@@ -252,6 +235,23 @@ impl Environments for SimCloud {
                     }))
             },
         )
+        .await
+    }
+
+    async fn environment_resources(&self, name: &str) -> CloudResult<EnvironmentResources> {
+        let op = "elasticbeanstalk:DescribeEnvironmentResources";
+        self.call(op, name, Kind::Read, |w| {
+            live_environment(w, op, name)?;
+            Ok(EnvironmentResources {
+                auto_scaling_groups: vec![w.topology.asg_name.clone()],
+                load_balancers: w
+                    .elb
+                    .live_lb_by_name(&w.topology.old_lb_name)
+                    .map(|lb| lb.arn.clone())
+                    .into_iter()
+                    .collect(),
+            })
+        })
         .await
     }
 
