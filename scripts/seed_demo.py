@@ -387,6 +387,15 @@ def seed_beanstalk(endpoint):
         GroupId=ids["old_alb_sg"],
         IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
     )
+    # As Elastic Beanstalk makes it, the load balancer's group sends only to port 80.
+    ec2.authorize_security_group_egress(
+        GroupId=ids["old_alb_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.revoke_security_group_egress(
+        GroupId=ids["old_alb_sg"],
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
     ids["instances_sg"] = security_group(ec2, vpc, f"{stack}-AWSEBSecurityGroup-8KQ2M",
                                          "Elastic Beanstalk created security group for the instances")
     ec2.authorize_security_group_ingress(

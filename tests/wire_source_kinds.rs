@@ -220,6 +220,17 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
     // checks and applies to the group as Elastic Beanstalk does), to the one instance EB keeps.
     assert_eq!(asg_options(&sdk, "portal", "portal-prod").await, (1, 1));
     assert_eq!(capacity(&sdk, &group).await, (1, 1, 1));
+    // The new load balancer is in a group of its own, never Elastic Beanstalk's: the group
+    // admits the clients EB's group admits and sends only to the service group on its port.
+    let own = own_load_balancer_group(&sdk, &names, &id(&ids, "old_alb_sg")).await;
+    assert_eq!(
+        own.ingress,
+        vec![("tcp".to_string(), 80, "0.0.0.0/0".to_string())]
+    );
+    let service_group = security_group_named(&sdk, &names.service_security_group)
+        .await
+        .expect("the service group exists");
+    assert_eq!(own.egress, vec![("tcp".to_string(), 80, service_group)]);
 
     let outcome = engine.rollback().await;
     assert!(
@@ -235,6 +246,86 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
     assert_eq!(capacity(&sdk, &group).await, (2, 4, 2));
     assert_eq!(asg_options(&sdk, "portal", "portal-prod").await, (2, 4));
     assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
+    assert_eq!(
+        security_group_named(&sdk, &names.load_balancer_security_group).await,
+        None
+    );
+}
+
+/// A group's rules as (protocol, port, peer), the peer a CIDR or a group id, sorted.
+struct GroupRules {
+    ingress: Vec<(String, i32, String)>,
+    egress: Vec<(String, i32, String)>,
+}
+
+async fn security_group_named(sdk: &SdkConfig, name: &str) -> Option<String> {
+    let out = aws_sdk_ec2::Client::new(sdk)
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("group-name")
+                .values(name)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.security_groups()
+        .first()
+        .and_then(|g| g.group_id())
+        .map(str::to_string)
+}
+
+/// The new load balancer's one security group, read independently, after checking that it is
+/// the plan's own and not `beanstalks`.
+async fn own_load_balancer_group(
+    sdk: &SdkConfig,
+    names: &migrate_plan::ResourceNames,
+    beanstalks: &str,
+) -> GroupRules {
+    let lbs = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_load_balancers()
+        .names(&names.load_balancer)
+        .send()
+        .await
+        .unwrap();
+    let groups = lbs.load_balancers()[0].security_groups().to_vec();
+    let own = security_group_named(sdk, &names.load_balancer_security_group)
+        .await
+        .expect("the load balancer's own group exists");
+    assert_eq!(groups, vec![own.clone()], "not in {beanstalks}");
+    let described = aws_sdk_ec2::Client::new(sdk)
+        .describe_security_groups()
+        .group_ids(&own)
+        .send()
+        .await
+        .unwrap();
+    let group = &described.security_groups()[0];
+    let flatten = |permissions: &[aws_sdk_ec2::types::IpPermission]| {
+        let mut rules: Vec<(String, i32, String)> = permissions
+            .iter()
+            .flat_map(|p| {
+                let protocol = p.ip_protocol().unwrap_or("").to_string();
+                let port = p.from_port().unwrap_or(-1);
+                p.ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(str::to_string))
+                    .chain(
+                        p.user_id_group_pairs()
+                            .iter()
+                            .filter_map(|g| g.group_id().map(str::to_string)),
+                    )
+                    .map(move |peer| (protocol.clone(), port, peer))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    GroupRules {
+        ingress: flatten(group.ip_permissions()),
+        egress: flatten(group.ip_permissions_egress()),
+    }
 }
 
 /// Runs clean-up of the old side in-process after `engine`'s completed apply (the soak

@@ -2,11 +2,12 @@
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
-    Filter, InstanceType, IpPermission, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    Filter, InstanceType, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, Tag,
+    TagSpecification, UserIdGroupPair,
 };
 use migrate_engine::ports::{
-    CloudError, CloudResult, ErrorKind, IngressRule, InstanceTypeSize, Network, SecurityGroup,
-    SecurityGroupSpec,
+    CloudError, CloudResult, ErrorKind, IngressPermission, IngressRule, InstanceTypeSize, Network,
+    SecurityGroup, SecurityGroupSpec, ANYWHERE_IPV4,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -40,6 +41,35 @@ fn permission(rule: &IngressRule) -> IpPermission {
         .to_port(i32::from(rule.port))
         .user_id_group_pairs(pair.build())
         .build()
+}
+
+/// The SDK's form of a permission read earlier, sources and all, for `Authorize*`.
+fn sdk_permission(p: &IngressPermission) -> IpPermission {
+    let mut b = IpPermission::builder().ip_protocol(&p.protocol);
+    if let (Some(from), Some(to)) = (p.from_port, p.to_port) {
+        b = b.from_port(from).to_port(to);
+    }
+    for cidr in &p.ipv4_ranges {
+        b = b.ip_ranges(IpRange::builder().cidr_ip(cidr).build());
+    }
+    for cidr in &p.ipv6_ranges {
+        b = b.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(cidr).build());
+    }
+    for list in &p.prefix_lists {
+        b = b.prefix_list_ids(PrefixListId::builder().prefix_list_id(list).build());
+    }
+    for group in &p.source_groups {
+        b = b.user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build());
+    }
+    b.build()
+}
+
+fn is_duplicate<E: aws_smithy_types::error::metadata::ProvideErrorMetadata>(
+    e: &aws_sdk_ec2::error::SdkError<E>,
+) -> bool {
+    e.as_service_error()
+        .and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+        == Some("InvalidPermission.Duplicate")
 }
 
 #[async_trait]
@@ -132,22 +162,13 @@ impl Network for Ec2Network {
             .await
         {
             Ok(_) => Ok(()),
-            Err(e) => {
-                let duplicate = e
-                    .as_service_error()
-                    .and_then(|s| aws_smithy_types::error::metadata::ProvideErrorMetadata::code(s))
-                    == Some("InvalidPermission.Duplicate");
-                if duplicate {
-                    // The rule is there already: exactly what was asked for.
-                    Ok(())
-                } else {
-                    Err(sdk_error(
-                        &e,
-                        "ec2:AuthorizeSecurityGroupIngress",
-                        &resource,
-                    ))
-                }
-            }
+            // The rule is there already: exactly what was asked for.
+            Err(e) if is_duplicate(&e) => Ok(()),
+            Err(e) => Err(sdk_error(
+                &e,
+                "ec2:AuthorizeSecurityGroupIngress",
+                &resource,
+            )),
         }
     }
 
@@ -185,6 +206,137 @@ impl Network for Ec2Network {
         sources.sort();
         sources.dedup();
         Ok(sources)
+    }
+
+    async fn ingress_permissions(&self, group_id: &str) -> CloudResult<Vec<IngressPermission>> {
+        let resource = format!("security group {group_id}");
+        let out = self
+            .ec2
+            .describe_security_groups()
+            .group_ids(group_id)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, "ec2:DescribeSecurityGroups", &resource))?;
+        let group = out
+            .security_groups()
+            .iter()
+            .find(|g| g.group_id() == Some(group_id))
+            .ok_or_else(|| CloudError::not_found("ec2:DescribeSecurityGroups", &resource))?;
+        Ok(group
+            .ip_permissions()
+            .iter()
+            .map(|p| IngressPermission {
+                protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                from_port: p.from_port(),
+                to_port: p.to_port(),
+                ipv4_ranges: p
+                    .ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(str::to_string))
+                    .collect(),
+                ipv6_ranges: p
+                    .ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6().map(str::to_string))
+                    .collect(),
+                prefix_lists: p
+                    .prefix_list_ids()
+                    .iter()
+                    .filter_map(|l| l.prefix_list_id().map(str::to_string))
+                    .collect(),
+                source_groups: p
+                    .user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string))
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn authorize_ingress_permissions(
+        &self,
+        group_id: &str,
+        permissions: &[IngressPermission],
+    ) -> CloudResult<()> {
+        let resource = format!("security group {group_id}");
+        // One call per permission: EC2 refuses a whole request when one of its permissions
+        // exists already, and a resumed step asks again for what an earlier attempt added.
+        for p in permissions {
+            match self
+                .ec2
+                .authorize_security_group_ingress()
+                .group_id(group_id)
+                .ip_permissions(sdk_permission(p))
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if is_duplicate(&e) => {}
+                Err(e) => {
+                    return Err(sdk_error(
+                        &e,
+                        "ec2:AuthorizeSecurityGroupIngress",
+                        &resource,
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn limit_egress(
+        &self,
+        group_id: &str,
+        port: u16,
+        destination_group: &str,
+    ) -> CloudResult<()> {
+        let resource = format!("egress of {group_id} on tcp/{port} to {destination_group}");
+        let to_targets = IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(i32::from(port))
+            .to_port(i32::from(port))
+            .user_id_group_pairs(
+                UserIdGroupPair::builder()
+                    .group_id(destination_group)
+                    .build(),
+            )
+            .build();
+        match self
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(group_id)
+            .ip_permissions(to_targets)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_duplicate(&e) => {}
+            Err(e) => return Err(sdk_error(&e, "ec2:AuthorizeSecurityGroupEgress", &resource)),
+        }
+        let anywhere = IpPermission::builder()
+            .ip_protocol("-1")
+            .ip_ranges(IpRange::builder().cidr_ip(ANYWHERE_IPV4).build())
+            .build();
+        // A resumed step finds the default rule gone already: EC2 answers success with the rule
+        // listed as unknown, or `InvalidPermission.NotFound`; both are what was asked for.
+        match self
+            .ec2
+            .revoke_security_group_egress()
+            .group_id(group_id)
+            .ip_permissions(anywhere)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code)
+                    == Some("InvalidPermission.NotFound") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error(&e, "ec2:RevokeSecurityGroupEgress", &resource)),
+        }
     }
 
     async fn instance_type_sizes(&self, types: &[String]) -> CloudResult<Vec<InstanceTypeSize>> {

@@ -203,6 +203,18 @@ impl StepOutput for SecurityGroupCreated {
     const STEP: &'static str = "create-service-security-group";
 }
 
+/// The new load balancer's own security group, and the old groups whose inbound permissions it
+/// copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadBalancerGroupCreated {
+    pub group_id: String,
+    pub copied_from: Vec<String>,
+}
+
+impl StepOutput for LoadBalancerGroupCreated {
+    const STEP: &'static str = "create-load-balancer-security-group";
+}
+
 /// The ingress rules a step added: each from one group on one port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngressAuthorized {

@@ -245,10 +245,52 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         "delete the security group",
         10 * MINUTE,
     );
+    // Elastic Beanstalk made the old load balancer's groups and deletes them when its
+    // environment terminates: a new load balancer in them (or a rule naming them) would block
+    // that, and EB's load balancer group often sends only to port 80. The new load balancer gets
+    // a group of its own instead.
+    let own_group = web.is_some()
+        && playbook.source.kind == SourceKind::Beanstalk
+        && playbook.target.load_balancer.security_groups.is_empty();
+    let mut load_balancer_deps = vec!["discover-source"];
+    let mut ingress_deps = vec!["create-service-security-group"];
+    if own_group {
+        b.push(
+            "create-load-balancer-security-group",
+            Action::CreateLoadBalancerSecurityGroup,
+            &["create-service-security-group"],
+            format!(
+                "Create the load balancer's own security group {}",
+                names.load_balancer_security_group
+            ),
+            vec![
+                change(
+                    Create,
+                    format!("security group {}", names.load_balancer_security_group),
+                    format!(
+                        "in {}, admitting what the old load balancer's groups admit",
+                        playbook.network.vpc
+                    ),
+                ),
+                change(
+                    Modify,
+                    format!("security group {}", names.load_balancer_security_group),
+                    format!(
+                        "egress tcp/{web_port} to {} only",
+                        names.service_security_group
+                    ),
+                ),
+            ],
+            "delete the security group",
+            10 * MINUTE,
+        );
+        load_balancer_deps.push("create-load-balancer-security-group");
+        ingress_deps.push("create-load-balancer-security-group");
+    }
     b.push(
         "allow-load-balancer-to-service",
         Action::AllowLoadBalancerToService,
-        &["create-service-security-group"],
+        &ingress_deps,
         format!("Admit only the load balancer's security group to the service on port {web_port}"),
         vec![change(
             Modify,
@@ -303,12 +345,14 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         b.push(
             "create-load-balancer",
             Action::CreateLoadBalancer,
-            &["discover-source"],
+            &load_balancer_deps,
             format!("Create the load balancer {}", names.load_balancer),
             vec![change(
                 Create,
                 format!("application load balancer {}", names.load_balancer),
-                if playbook.target.load_balancer.security_groups.is_empty() {
+                if own_group {
+                    format!("with its own group {}", names.load_balancer_security_group)
+                } else if playbook.target.load_balancer.security_groups.is_empty() {
                     "with the old load balancer's security groups".to_string()
                 } else {
                     format!(

@@ -42,9 +42,35 @@ pub struct Plan {
     pub snapshot: Option<Snapshot>,
 }
 
+/// Where the new load balancer's security groups come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadBalancerGroups<'a> {
+    /// `target.load_balancer.security_groups`.
+    Playbook(&'a [String]),
+    /// A group the plan creates (`create-load-balancer-security-group`), named here.
+    Own(&'a str),
+    /// The old load balancer's, read by discovery.
+    OldLoadBalancers,
+}
+
 impl Plan {
     pub fn step(&self, id: &str) -> Option<&PlannedStep> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn load_balancer_groups(&self) -> LoadBalancerGroups<'_> {
+        let configured = &self.playbook.target.load_balancer.security_groups;
+        if !configured.is_empty() {
+            LoadBalancerGroups::Playbook(configured)
+        } else if self
+            .steps
+            .iter()
+            .any(|s| s.action == Action::CreateLoadBalancerSecurityGroup)
+        {
+            LoadBalancerGroups::Own(&self.names.load_balancer_security_group)
+        } else {
+            LoadBalancerGroups::OldLoadBalancers
+        }
     }
 
     /// The new services' sizes proposed from the old side; empty without a snapshot.

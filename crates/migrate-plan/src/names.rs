@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 pub struct ResourceNames {
     pub cluster: String,
     pub service_security_group: String,
+    /// The new load balancer's own group, when the plan creates one; plans written before it
+    /// existed read as empty.
+    #[serde(default)]
+    pub load_balancer_security_group: String,
     pub target_group: String,
     pub load_balancer: String,
     /// Task definition family per service.
@@ -39,6 +43,7 @@ impl ResourceNames {
         Self {
             cluster: playbook.target.cluster.clone(),
             service_security_group: format!("{name}-fargate-svc-{short}"),
+            load_balancer_security_group: format!("{name}-fargate-lb-{short}"),
             target_group: format!("{name}-tg-{short}"),
             load_balancer: format!("{name}-fg-{short}"),
             families,

@@ -25,6 +25,10 @@ pub enum Action {
         definition: serde_json::Value,
     },
     CreateServiceSecurityGroup,
+    /// A security group of the new load balancer's own, for a source whose old load balancer's
+    /// groups belong to someone else (Elastic Beanstalk): the old groups' inbound permissions,
+    /// and outbound only to the service group on the service port.
+    CreateLoadBalancerSecurityGroup,
     AllowLoadBalancerToService,
     OpenDataStore {
         store: String,

@@ -249,28 +249,23 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
             }
             out
         }
-        Action::CreateServiceSecurityGroup => vec![
-            // DescribeSecurityGroups (reconciliation by name) has no resource-level permission.
-            read_anything(&["ec2:DescribeSecurityGroups"]),
-            // CreateSecurityGroup is authorized on the VPC and on the new group; the VPC takes
-            // no request tag, so it has a statement of its own.
-            Statement::new("CreateSecurityGroupInPlanVpc")
-                .actions(["ec2:CreateSecurityGroup"])
-                .resources([scope.arn("ec2", &format!("vpc/{}", scope.plan.playbook.network.vpc))]),
-            Statement::new("CreateSecurityGroupWithPlanTag")
-                .actions(["ec2:CreateSecurityGroup"])
-                .resources([scope.security_groups()])
-                .when("StringEquals", scope.request_tag(), [scope.plan_id()]),
-            Statement::new("TagSecurityGroupOnCreate")
-                .actions(["ec2:CreateTags"])
-                .resources([scope.security_groups()])
-                .when("StringEquals", "ec2:CreateAction", ["CreateSecurityGroup"]),
-            // The compensation deletes only a group that carries this plan's tag.
-            Statement::new("DeletePlanSecurityGroup")
-                .actions(["ec2:DeleteSecurityGroup"])
-                .resources([scope.security_groups()])
-                .when("StringEquals", scope.resource_tag(), [scope.plan_id()]),
-        ],
+        Action::CreateServiceSecurityGroup => create_plan_security_group(scope),
+        Action::CreateLoadBalancerSecurityGroup => {
+            let mut out = create_plan_security_group(scope);
+            // Reads the old load balancer's groups to copy the clients they admit.
+            out.push(read_anything(&["ec2:DescribeSecurityGroups"]));
+            out.push(
+                Statement::new("ChangeRulesOfPlanLoadBalancerGroup")
+                    .actions([
+                        "ec2:AuthorizeSecurityGroupIngress",
+                        "ec2:AuthorizeSecurityGroupEgress",
+                        "ec2:RevokeSecurityGroupEgress",
+                    ])
+                    .resources([scope.security_groups()])
+                    .when("StringEquals", scope.resource_tag(), [scope.plan_id()]),
+            );
+            out
+        }
         Action::AllowLoadBalancerToService => vec![
             // The rule goes on the plan's own service group, whose id is known only at run
             // time: the plan tag on it is the scope.
@@ -673,6 +668,33 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
         }
     }
     out
+}
+
+/// Creating one of the plan's security groups (the service's, the load balancer's), tagged with
+/// the plan, and deleting it again on rollback.
+fn create_plan_security_group(scope: &Scope<'_>) -> Vec<Statement> {
+    vec![
+        // DescribeSecurityGroups (reconciliation by name) has no resource-level permission.
+        read_anything(&["ec2:DescribeSecurityGroups"]),
+        // CreateSecurityGroup is authorized on the VPC and on the new group; the VPC takes
+        // no request tag, so it has a statement of its own.
+        Statement::new("CreateSecurityGroupInPlanVpc")
+            .actions(["ec2:CreateSecurityGroup"])
+            .resources([scope.arn("ec2", &format!("vpc/{}", scope.plan.playbook.network.vpc))]),
+        Statement::new("CreateSecurityGroupWithPlanTag")
+            .actions(["ec2:CreateSecurityGroup"])
+            .resources([scope.security_groups()])
+            .when("StringEquals", scope.request_tag(), [scope.plan_id()]),
+        Statement::new("TagSecurityGroupOnCreate")
+            .actions(["ec2:CreateTags"])
+            .resources([scope.security_groups()])
+            .when("StringEquals", "ec2:CreateAction", ["CreateSecurityGroup"]),
+        // The compensation deletes only a group that carries this plan's tag.
+        Statement::new("DeletePlanSecurityGroup")
+            .actions(["ec2:DeleteSecurityGroup"])
+            .resources([scope.security_groups()])
+            .when("StringEquals", scope.resource_tag(), [scope.plan_id()]),
+    ]
 }
 
 /// Discovery lists every hosted zone (ListHostedZones supports no resource-level permission)

@@ -28,6 +28,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::CreateLogGroups { .. }
         | Action::RegisterTaskDefinition { .. }
         | Action::CreateServiceSecurityGroup
+        | Action::CreateLoadBalancerSecurityGroup
         | Action::AllowLoadBalancerToService
         | Action::OpenDataStore { .. }
         | Action::CreateTargetGroup

@@ -5,7 +5,7 @@
 //! (`migrate-engine/src/steps/security.rs`): the load balancer's groups to the new service group
 //! on the web port, and the new service group to each data store's group on its port.
 
-use migrate_plan::{Action, Plan};
+use migrate_plan::{Action, LoadBalancerGroups, Plan};
 use migrate_playbook::{DataStoreKind, HttpsCertificate};
 
 use crate::model::{IngressChange, Security};
@@ -36,10 +36,10 @@ pub(crate) fn security(plan: &Plan) -> Security {
                     .web()
                     .and_then(|s| s.web.as_ref())
                     .map_or(0, |w| w.port);
-                let sources = if playbook.target.load_balancer.security_groups.is_empty() {
-                    vec![OLD_LB_GROUPS.to_string()]
-                } else {
-                    playbook.target.load_balancer.security_groups.clone()
+                let sources = match plan.load_balancer_groups() {
+                    LoadBalancerGroups::Playbook(groups) => groups.to_vec(),
+                    LoadBalancerGroups::Own(name) => vec![name.to_string()],
+                    LoadBalancerGroups::OldLoadBalancers => vec![OLD_LB_GROUPS.to_string()],
                 };
                 for source in sources {
                     rules.push(rule(
@@ -95,12 +95,19 @@ pub(crate) fn security(plan: &Plan) -> Security {
          (all traffic to anywhere); the plan adds no egress restriction \
          (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html)."
     )];
-    if playbook.target.load_balancer.security_groups.is_empty() {
-        notes.push(format!(
+    match plan.load_balancer_groups() {
+        LoadBalancerGroups::OldLoadBalancers => notes.push(format!(
             "The new load balancer reuses {OLD_LB_GROUPS} (read by discover-source; the snapshot \
              would name them here): it is as open to clients as the old one, and anything else in \
              those groups also reaches the service's port."
-        ));
+        )),
+        LoadBalancerGroups::Own(name) => notes.push(format!(
+            "The new load balancer gets its own group {name}: it admits what {OLD_LB_GROUPS} \
+             admit (the same clients on the same ports, copied at apply time) and sends only to \
+             {service_group} on the service's port; the old groups belong to Elastic Beanstalk, \
+             which deletes them when the environment terminates."
+        )),
+        LoadBalancerGroups::Playbook(_) => {}
     }
     if !playbook.network.data_stores.is_empty() {
         notes.push(

@@ -344,6 +344,22 @@ impl World {
                 elb_5xx: false,
             };
         }
+        // A client reaches the load balancer only on a port its security groups admit clients
+        // on; otherwise its connection times out.
+        let port = match &self.topology.old_front_end {
+            Some(front_end) if !front_end.requests.is_empty() => {
+                front_end.requests[client as usize % front_end.requests.len()].port()
+            }
+            _ => self.elb.front_port_of(&lb.arn).unwrap_or(80),
+        };
+        if !self.ec2.admits_clients(&lb.security_groups, port) {
+            return Route::Failed {
+                lb: lb_name,
+                path,
+                reason: "connection timed out: the load balancer's security groups admit no client on the port",
+                elb_5xx: false,
+            };
+        }
         let front_tg = match &self.topology.old_front_end {
             Some(front_end) => match self.elb.front_end_route(front_end, &lb.arn, client) {
                 Ok(Some(tg)) => Some(tg),

@@ -21,6 +21,7 @@ pub mod drain;
 mod health;
 mod listener_probes;
 mod load_balancer;
+mod load_balancer_group;
 mod logs;
 mod names;
 mod preflight;
@@ -242,6 +243,9 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
             definition,
         }),
         Action::CreateServiceSecurityGroup => Box::new(security::CreateServiceSecurityGroup),
+        Action::CreateLoadBalancerSecurityGroup => {
+            Box::new(load_balancer_group::CreateLoadBalancerSecurityGroup)
+        }
         Action::AllowLoadBalancerToService => {
             Box::new(security::Ingress(security::AllowLoadBalancerToService))
         }

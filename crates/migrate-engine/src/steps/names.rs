@@ -41,6 +41,7 @@ mod tests {
         ResourceNames {
             cluster: "shop".into(),
             service_security_group: "sg".into(),
+            load_balancer_security_group: "lb-sg".into(),
             target_group: "tg".into(),
             load_balancer: "lb".into(),
             families: BTreeMap::from([("web".into(), "shop-web-fargate".into())]),

@@ -2,11 +2,14 @@
 //! the service to the data stores: each from one group on one port, nothing wider.
 
 use async_trait::async_trait;
+use migrate_plan::LoadBalancerGroups;
 
 use super::{ignore_not_found, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::Ctx;
 use crate::error::StepError;
-use crate::outputs::{IngressAuthorized, RuleAdded, SecurityGroupCreated, SourceDiscovered};
+use crate::outputs::{
+    IngressAuthorized, LoadBalancerGroupCreated, RuleAdded, SecurityGroupCreated, SourceDiscovered,
+};
 use crate::ports::{IngressRule, SecurityGroupSpec};
 
 /// `create-service-security-group`.
@@ -209,20 +212,23 @@ async fn revoke(ctx: &Ctx<'_>, step: &dyn AddsIngress) -> Result<(), StepError> 
     Ok(())
 }
 
-/// The new load balancer's security groups: the playbook's, or the old load balancer's.
+/// The new load balancer's security groups: the playbook's, its own (for a Beanstalk source), or
+/// the old load balancer's.
 pub fn load_balancer_groups(ctx: &Ctx<'_>) -> Result<Vec<String>, StepError> {
-    let configured = &ctx.playbook().target.load_balancer.security_groups;
-    if !configured.is_empty() {
-        return Ok(configured.clone());
+    match ctx.plan().load_balancer_groups() {
+        LoadBalancerGroups::Playbook(groups) => Ok(groups.to_vec()),
+        LoadBalancerGroups::Own(_) => Ok(vec![ctx.output::<LoadBalancerGroupCreated>()?.group_id]),
+        LoadBalancerGroups::OldLoadBalancers => {
+            let groups = ctx
+                .output::<SourceDiscovered>()?
+                .load_balancer
+                .security_groups;
+            if groups.is_empty() {
+                return Err(StepError::precondition(
+                    "the old load balancer has no security groups to reuse; set target.load_balancer.security_groups",
+                ));
+            }
+            Ok(groups)
+        }
     }
-    let groups = ctx
-        .output::<SourceDiscovered>()?
-        .load_balancer
-        .security_groups;
-    if groups.is_empty() {
-        return Err(StepError::precondition(
-            "the old load balancer has no security groups to reuse; set target.load_balancer.security_groups",
-        ));
-    }
-    Ok(groups)
 }

@@ -211,9 +211,48 @@ impl Decommission for SimCloud {
             if w.topology.beanstalk_environment.is_none() || w.environment_terminated {
                 return Err(err(ErrorKind::NotFound, op, id, "No Environment found"));
             }
+            // Terminating deletes the environment's CloudFormation stack, and with it the
+            // security groups Elastic Beanstalk made; a group another load balancer uses, or
+            // another group's rule names, cannot be deleted (`DependencyViolation`), so the stack
+            // and the environment stay. AWS reports that in the environment's events after the
+            // call returns; the simulator refuses the call, so that clean-up stops on it.
+            if let Some(reason) = beanstalk_groups_in_use(w) {
+                return Err(err(ErrorKind::InvalidRequest, op, id, reason));
+            }
             w.environment_terminated = true;
             Ok(())
         })
         .await
     }
+}
+
+/// Why Elastic Beanstalk could not delete its environment's security groups, if it could not.
+fn beanstalk_groups_in_use(w: &crate::world::World) -> Option<String> {
+    let t = &w.topology;
+    let own = [&t.old_lb_security_group_id, &t.old_app_security_group_id];
+    for group in own {
+        let by_lb =
+            w.elb.load_balancers.values().find(|l| {
+                !l.deleted && !l.old_side && l.security_groups.iter().any(|g| g == group)
+            });
+        if let Some(lb) = by_lb {
+            return Some(format!(
+                "DeleteStack failed: DependencyViolation: security group {group} is used by load \
+                 balancer {}",
+                lb.name
+            ));
+        }
+        let by_rule = w
+            .ec2
+            .rules
+            .keys()
+            .find(|(g, src, _)| src == group && !own.contains(&g));
+        if let Some((g, _, _)) = by_rule {
+            return Some(format!(
+                "DeleteStack failed: DependencyViolation: security group {group} is named by a \
+                 rule of {g}"
+            ));
+        }
+    }
+    None
 }

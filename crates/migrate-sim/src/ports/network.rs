@@ -3,13 +3,14 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, ErrorKind, IngressRule, InstanceTypeSize, Network, SecurityGroup,
-    SecurityGroupSpec,
+    CloudResult, ErrorKind, IngressPermission, IngressRule, InstanceTypeSize, Network,
+    SecurityGroup, SecurityGroupSpec,
 };
 
 use super::{err, Kind, SimCloud};
 use crate::world::ec2::GroupRec;
 use crate::world::ecs::TaskState;
+use crate::world::old_side::LeftOut;
 
 fn group_of(g: &GroupRec) -> SecurityGroup {
     SecurityGroup {
@@ -88,11 +89,14 @@ impl Network for SimCloud {
                 .load_balancers
                 .values()
                 .any(|l| !l.deleted && l.security_groups.iter().any(|g| g == group_id));
-            let by_rule = w
-                .ec2
-                .rules
-                .keys()
-                .any(|(g, src, _)| src == group_id && g != group_id);
+            let by_rule =
+                w.ec2
+                    .rules
+                    .keys()
+                    .any(|(g, src, _)| src == group_id && g != group_id)
+                    || w.ec2.egress.iter().any(|(g, rules)| {
+                        g != group_id && rules.iter().any(|(_, to)| to == group_id)
+                    });
             if by_task || by_lb || by_rule {
                 return Err(err(
                     ErrorKind::InvalidRequest,
@@ -103,6 +107,7 @@ impl Network for SimCloud {
             }
             w.ec2.groups.remove(group_id);
             w.ec2.rules.retain(|(g, _, _), _| g != group_id);
+            w.ec2.egress.remove(group_id);
             Ok(())
         })
         .await
@@ -189,6 +194,119 @@ impl Network for SimCloud {
         .await
     }
 
+    async fn ingress_permissions(&self, group_id: &str) -> CloudResult<Vec<IngressPermission>> {
+        let op = "ec2:DescribeSecurityGroups";
+        self.call(op, group_id, Kind::Read, |w| {
+            if !w.ec2.groups.contains_key(group_id) {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    op,
+                    group_id,
+                    "InvalidGroup.NotFound",
+                ));
+            }
+            Ok(w.ec2
+                .rules
+                .keys()
+                .filter(|(g, _, _)| g == group_id)
+                .map(|(_, source, port)| permission_of(source, *port))
+                .collect())
+        })
+        .await
+    }
+
+    async fn authorize_ingress_permissions(
+        &self,
+        group_id: &str,
+        permissions: &[IngressPermission],
+    ) -> CloudResult<()> {
+        let op = "ec2:AuthorizeSecurityGroupIngress";
+        self.call(op, group_id, Kind::Write, |w| {
+            if !w.ec2.groups.contains_key(group_id) {
+                return Err(err(
+                    ErrorKind::NotFound,
+                    op,
+                    group_id,
+                    "InvalidGroup.NotFound",
+                ));
+            }
+            let mut keys = Vec::new();
+            for p in permissions {
+                let port = match (p.protocol.as_str(), p.from_port, p.to_port) {
+                    ("-1", _, _) => 0,
+                    ("tcp", Some(from), Some(to)) if from == to => {
+                        u16::try_from(from).map_err(|_| {
+                            err(
+                                ErrorKind::InvalidRequest,
+                                op,
+                                group_id,
+                                "InvalidParameterValue",
+                            )
+                        })?
+                    }
+                    // The world keys rules by one port; a range is refused rather than
+                    // widened or narrowed silently.
+                    _ => {
+                        return Err(err(
+                            ErrorKind::InvalidRequest,
+                            op,
+                            group_id,
+                            format!("the simulator models single-port rules, not {p:?}"),
+                        ))
+                    }
+                };
+                for source in p
+                    .ipv4_ranges
+                    .iter()
+                    .chain(&p.ipv6_ranges)
+                    .chain(&p.prefix_lists)
+                    .chain(&p.source_groups)
+                {
+                    if source.starts_with("sg-") && !w.ec2.groups.contains_key(source) {
+                        return Err(err(
+                            ErrorKind::NotFound,
+                            op,
+                            source,
+                            "InvalidGroup.NotFound",
+                        ));
+                    }
+                    keys.push((group_id.to_string(), source.clone(), port));
+                }
+            }
+            if w.left_out.contains(&LeftOut::CopyLoadBalancerIngress) {
+                return Ok(());
+            }
+            for key in keys {
+                w.ec2.rules.entry(key).or_insert_with(String::new);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn limit_egress(
+        &self,
+        group_id: &str,
+        port: u16,
+        destination_group: &str,
+    ) -> CloudResult<()> {
+        let op = "ec2:AuthorizeSecurityGroupEgress";
+        self.call(op, group_id, Kind::Write, |w| {
+            for g in [group_id, destination_group] {
+                if !w.ec2.groups.contains_key(g) {
+                    return Err(err(ErrorKind::NotFound, op, g, "InvalidGroup.NotFound"));
+                }
+            }
+            let rules = w.ec2.egress.entry(group_id.to_string()).or_default();
+            let rule = (port, destination_group.to_string());
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn instance_type_sizes(&self, types: &[String]) -> CloudResult<Vec<InstanceTypeSize>> {
         self.call(
             "ec2:DescribeInstanceTypes",
@@ -211,6 +329,30 @@ impl Network for SimCloud {
         )
         .await
     }
+}
+
+/// A world rule as EC2 lists it: the source sorted into its kind by its form.
+fn permission_of(source: &str, port: u16) -> IngressPermission {
+    let mut p = IngressPermission {
+        protocol: if port == 0 { "-1" } else { "tcp" }.into(),
+        from_port: (port != 0).then_some(i32::from(port)),
+        to_port: (port != 0).then_some(i32::from(port)),
+        ipv4_ranges: Vec::new(),
+        ipv6_ranges: Vec::new(),
+        prefix_lists: Vec::new(),
+        source_groups: Vec::new(),
+    };
+    let list = if source.starts_with("sg-") {
+        &mut p.source_groups
+    } else if source.starts_with("pl-") {
+        &mut p.prefix_lists
+    } else if source.contains(':') {
+        &mut p.ipv6_ranges
+    } else {
+        &mut p.ipv4_ranges
+    };
+    list.push(source.to_string());
+    p
 }
 
 /// The instance types the simulated account knows (vCPUs, MiB), as EC2 publishes them

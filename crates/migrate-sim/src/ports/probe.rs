@@ -54,6 +54,13 @@ fn answer_in(w: &World, request: &ProbeRequest) -> CloudResult<ProbeAnswer> {
             "connection refused (no listener)",
         ));
     }
+    // The probe is a client like any other: a group that admits none drops its connection.
+    if !w.ec2.admits_clients(&lb.security_groups, default_port) {
+        return Err(fail(
+            ErrorKind::Timeout,
+            "connection timed out (the load balancer's security groups admit no client on the port)",
+        ));
+    }
     let client_request = ClientRequest {
         https,
         host: request

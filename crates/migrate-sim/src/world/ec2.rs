@@ -1,4 +1,13 @@
-//! EC2 security groups and their inbound rules.
+//! EC2 security groups, their inbound rules and their outbound limits.
+//!
+//! An inbound rule admits a source group, or clients from a CIDR range (`0.0.0.0/0`, `::/0`), on
+//! one port (0: every port). A load balancer answers a client only on a port its groups admit
+//! clients on, and reaches a target only when one of its groups may send there: a new group
+//! sends anything anywhere until its default outbound rule is revoked, and Elastic Beanstalk's
+//! load balancer group sends only to port 80
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html>).
+//! moto checks neither direction.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +23,11 @@ pub(crate) struct GroupRec {
     pub tags: Tags,
     pub visible_at: Millis,
 }
+
+/// Clients anywhere on IPv4, as an inbound rule's source or an outbound rule's destination.
+pub(crate) const ANYWHERE: &str = "0.0.0.0/0";
+/// Clients anywhere on IPv6.
+pub(crate) const ANYWHERE_V6: &str = "::/0";
 
 /// A rule as the world keys it: (group, source group, port). Descriptions do not make rules
 /// distinct on EC2, so they are kept beside the key.
@@ -42,6 +56,9 @@ pub(crate) struct VolumeRec {
 pub(crate) struct Ec2 {
     pub groups: BTreeMap<String, GroupRec>,
     pub rules: BTreeMap<RuleKey, String>,
+    /// The outbound rules of groups whose default rule (everything, anywhere) was revoked:
+    /// (port, destination group or CIDR). A group not listed sends anything anywhere.
+    pub egress: BTreeMap<String, Vec<(u16, String)>>,
     pub launch_templates: BTreeMap<String, LaunchTemplateRec>,
     pub volumes: BTreeMap<String, VolumeRec>,
 }
@@ -52,6 +69,23 @@ impl Ec2 {
         // A scan without allocation: a world has a handful of rules, and this runs every tick.
         self.rules
             .keys()
-            .any(|(g, s, p)| *p == port && targets.contains(g) && sources.contains(s))
+            .any(|(g, s, p)| (*p == port || *p == 0) && targets.contains(g) && sources.contains(s))
+    }
+
+    /// True when one of `groups` admits clients from anywhere on `port`.
+    pub fn admits_clients(&self, groups: &[String], port: u16) -> bool {
+        self.rules.keys().any(|(g, s, p)| {
+            (*p == port || *p == 0) && groups.contains(g) && (s == ANYWHERE || s == ANYWHERE_V6)
+        })
+    }
+
+    /// True when one of `groups` may send TCP on `port` to a member of one of `destinations`.
+    pub fn sends(&self, groups: &[String], port: u16, destinations: &[String]) -> bool {
+        groups.iter().any(|g| match self.egress.get(g) {
+            None => true,
+            Some(rules) => rules.iter().any(|(p, to)| {
+                (*p == port || *p == 0) && (to == ANYWHERE || destinations.contains(to))
+            }),
+        })
     }
 }

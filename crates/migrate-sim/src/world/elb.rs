@@ -188,6 +188,15 @@ impl Elb {
 
     /// The target group the load balancer's lowest listener that forwards by default forwards
     /// to (what a client's request meets).
+    /// The port of the listener [`Elb::front_tg_of`] picks.
+    pub fn front_port_of(&self, lb_arn: &str) -> Option<u16> {
+        self.listeners
+            .values()
+            .filter(|l| l.load_balancer_arn == lb_arn && !l.target_group_arn.is_empty())
+            .map(|l| l.port)
+            .min()
+    }
+
     pub fn front_tg_of(&self, lb_arn: &str) -> Option<String> {
         self.listeners
             .values()

@@ -277,6 +277,35 @@ impl World {
             ),
             "from the old load balancer".into(),
         );
+        // The old load balancer admits clients on HTTP and HTTPS, over IPv6 too when it is
+        // dual-stack.
+        for port in [80, 443] {
+            self.ec2.rules.insert(
+                (
+                    t.old_lb_security_group_id.clone(),
+                    ec2::ANYWHERE.into(),
+                    port,
+                ),
+                "clients".into(),
+            );
+            if t.old_lb_dual_stack {
+                self.ec2.rules.insert(
+                    (
+                        t.old_lb_security_group_id.clone(),
+                        ec2::ANYWHERE_V6.into(),
+                        port,
+                    ),
+                    "IPv6 clients".into(),
+                );
+            }
+        }
+        // Elastic Beanstalk's load balancer group sends only to its instances' port 80.
+        if t.beanstalk_environment.is_some() {
+            self.ec2.egress.insert(
+                t.old_lb_security_group_id.clone(),
+                vec![(80, ec2::ANYWHERE.into())],
+            );
+        }
         for d in &t.data_stores {
             self.ec2.rules.insert(
                 (
@@ -980,7 +1009,8 @@ impl World {
                     // balancer on the ephemeral range, which the topology does not spell out.
                     return true;
                 }
-                let reachable = self.ec2.admits(&task.security_groups, lb_sgs, port);
+                let reachable = self.ec2.admits(&task.security_groups, lb_sgs, port)
+                    && self.ec2.sends(lb_sgs, port, &task.security_groups);
                 let data_ok = self.topology.data_stores.iter().all(|d| {
                     self.ec2.admits(
                         std::slice::from_ref(&d.security_group_id),

@@ -56,7 +56,7 @@ pub struct ScheduledRaise {
     pub capacity: u32,
 }
 
-/// A part of the scale-down a mutation test leaves out: the simulated account accepts the call
+/// A part of the scale-down (or of the new load balancer's group) a mutation test leaves out: the simulated account accepts the call
 /// and does nothing, as if the step had not made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LeftOut {
@@ -66,6 +66,9 @@ pub enum LeftOut {
     ClearScaleInProtection,
     /// `RegisterScalableTarget` lowering the old service's minimum to 0.
     OldServiceMinimum,
+    /// The copy of the old load balancer's inbound permissions onto the new load balancer's
+    /// own group (`AuthorizeSecurityGroupIngress` with permissions read from the old groups).
+    CopyLoadBalancerIngress,
 }
 
 /// How the engine's drain reads CloudWatch in a mutation test: as the drain before per-target
