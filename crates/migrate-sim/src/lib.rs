@@ -207,6 +207,40 @@ impl Simulation {
         self.with_world(|w| w.traffic.report.clone())
     }
 
+    /// Counts `requests` now on each live old load balancer and the target group it serves, as
+    /// clients that still call the old name after the drain would: what clean-up must notice.
+    pub fn old_side_serves(&self, requests: u32) {
+        self.with_world(|w| {
+            let at = w.now;
+            let ns = "AWS/ApplicationELB";
+            let served: Vec<(String, Option<String>)> = w
+                .elb
+                .load_balancers
+                .values()
+                .filter(|l| l.old_side && !l.deleted)
+                .map(|l| {
+                    let tg = w
+                        .elb
+                        .front_tg_of(&l.arn)
+                        .and_then(|arn| w.elb.target_groups.get(&arn))
+                        .map(|tg| tg.metric_dimension());
+                    (l.metric_dimension(), tg)
+                })
+                .collect();
+            for (lb, tg) in served {
+                let lb_dims = vec![("LoadBalancer".to_string(), lb)];
+                w.cloudwatch
+                    .add(ns, "RequestCount", &lb_dims, at, f64::from(requests));
+                if let Some(tg) = tg {
+                    let mut tg_dims = lb_dims.clone();
+                    tg_dims.push(("TargetGroup".to_string(), tg));
+                    w.cloudwatch
+                        .add(ns, "RequestCount", &tg_dims, at, f64::from(requests));
+                }
+            }
+        });
+    }
+
     /// Lets virtual time pass (the world keeps serving traffic meanwhile).
     pub async fn idle(&self, duration: std::time::Duration) {
         tokio::time::sleep(duration).await;

@@ -351,6 +351,38 @@ async fn a_security_group_another_group_still_names_is_not_deleted() {
         .any(|g| g.name == old.old_app_security_group_name));
 }
 
+/// Scanners keep an internet-facing load balancer's own `RequestCount` above zero for ever; they
+/// reach no target group, so they do not hold clean-up back.
+#[tokio::test(start_paused = true)]
+async fn scanners_of_the_old_load_balancer_do_not_stop_cleanup() {
+    let (sim, store, _) = setup_old_side(&playbook(), |t| {
+        t.old_side.scanner_requests_per_minute = 30;
+    });
+    assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    sim.idle(SOAK + Duration::from_secs(1)).await;
+    confirm(&sim, &store).await;
+    assert_eq!(run(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    let old = sim.topology();
+    assert!(!sim.snapshot().load_balancers.contains(&old.old_lb_name));
+}
+
+/// A client that still calls the old name after the drain reaches the old target group: the
+/// old load balancer is not deleted, and clean-up says why and stops there.
+#[tokio::test(start_paused = true)]
+async fn requests_to_the_old_target_group_after_the_drain_stop_cleanup() {
+    let (sim, store) = applied_and_soaked().await;
+    confirm(&sim, &store).await;
+    sim.old_side_serves(12);
+    sim.idle(Duration::from_secs(60)).await;
+    let message = run(&sim, &store).await.unwrap_err().to_string();
+    assert!(
+        message.contains("delete-load-balancer:") && message.contains("served 12 request(s)"),
+        "{message}"
+    );
+    let old = sim.topology();
+    assert!(sim.snapshot().load_balancers.contains(&old.old_lb_name));
+}
+
 #[tokio::test(start_paused = true)]
 async fn cleanup_waits_for_the_soak_unless_a_reason_is_given() {
     let (sim, store, _) = setup(&playbook());

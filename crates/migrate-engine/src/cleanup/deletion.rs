@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StepError;
-use crate::ports::{load_balancer_dimension, Cloud, CloudError, IngressRule, MetricQuery};
+use crate::ports::{
+    load_balancer_dimension, target_group_dimension, Cloud, CloudError, IngressRule, MetricQuery,
+};
 
 /// A resource of the old side that clean-up deletes, with the ids it is found by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +46,14 @@ pub enum Deletion {
         name: String,
         recorded_target_groups: Vec<String>,
         traffic_since: DateTime<Utc>,
+        /// The playbook's `drain.noise_threshold` and `drain.zero_traffic_window`: each recorded
+        /// target group may serve that many requests per window since the drain and still
+        /// count as unused (health checkers, monitors). Clean-up plans written before these
+        /// fields read as no tolerance.
+        #[serde(default)]
+        noise_threshold: u64,
+        #[serde(default)]
+        noise_window_secs: u64,
     },
     TargetGroup {
         arn: String,
@@ -210,6 +220,8 @@ impl Deletion {
                 name,
                 recorded_target_groups,
                 traffic_since,
+                noise_threshold,
+                noise_window_secs,
             } => {
                 if cloud
                     .load_balancing
@@ -233,32 +245,45 @@ impl Deletion {
                         ),
                     ));
                 }
+                // Requests that reached the old target groups since the drain are clients that
+                // still use the old side. They are counted per target group, as the drain
+                // counts them: the load balancer's own `RequestCount` also counts what it
+                // answers itself (scanners of its public name, redirects), which never stops
+                // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>).
                 // A drain recorded as later than now (another host's clock ahead of this
                 // one's) leaves no window to ask about, and CloudWatch refuses an empty one.
                 let now = cloud.clock.now();
-                let requests = if *traffic_since < now {
-                    cloud
-                        .metrics
-                        .sum(&MetricQuery {
-                            namespace: "AWS/ApplicationELB".into(),
-                            metric_name: "RequestCount".into(),
-                            dimensions: vec![("LoadBalancer".into(), load_balancer_dimension(arn))],
-                            start: *traffic_since,
-                            end: now,
-                            period_secs: 3600,
-                        })
-                        .await?
-                } else {
-                    0.0
-                };
-                if requests > 0.0 {
-                    return Err(in_use(
-                        &format!("load balancer {name}"),
-                        format_args!(
-                            "it served {requests} request(s) since {traffic_since}, after the \
-                             drain; find who still calls it"
-                        ),
-                    ));
+                if *traffic_since < now {
+                    let elapsed = u64::try_from((now - *traffic_since).num_seconds()).unwrap_or(0);
+                    let windows = elapsed.div_ceil((*noise_window_secs).max(1));
+                    let allowed = noise_threshold.saturating_mul(windows) as f64;
+                    for tg in recorded_target_groups {
+                        let requests = cloud
+                            .metrics
+                            .sum(&MetricQuery {
+                                namespace: "AWS/ApplicationELB".into(),
+                                metric_name: "RequestCount".into(),
+                                dimensions: vec![
+                                    ("LoadBalancer".into(), load_balancer_dimension(arn)),
+                                    ("TargetGroup".into(), target_group_dimension(tg)),
+                                ],
+                                start: *traffic_since,
+                                end: now,
+                                period_secs: 3600,
+                            })
+                            .await?;
+                        if requests > allowed {
+                            return Err(in_use(
+                                &format!("load balancer {name}"),
+                                format_args!(
+                                    "its target group {} served {requests} request(s) since \
+                                     {traffic_since}, after the drain (at most {allowed} \
+                                     allowed as noise); find who still calls it",
+                                    target_group_dimension(tg)
+                                ),
+                            ));
+                        }
+                    }
                 }
                 gone_if_absent(cloud.load_balancing.delete_load_balancer(arn).await)
             }

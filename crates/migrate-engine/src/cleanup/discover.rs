@@ -196,6 +196,8 @@ pub async fn discover(
         name: old.name.clone(),
         recorded_target_groups: source.target_groups.clone(),
         traffic_since,
+        noise_threshold: playbook.drain.noise_threshold,
+        noise_window_secs: playbook.drain.zero_traffic_window.as_secs(),
     });
     deletions.extend(
         source
