@@ -157,6 +157,7 @@ def seed(endpoint, web_desired, worker_desired):
     # itself): one data point a minute from ten minutes ago to three hours ahead, as AWS would
     # publish them while the demo runs.
     publish_healthy_host_count(client("cloudwatch", endpoint), ids["old_alb_arn"], ids["old_tg_arn"])
+    old_alarms(client("cloudwatch", endpoint), ids["old_alb_arn"], "shop-ecs-instances")
 
     # The container instances: an Auto Scaling group from a launch template, attached to the old
     # target group.
@@ -464,6 +465,24 @@ def write_playbook(playbook, out, ids, overrides):
     source_dir = os.path.join(os.path.dirname(os.path.abspath(playbook)), "taskdefs")
     if os.path.isdir(source_dir):
         shutil.copytree(source_dir, os.path.join(out, "taskdefs"), dirs_exist_ok=True)
+
+
+def old_alarms(cloudwatch, lb_arn, group):
+    """Alarms the team left on the old side (which clean-up deletes), one a target tracking policy
+    made (which goes with its policy) and one on something else (which stays)."""
+    lb = lb_arn.split(":loadbalancer/", 1)[1]
+    def alarm(name, namespace, metric, dimensions, description=None):
+        extra = {"AlarmDescription": description} if description else {}
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, Namespace=namespace, MetricName=metric, Statistic="Sum", Period=60,
+            EvaluationPeriods=3, Threshold=10.0, ComparisonOperator="GreaterThanThreshold",
+            Dimensions=[{"Name": k, "Value": v} for k, v in dimensions], **extra)
+    alarm("shop-old-alb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", [("LoadBalancer", lb)])
+    alarm("shop-ecs-instances-cpu-high", "AWS/EC2", "CPUUtilization", [("AutoScalingGroupName", group)])
+    alarm(f"TargetTracking-{group}-AlarmHigh-5f1c", "AWS/EC2", "CPUUtilization",
+          [("AutoScalingGroupName", group)],
+          "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy arn:aws:autoscaling:policy/cpu50.")
+    alarm("billing-estimated-charges", "AWS/Billing", "EstimatedCharges", [("Currency", "USD")])
 
 
 def publish_healthy_host_count(cloudwatch, lb_arn, tg_arn, before_minutes=10, after_minutes=180):

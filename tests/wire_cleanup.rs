@@ -244,6 +244,9 @@ async fn cleanup_after_a_full_apply_deletes_the_old_side_and_only_it() {
         id(ids, "old_volume_2"),
         format!("security group {instances_sg}"),
         "ECS service shop-web".to_string(),
+        "CloudWatch alarm shop-old-alb-5xx".to_string(),
+        "CloudWatch alarm shop-ecs-instances-cpu-high".to_string(),
+        "TargetTracking-shop-ecs-instances-AlarmHigh-5f1c".to_string(),
         "point of no return".to_string(),
         "Not yet".to_string(),
     ] {
@@ -253,6 +256,7 @@ async fn cleanup_after_a_full_apply_deletes_the_old_side_and_only_it() {
         );
     }
     assert!(!shown.contains(&id(ids, "other_volume")), "{shown}");
+    assert!(!shown.contains("billing-estimated-charges"), "{shown}");
     assert!(
         shown.contains(&format!(
             "security group {}: the new load balancer uses it",
@@ -370,6 +374,32 @@ async fn cleanup_after_a_full_apply_deletes_the_old_side_and_only_it() {
             "{store}"
         );
     }
+
+    // The old side's alarms are gone; the one its target tracking policy made went with the
+    // group, and the unrelated one stays (moto keeps a policy's alarm after its group, so only
+    // the deletions and the survivor are checked).
+    let alarms: Vec<String> = aws_sdk_cloudwatch::Client::new(&sdk)
+        .describe_alarms()
+        .send()
+        .await
+        .unwrap()
+        .metric_alarms()
+        .iter()
+        .filter_map(|a| a.alarm_name().map(str::to_string))
+        .collect();
+    for gone in ["shop-old-alb-5xx", "shop-ecs-instances-cpu-high"] {
+        assert!(!alarms.contains(&gone.to_string()), "{gone}: {alarms:?}");
+    }
+    assert!(
+        alarms.contains(&"billing-estimated-charges".to_string()),
+        "{alarms:?}"
+    );
+    assert!(
+        alarms
+            .iter()
+            .any(|a| a.starts_with(&plan.names.alarm_prefix)),
+        "the migration's own alarms stay: {alarms:?}"
+    );
 
     // The new side is untouched.
     let old_alb_sg = id(ids, "old_alb_sg");

@@ -5,7 +5,9 @@ use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
 };
-use migrate_engine::ports::{AlarmSpec, CloudError, CloudResult, ErrorKind, MetricQuery, Metrics};
+use migrate_engine::ports::{
+    AlarmSpec, CloudError, CloudResult, ErrorKind, ExistingAlarm, MetricQuery, Metrics,
+};
 
 use crate::errors::sdk_error;
 
@@ -185,5 +187,33 @@ impl Metrics for CloudWatchMetrics {
             .await
             .map_err(|e| sdk_error(&e, "cloudwatch:DeleteAlarms", format!("alarm {name}")))?;
         Ok(())
+    }
+
+    async fn metric_alarms(&self) -> CloudResult<Vec<ExistingAlarm>> {
+        let mut pages = self
+            .cloudwatch
+            .describe_alarms()
+            .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+            .into_paginator()
+            .send();
+        let mut alarms = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error(&e, "cloudwatch:DescribeAlarms", "alarms"))?;
+            for alarm in page.metric_alarms() {
+                let Some(name) = alarm.alarm_name() else {
+                    continue;
+                };
+                alarms.push(ExistingAlarm {
+                    name: name.to_string(),
+                    dimensions: alarm
+                        .dimensions()
+                        .iter()
+                        .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+                        .collect(),
+                    description: alarm.alarm_description().map(str::to_string),
+                });
+            }
+        }
+        Ok(alarms)
     }
 }

@@ -20,9 +20,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetGroupStickinessConfig, TargetGroupTuple,
 };
 use migrate_engine::ports::{
-    CloudError, CloudResult, ErrorKind, ExistingRule, ListenerBehaviour, ListenerRule,
-    LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, RuleCondition, Tags,
-    WeightedTargetGroup,
+    CloudError, CloudResult, ErrorKind, ExistingRule, HealthCheckBehaviour, ListenerBehaviour,
+    ListenerRule, LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, RuleCondition,
+    Tags, WeightedTargetGroup,
 };
 
 use crate::elb::tags;
@@ -521,6 +521,47 @@ impl LoadBalancerBehaviourPort for ElbBehaviour {
             web_acl_arn: self.web_acl(load_balancer_arn).await?,
             target_group: None,
         })
+    }
+
+    async fn target_group_health_check(
+        &self,
+        target_group_arn: &str,
+    ) -> CloudResult<Option<HealthCheckBehaviour>> {
+        let op = "elasticloadbalancing:DescribeTargetGroups";
+        let out = self
+            .elb
+            .describe_target_groups()
+            .target_group_arns(target_group_arn)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, op, target_group_arn))?;
+        let Some(tg) = out
+            .target_groups()
+            .iter()
+            .find(|t| t.target_group_arn() == Some(target_group_arn))
+        else {
+            return Err(CloudError::not_found(op, target_group_arn));
+        };
+        // A health check with no path is not HTTP (a TCP check of a non-HTTP group): there is
+        // nothing an HTTP target group could copy.
+        let Some(path) = tg.health_check_path() else {
+            return Ok(None);
+        };
+        let number = |value: Option<i32>, default: u32| {
+            value.and_then(|v| u32::try_from(v).ok()).unwrap_or(default)
+        };
+        Ok(Some(HealthCheckBehaviour {
+            path: path.to_string(),
+            matcher: tg
+                .matcher()
+                .and_then(|m| m.http_code())
+                .unwrap_or("200")
+                .to_string(),
+            interval_secs: number(tg.health_check_interval_seconds(), 30),
+            timeout_secs: number(tg.health_check_timeout_seconds(), 5),
+            healthy_threshold: number(tg.healthy_threshold_count(), 5),
+            unhealthy_threshold: number(tg.unhealthy_threshold_count(), 2),
+        }))
     }
 
     async fn target_group_attributes(

@@ -54,7 +54,8 @@ async fn every_call_of_cleanup_is_granted_by_its_policy() {
     )
     .unwrap();
     let found = cleaner.discover().await.unwrap();
-    assert_eq!(found.deletions.len(), 13, "{:#?}", found.deletions);
+    // The thirteen of the old side's resources and the two alarms the seed left on it.
+    assert_eq!(found.deletions.len(), 15, "{:#?}", found.deletions);
     cleaner
         .confirm(&found, "wire@test", Some("the wire test"))
         .unwrap();
@@ -67,6 +68,7 @@ async fn every_call_of_cleanup_is_granted_by_its_policy() {
         .map(|(service, operation)| format!("{service}:{operation}"))
         .collect();
     for delete in [
+        "cloudwatch:DeleteAlarms",
         "ecs:DeleteService",
         "ecs:DeregisterTaskDefinition",
         "autoscaling:DeleteAutoScalingGroup",

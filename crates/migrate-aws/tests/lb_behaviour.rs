@@ -267,6 +267,7 @@ async fn an_old_front_end_is_read_and_copied_to_a_new_load_balancer() {
     old.target_group = Some(TargetGroupBehaviour {
         arn: old_tg.clone(),
         attributes,
+        health_check: port.target_group_health_check(&old_tg).await.unwrap(),
     });
 
     // Copy it to a new load balancer through the adapter.

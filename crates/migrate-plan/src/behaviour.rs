@@ -37,6 +37,23 @@ pub struct TargetGroupBehaviour {
     pub arn: String,
     /// `DescribeTargetGroupAttributes`, as key → value.
     pub attributes: BTreeMap<String, String>,
+    /// Its health check (`DescribeTargetGroups`); states recorded before it was read have none.
+    #[serde(default)]
+    pub health_check: Option<HealthCheckBehaviour>,
+}
+
+/// A target group's health check as ELB describes it: what the new target group copies when the
+/// playbook names none. The port (the traffic port) and protocol (HTTP to the task) are the new
+/// target group's own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthCheckBehaviour {
+    pub path: String,
+    /// Success codes as ELB writes them: `200`, `200,302`, `200-299`.
+    pub matcher: String,
+    pub interval_secs: u32,
+    pub timeout_secs: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,6 +373,7 @@ mod tests {
             target_group: Some(TargetGroupBehaviour {
                 arn: OLD_TG.into(),
                 attributes: BTreeMap::new(),
+                health_check: None,
             }),
             ..LoadBalancerBehaviour::default()
         }

@@ -334,10 +334,18 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             vec![change(
                 Create,
                 format!("target group {}", names.target_group),
-                format!(
-                    "ip targets on port {}, health check {} expecting {}",
-                    web_settings.port, hc.path, hc.codes
-                ),
+                if web_settings.health_check_from_old_side {
+                    format!(
+                        "ip targets on port {}, the old target group's health check (read at \
+                         apply time; {} expecting {} if it has none)",
+                        web_settings.port, hc.path, hc.codes
+                    )
+                } else {
+                    format!(
+                        "ip targets on port {}, health check {} expecting {}",
+                        web_settings.port, hc.path, hc.codes
+                    )
+                },
             )],
             "delete the target group",
             10 * MINUTE,

@@ -394,6 +394,7 @@ mod tests {
             target_group: Some(TargetGroupBehaviour {
                 arn: old_tg.into(),
                 attributes: std::collections::BTreeMap::new(),
+                health_check: None,
             }),
             ..LoadBalancerBehaviour::default()
         };

@@ -176,6 +176,17 @@ pub struct WebSettings {
     pub container: String,
     pub port: u16,
     pub health_check: HealthCheckSettings,
+    /// The playbook gave no `health_check`: the new target group takes the old one's (path,
+    /// codes, interval, timeout, thresholds), read at apply time, and `health_check` holds the
+    /// defaults used when the old side has none to copy. Left out of the serialised playbook
+    /// when false, so that the plan id of a playbook that names its health check is what it was
+    /// before the field existed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub health_check_from_old_side: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

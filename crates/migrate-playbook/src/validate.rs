@@ -683,6 +683,7 @@ fn check_service(
             container,
             port,
             health_check,
+            health_check_from_old_side: raw.health_check.is_none(),
         })
     } else {
         for (field, given) in [

@@ -48,10 +48,19 @@ pub fn cleanup_policy(plan: &Plan) -> PolicyDocument {
                 "elasticloadbalancing:DescribeTargetGroups",
                 "elasticloadbalancing:DescribeListeners",
                 "cloudwatch:GetMetricData",
+                "cloudwatch:DescribeAlarms",
                 "ecs:DescribeTaskDefinition",
                 "elasticbeanstalk:DescribeEnvironments",
             ])
             .resources(["*"]),
+    );
+
+    // The old side's alarms are found by their dimensions at clean-up, so their names are not
+    // known here; the migration's own alarms (its prefix) are never among them.
+    document.add(
+        Statement::new("CleanupOldAlarms")
+            .actions(["cloudwatch:DeleteAlarms"])
+            .resources([arns.arn("cloudwatch", "alarm:*")]),
     );
 
     if let Some(cluster) = &source.ecs_cluster {

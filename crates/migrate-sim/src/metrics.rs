@@ -16,6 +16,8 @@ type SeriesKey = (String, String, Vec<(String, String)>);
 pub(crate) struct CloudWatch {
     pub(crate) series: BTreeMap<SeriesKey, BTreeMap<Millis, f64>>,
     pub alarms: BTreeMap<String, AlarmSpec>,
+    /// Descriptions of the alarms that have one (the old side's, seeded).
+    pub alarm_descriptions: BTreeMap<String, String>,
     pub delay_ms: Millis,
 }
 

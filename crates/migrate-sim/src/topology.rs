@@ -61,6 +61,11 @@ pub struct Topology {
     pub old_lb_security_group_name: String,
     pub old_target_group_name: String,
     pub old_health_check: HealthCheck,
+    /// The application answers `200` only on this path and redirects everything else to its
+    /// sign-in page (`302`), as an app behind a login does; `None`: it answers `200` everywhere.
+    /// A target group's health check passes when it asks that path and accepts `200`, or accepts
+    /// `302`.
+    pub app_health_path: Option<String>,
     pub old_deregistration_delay_secs: u32,
     pub asg_name: String,
     pub asg_instances: u32,
@@ -122,6 +127,7 @@ impl Topology {
                 healthy_threshold: 2,
                 unhealthy_threshold: 3,
             },
+            app_health_path: None,
             old_deregistration_delay_secs: 30,
             asg_name: "shop-ecs-asg".into(),
             asg_instances: 2,

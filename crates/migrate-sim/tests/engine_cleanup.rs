@@ -71,12 +71,17 @@ async fn cleanup_deletes_the_old_side_in_dependency_order_and_nothing_of_the_new
     // Found through what the migration recorded, and discovery from it: both old services and
     // their task definitions, the group and its launch template, the two volumes the template
     // tagged (not the unrelated one), the load balancer and its target group, both data stores'
-    // rules for the instances' group, and that group. The old load balancer's group stays: the
-    // new load balancer reuses it.
+    // rules for the instances' group, and that group; first, the alarms on the group, the load
+    // balancer and the services (not the one target tracking made, nor the billing alarm). The
+    // old load balancer's group stays: the new load balancer reuses it.
     let ids: Vec<String> = deletions.iter().map(Deletion::id).collect();
     assert_eq!(
         ids,
         vec![
+            format!("delete-alarm:{}-cpu-high", old.asg_name),
+            format!("delete-alarm:{}-5xx", old.old_lb_name),
+            format!("delete-alarm:{}-memory", old.old_services[0].name),
+            format!("delete-alarm:{}-memory", old.old_services[1].name),
             format!("delete-ecs-service:{}", old.old_services[0].name),
             format!("delete-ecs-service:{}", old.old_services[1].name),
             "deregister-task-definition:shop-web:1".into(),
@@ -112,6 +117,17 @@ async fn cleanup_deletes_the_old_side_in_dependency_order_and_nothing_of_the_new
         .all(|d| d.status == StepStatus::Done && d.outcome.as_deref() == Some("deleted")));
 
     let after = sim.snapshot();
+    assert!(
+        !after.alarms.contains(&format!("{}-5xx", old.old_lb_name))
+            && after
+                .alarms
+                .contains(&"billing-estimated-charges".to_string())
+            && after
+                .alarms
+                .contains(&format!("TargetTracking-{}-AlarmHigh-5f1c", old.asg_name)),
+        "{:?}",
+        after.alarms
+    );
     let old_cluster = old.old_cluster.clone().unwrap();
     assert!(
         after.services.iter().all(|s| s.cluster != old_cluster),
@@ -172,7 +188,11 @@ async fn cleanup_deletes_the_old_side_in_dependency_order_and_nothing_of_the_new
                 .cloned()
                 .collect::<Vec<_>>(),
             s.records.clone(),
-            s.alarms.clone(),
+            s.alarms
+                .iter()
+                .filter(|a| a.starts_with(&plan.names.alarm_prefix))
+                .cloned()
+                .collect::<Vec<_>>(),
             s.log_groups.clone(),
             s.ingress_rules
                 .iter()
@@ -451,7 +471,7 @@ async fn rollback_is_refused_once_cleanup_was_confirmed() {
     assert!(
         refused.contains("cannot be rolled back")
             && refused.contains("confirmed by tester@host")
-            && refused.contains("0 of 13 deletions done"),
+            && refused.contains("0 of 17 deletions done"),
         "{refused}"
     );
     assert_eq!(sim.snapshot(), before, "a refused rollback changes nothing");

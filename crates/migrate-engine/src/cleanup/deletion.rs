@@ -41,6 +41,10 @@ pub enum Deletion {
     },
     /// The old load balancer; it is in use when a listener forwards to a target group the
     /// migration did not record, or when it served requests after the drain.
+    /// A CloudWatch alarm on the old side's resources.
+    Alarm {
+        name: String,
+    },
     LoadBalancer {
         arn: String,
         name: String,
@@ -115,6 +119,7 @@ impl Deletion {
     /// The id of its record in the journal, e.g. `delete-auto-scaling-group:shop-asg`.
     pub fn id(&self) -> String {
         match self {
+            Self::Alarm { name } => format!("delete-alarm:{name}"),
             Self::EcsService { name, .. } => format!("delete-ecs-service:{name}"),
             Self::TaskDefinition { arn } => format!(
                 "deregister-task-definition:{}",
@@ -139,6 +144,7 @@ impl Deletion {
     /// The resource in words, with its id, as `--plan` shows it.
     pub fn summary(&self) -> String {
         match self {
+            Self::Alarm { name } => format!("delete CloudWatch alarm {name}"),
             Self::EcsService { cluster, name } => {
                 format!("delete ECS service {name} in cluster {cluster}")
             }
@@ -162,6 +168,8 @@ impl Deletion {
     /// Checks that nothing else uses the resource, then deletes it. Safe to run again.
     pub async fn run(&self, cloud: &Cloud) -> Result<Deleted, StepError> {
         match self {
+            // An alarm watches; nothing depends on it.
+            Self::Alarm { name } => gone_if_absent(cloud.metrics.delete_alarm(name).await),
             Self::EcsService { cluster, name } => {
                 let Some(service) = cloud.containers.find_service(cluster, name).await? else {
                     return Ok(Deleted::AlreadyGone);

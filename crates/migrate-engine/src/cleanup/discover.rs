@@ -12,7 +12,7 @@ use crate::error::StepError;
 use crate::outputs::{
     read, Drained, LoadBalancerCreated, SecurityGroupCreated, SourceDiscovered, StepOutput,
 };
-use crate::ports::{Cloud, IngressRule};
+use crate::ports::{load_balancer_dimension, target_group_dimension, Cloud, IngressRule};
 
 /// What clean-up will delete, in the order it deletes, and what it leaves, with why.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +46,8 @@ pub async fn discover(
     let drained: Option<Drained> = read(state, "drain")?;
     let traffic_since = drained.map_or(finished_at, |d| d.at);
 
-    let mut deletions = Vec::new();
-    let mut kept = vec![
-        "alarms of the old side: the migration recorded none, so none are deleted".to_string(),
-    ];
+    let mut kept = Vec::new();
+    let mut deletions = old_alarms(cloud, state, &source, &mut kept).await?;
 
     // The security groups of the old side: its instances' (from the launch template) first,
     // then its load balancer's, so that a group whose rules name another goes before it.
@@ -212,4 +210,63 @@ pub async fn discover(
             .map(|id| Deletion::SecurityGroup { id }),
     );
     Ok(CleanupPlan { deletions, kept })
+}
+
+/// The old side's CloudWatch alarms, deleted first: a metric alarm on the old Auto Scaling group,
+/// load balancer, target groups, ECS services or Beanstalk environment, found by its dimensions
+/// (`DescribeAlarms`), never by its name. Alarms a target tracking policy made go with their
+/// policy, Elastic Beanstalk's (`awseb-*`) with the environment, and the migration's own stay.
+async fn old_alarms(
+    cloud: &Cloud,
+    state: &State,
+    source: &SourceDiscovered,
+    kept: &mut Vec<String>,
+) -> Result<Vec<Deletion>, StepError> {
+    let playbook = &state.plan.playbook;
+    let pair = |name: &str, value: &str| (name.to_string(), value.to_string());
+    let mut signatures = vec![vec![pair(
+        "LoadBalancer",
+        &load_balancer_dimension(&source.load_balancer.arn),
+    )]];
+    signatures.extend(
+        source
+            .target_groups
+            .iter()
+            .map(|tg| vec![pair("TargetGroup", &target_group_dimension(tg))]),
+    );
+    if let Some(group) = &source.auto_scaling_group {
+        signatures.push(vec![pair("AutoScalingGroupName", &group.name)]);
+    }
+    if let Some(cluster) = &playbook.source.ecs_cluster {
+        signatures.extend(source.old_services.iter().map(|service| {
+            vec![
+                pair("ClusterName", cluster),
+                pair("ServiceName", &service.name),
+            ]
+        }));
+    }
+    if let Some(environment) = &playbook.source.beanstalk_environment {
+        signatures.push(vec![pair("EnvironmentName", environment)]);
+    }
+    let own_prefix = &state.plan.names.alarm_prefix;
+    let mut owned_elsewhere = Vec::new();
+    let mut deletions = Vec::new();
+    for alarm in cloud.metrics.metric_alarms().await? {
+        if !alarm.watches_any(&signatures) || alarm.name.starts_with(own_prefix.as_str()) {
+            continue;
+        }
+        if alarm.owned_by_a_scaling_policy() || alarm.name.starts_with("awseb-") {
+            owned_elsewhere.push(alarm.name);
+        } else {
+            deletions.push(Deletion::Alarm { name: alarm.name });
+        }
+    }
+    if !owned_elsewhere.is_empty() {
+        owned_elsewhere.sort();
+        kept.push(format!(
+            "alarms a scaling policy or Elastic Beanstalk made ({}): they go with what made them",
+            owned_elsewhere.join(", ")
+        ));
+    }
+    Ok(deletions)
 }

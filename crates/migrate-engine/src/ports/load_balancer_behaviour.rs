@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use super::{CloudResult, Tags};
 
 pub use migrate_plan::behaviour::{
-    ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction, RuleCondition,
-    TargetGroupBehaviour, WeightedTargetGroup,
+    HealthCheckBehaviour, ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction,
+    RuleCondition, TargetGroupBehaviour, WeightedTargetGroup,
 };
 
 /// A rule as it exists on a listener: its ARN and what it does.
@@ -33,6 +33,11 @@ pub trait LoadBalancerBehaviourPort: Send + Sync {
         &self,
         target_group_arn: &str,
     ) -> CloudResult<BTreeMap<String, String>>;
+    /// The group's health check (`DescribeTargetGroups`); `None` when ELB describes none.
+    async fn target_group_health_check(
+        &self,
+        target_group_arn: &str,
+    ) -> CloudResult<Option<HealthCheckBehaviour>>;
 
     /// Creates a listener with the listener's port, protocol, SSL policy, default certificate and
     /// default actions (not its rules or SNI certificates); returns its ARN.

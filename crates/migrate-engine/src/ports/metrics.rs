@@ -34,6 +34,35 @@ pub struct AlarmSpec {
     pub tags: Tags,
 }
 
+/// A metric alarm as `DescribeAlarms` lists it, for finding the old side's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingAlarm {
+    pub name: String,
+    pub dimensions: Vec<(String, String)>,
+    pub description: Option<String>,
+}
+
+impl ExistingAlarm {
+    /// Whether a scaling policy owns the alarm: target tracking creates its alarms, says "DO NOT
+    /// EDIT OR DELETE" in their description, and deletes them with the policy
+    /// (<https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html>).
+    pub fn owned_by_a_scaling_policy(&self) -> bool {
+        self.name.starts_with("TargetTracking-")
+            || self
+                .description
+                .as_deref()
+                .is_some_and(|d| d.contains("TargetTrackingScaling policy"))
+    }
+
+    /// Whether the alarm watches one of `signatures`: every dimension of a signature is one of
+    /// the alarm's (an ECS service is named by its cluster and its service together).
+    pub fn watches_any(&self, signatures: &[Vec<(String, String)>]) -> bool {
+        signatures
+            .iter()
+            .any(|sig| !sig.is_empty() && sig.iter().all(|d| self.dimensions.contains(d)))
+    }
+}
+
 #[async_trait]
 pub trait Metrics: Send + Sync {
     /// The sum of the metric over the window; `0.0` when there are no data points.
@@ -44,6 +73,8 @@ pub trait Metrics: Send + Sync {
     async fn datapoint_times(&self, query: &MetricQuery) -> CloudResult<Vec<DateTime<Utc>>>;
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()>;
     async fn delete_alarm(&self, name: &str) -> CloudResult<()>;
+    /// Every metric alarm of the region (`DescribeAlarms`, every page).
+    async fn metric_alarms(&self) -> CloudResult<Vec<ExistingAlarm>>;
 }
 
 /// The `LoadBalancer` dimension of CloudWatch's `AWS/ApplicationELB` metrics: the ARN after

@@ -267,8 +267,18 @@ pub(crate) async fn read_old_behaviour(
         let attributes = ctx
             .call(|| cloud.load_balancer_behaviour.target_group_attributes(&arn))
             .await?;
-        behaviour.target_group =
-            Some(migrate_plan::behaviour::TargetGroupBehaviour { arn, attributes });
+        let health_check = ctx
+            .call(|| {
+                cloud
+                    .load_balancer_behaviour
+                    .target_group_health_check(&arn)
+            })
+            .await?;
+        behaviour.target_group = Some(migrate_plan::behaviour::TargetGroupBehaviour {
+            arn,
+            attributes,
+            health_check,
+        });
     }
     Ok(behaviour)
 }

@@ -48,7 +48,7 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
     let playbook = ctx.playbook();
     let names = &ctx.plan().names;
     let web_service = playbook.target.web();
-    let web = web_service.and_then(|s| s.web.clone());
+    let web = super::load_balancer::effective_web(ctx)?;
     let target_group = ctx
         .optional_output::<TargetGroupCreated>()?
         .map(|tg| tg.arn);

@@ -16,11 +16,36 @@ use crate::ports::{
 };
 
 fn web(ctx: &Ctx<'_>) -> Result<migrate_playbook::WebSettings, StepError> {
-    ctx.playbook()
-        .target
-        .web()
-        .and_then(|s| s.web.clone())
-        .ok_or_else(|| StepError::precondition("the playbook has no web service"))
+    effective_web(ctx)?.ok_or_else(|| StepError::precondition("the playbook has no web service"))
+}
+
+/// The web service's settings as the migration uses them: when the playbook names no health
+/// check, the old target group's (path, codes, interval, timeout, thresholds), as discovery read
+/// it, so that the new targets are judged as the old ones were; the playbook's defaults when the
+/// old side has none to copy. The target group and the health gate's probes both use this.
+pub(crate) fn effective_web(
+    ctx: &Ctx<'_>,
+) -> Result<Option<migrate_playbook::WebSettings>, StepError> {
+    let Some(mut web) = ctx.playbook().target.web().and_then(|s| s.web.clone()) else {
+        return Ok(None);
+    };
+    if web.health_check_from_old_side {
+        let old = ctx
+            .optional_output::<SourceDiscovered>()?
+            .and_then(|d| d.behaviour)
+            .and_then(|b| b.target_group)
+            .and_then(|tg| tg.health_check);
+        if let Some(old) = old {
+            let hc = &mut web.health_check;
+            hc.path = old.path;
+            hc.codes = old.matcher;
+            hc.interval = Duration::from_secs(u64::from(old.interval_secs));
+            hc.timeout = Duration::from_secs(u64::from(old.timeout_secs));
+            hc.healthy_threshold = old.healthy_threshold;
+            hc.unhealthy_threshold = old.unhealthy_threshold;
+        }
+    }
+    Ok(Some(web))
 }
 
 /// `create-target-group`.

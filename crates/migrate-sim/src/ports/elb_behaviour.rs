@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, ErrorKind, ExistingRule, ListenerBehaviour, ListenerProtocol, ListenerRule,
-    LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, Tags,
+    CloudResult, ErrorKind, ExistingRule, HealthCheckBehaviour, ListenerBehaviour,
+    ListenerProtocol, ListenerRule, LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction,
+    Tags,
 };
 
 use super::{err, Kind, SimCloud};
@@ -127,6 +128,33 @@ impl LoadBalancerBehaviourPort for SimCloud {
                     "LoadBalancerNotFound",
                 )
             })
+        })
+        .await
+    }
+
+    async fn target_group_health_check(
+        &self,
+        target_group_arn: &str,
+    ) -> CloudResult<Option<HealthCheckBehaviour>> {
+        let op = "elbv2:DescribeTargetGroups";
+        self.call(op, target_group_arn, Kind::Read, |w| {
+            let tg = w.elb.target_groups.get(target_group_arn).ok_or_else(|| {
+                err(
+                    ErrorKind::NotFound,
+                    op,
+                    target_group_arn,
+                    "TargetGroupNotFound",
+                )
+            })?;
+            let hc = &tg.health_check;
+            Ok(Some(HealthCheckBehaviour {
+                path: hc.path.clone(),
+                matcher: hc.matcher.clone(),
+                interval_secs: hc.interval_secs,
+                timeout_secs: hc.timeout_secs,
+                healthy_threshold: hc.healthy_threshold,
+                unhealthy_threshold: hc.unhealthy_threshold,
+            }))
         })
         .await
     }

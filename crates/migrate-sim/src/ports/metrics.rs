@@ -1,7 +1,9 @@
 //! CloudWatch: sums over the data points derived from the simulated traffic, and alarms.
 
 use async_trait::async_trait;
-use migrate_engine::ports::{AlarmSpec, CloudResult, ErrorKind, MetricQuery, Metrics};
+use migrate_engine::ports::{
+    AlarmSpec, CloudResult, ErrorKind, ExistingAlarm, MetricQuery, Metrics,
+};
 
 use super::{err, Kind, SimCloud};
 use crate::clock::SimClock;
@@ -96,10 +98,26 @@ impl Metrics for SimCloud {
     async fn delete_alarm(&self, name: &str) -> CloudResult<()> {
         let op = "cloudwatch:DeleteAlarms";
         self.call(op, name, Kind::Write, |w| {
+            w.cloudwatch.alarm_descriptions.remove(name);
             match w.cloudwatch.alarms.remove(name) {
                 Some(_) => Ok(()),
                 None => Err(err(ErrorKind::NotFound, op, name, "ResourceNotFound")),
             }
+        })
+        .await
+    }
+
+    async fn metric_alarms(&self) -> CloudResult<Vec<ExistingAlarm>> {
+        self.call("cloudwatch:DescribeAlarms", "alarms", Kind::Read, |w| {
+            Ok(w.cloudwatch
+                .alarms
+                .values()
+                .map(|a| ExistingAlarm {
+                    name: a.name.clone(),
+                    dimensions: a.dimensions.clone(),
+                    description: w.cloudwatch.alarm_descriptions.get(&a.name).cloned(),
+                })
+                .collect())
         })
         .await
     }

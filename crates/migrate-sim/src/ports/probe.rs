@@ -138,7 +138,11 @@ fn answer_in(w: &World, request: &ProbeRequest) -> CloudResult<ProbeAnswer> {
         return Ok(status(503));
     };
     if target.serving {
-        return Ok(status(200));
+        // An app behind a login answers only its health path; anything else goes to sign-in.
+        return Ok(match &w.topology.app_health_path {
+            Some(health) if *health != client_request.path => redirect(302, "/login".to_string()),
+            _ => status(200),
+        });
     }
     let app_broken = match &target.backend {
         Backend::Task(id) => w

@@ -461,6 +461,7 @@ impl World {
         );
         self.seed_old_service_scaling();
         self.seed_beanstalk_environment();
+        self.seed_old_alarms(&lb_arn);
         if let Some(target) = t.asg_cpu_target_percent {
             self.scaling.group_policies.insert(
                 t.asg_name.clone(),
@@ -1023,6 +1024,18 @@ impl World {
         }
     }
 
+    /// Whether the application's answer to `hc`'s request is one `hc` accepts (see
+    /// [`Topology::app_health_path`]).
+    fn app_passes(&self, hc: &migrate_engine::ports::HealthCheck) -> bool {
+        match &self.topology.app_health_path {
+            None => true,
+            Some(path) => {
+                let accepts = |status: u16| matcher_accepts(&hc.matcher, status);
+                (hc.path == *path && accepts(200)) || accepts(302)
+            }
+        }
+    }
+
     fn lb_sgs_of_tg(&self, tg_arn: &str) -> Option<Vec<String>> {
         let lbs = self.elb.lbs_of_tg(tg_arn);
         let mut sgs = Vec::new();
@@ -1056,9 +1069,9 @@ impl World {
                 if t.draining_until.is_some_and(|u| u <= at) {
                     results.push((key.clone(), None));
                 } else if t.draining_until.is_none() && t.next_check <= at {
-                    let pass = lb_sgs
-                        .as_ref()
-                        .map(|sgs| self.backend_serves(&t.backend, t.port, sgs));
+                    let pass = lb_sgs.as_ref().map(|sgs| {
+                        self.backend_serves(&t.backend, t.port, sgs) && self.app_passes(&hc)
+                    });
                     results.push((key.clone(), Some(pass)));
                 }
             }
@@ -1440,4 +1453,15 @@ impl World {
             at: self.now,
         });
     }
+}
+
+/// Whether an ELB matcher (`200`, `200,302`, `200-299`) accepts `status`.
+fn matcher_accepts(matcher: &str, status: u16) -> bool {
+    matcher.split(',').any(|part| match part.split_once('-') {
+        Some((low, high)) => match (low.trim().parse::<u16>(), high.trim().parse::<u16>()) {
+            (Ok(low), Ok(high)) => (low..=high).contains(&status),
+            _ => false,
+        },
+        None => part.trim().parse::<u16>() == Ok(status),
+    })
 }

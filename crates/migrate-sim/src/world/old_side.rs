@@ -16,6 +16,7 @@
 //! (<https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html>,
 //! `MinCapacity`).
 
+use migrate_engine::ports::Tags;
 use serde::Serialize;
 
 use crate::clock::Millis;
@@ -180,5 +181,83 @@ impl World {
                 policies: Default::default(),
             },
         );
+    }
+}
+
+/// The dimension pairs of an alarm, from `(name, value)` string pairs.
+fn dims(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+        .collect()
+}
+
+impl World {
+    /// The old side's CloudWatch alarms, as teams leave them: one on the old load balancer, one
+    /// on the group, one per old ECS service, the alarm a target tracking policy of the group
+    /// made (which goes with its policy), and an unrelated billing alarm.
+    pub(crate) fn seed_old_alarms(&mut self, old_lb_arn: &str) {
+        let t = self.topology.clone();
+        let lb = migrate_engine::ports::load_balancer_dimension(old_lb_arn);
+        let alarm = |name: String, namespace: &str, metric: &str, d: Vec<(String, String)>| {
+            migrate_engine::ports::AlarmSpec {
+                name,
+                namespace: namespace.into(),
+                metric_name: metric.into(),
+                dimensions: d,
+                statistic: "Sum".into(),
+                comparison: "GreaterThanThreshold".into(),
+                threshold: 10.0,
+                period_secs: 60,
+                evaluation_periods: 3,
+                tags: Tags::new(),
+            }
+        };
+        let mut alarms = vec![
+            alarm(
+                format!("{}-5xx", t.old_lb_name),
+                "AWS/ApplicationELB",
+                "HTTPCode_ELB_5XX_Count",
+                dims(&[("LoadBalancer", &lb)]),
+            ),
+            alarm(
+                format!("{}-cpu-high", t.asg_name),
+                "AWS/EC2",
+                "CPUUtilization",
+                dims(&[("AutoScalingGroupName", &t.asg_name)]),
+            ),
+            alarm(
+                format!("TargetTracking-{}-AlarmHigh-5f1c", t.asg_name),
+                "AWS/EC2",
+                "CPUUtilization",
+                dims(&[("AutoScalingGroupName", &t.asg_name)]),
+            ),
+            alarm(
+                "billing-estimated-charges".into(),
+                "AWS/Billing",
+                "EstimatedCharges",
+                dims(&[("Currency", "USD")]),
+            ),
+        ];
+        if let Some(cluster) = &t.old_cluster {
+            for service in &t.old_services {
+                alarms.push(alarm(
+                    format!("{}-memory", service.name),
+                    "AWS/ECS",
+                    "MemoryUtilization",
+                    dims(&[("ClusterName", cluster), ("ServiceName", &service.name)]),
+                ));
+            }
+        }
+        let policy_alarm = format!("TargetTracking-{}-AlarmHigh-5f1c", t.asg_name);
+        self.cloudwatch.alarm_descriptions.insert(
+            policy_alarm,
+            "DO NOT EDIT OR DELETE. For TargetTrackingScaling policy \
+             arn:aws:autoscaling:policy/cpu50."
+                .into(),
+        );
+        for a in alarms {
+            self.cloudwatch.alarms.insert(a.name.clone(), a);
+        }
     }
 }
