@@ -12,8 +12,8 @@
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Filter, ResourceType};
 use migrate_engine::ports::{
-    CloudError, CloudResult, Decommission, ErrorKind, LaunchTemplate, SecurityGroupUsers, Tags,
-    Volume,
+    CloudError, CloudResult, Decommission, ErrorKind, LaunchTemplate, Repository,
+    SecurityGroupUsers, Tags, Volume,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -22,6 +22,7 @@ pub struct AwsDecommission {
     ec2: aws_sdk_ec2::Client,
     autoscaling: aws_sdk_autoscaling::Client,
     beanstalk: aws_sdk_elasticbeanstalk::Client,
+    ecr: aws_sdk_ecr::Client,
 }
 
 impl AwsDecommission {
@@ -29,11 +30,13 @@ impl AwsDecommission {
         ec2: aws_sdk_ec2::Client,
         autoscaling: aws_sdk_autoscaling::Client,
         beanstalk: aws_sdk_elasticbeanstalk::Client,
+        ecr: aws_sdk_ecr::Client,
     ) -> Self {
         Self {
             ec2,
             autoscaling,
             beanstalk,
+            ecr,
         }
     }
 
@@ -425,6 +428,68 @@ impl Decommission for AwsDecommission {
                     error
                 }
             })?;
+        Ok(())
+    }
+
+    async fn find_repository(&self, name: &str) -> CloudResult<Option<Repository>> {
+        let resource = format!("repository {name}");
+        let described = self
+            .ecr
+            .describe_repositories()
+            .repository_names(name)
+            .send()
+            .await;
+        match described {
+            Ok(out)
+                if out
+                    .repositories()
+                    .iter()
+                    .any(|r| r.repository_name() == Some(name)) => {}
+            Ok(_) => return Ok(None),
+            Err(e) => {
+                let error = sdk_error(&e, "ecr:DescribeRepositories", &resource);
+                // `RepositoryNotFoundException` reads as absence.
+                if error.kind == ErrorKind::NotFound {
+                    return Ok(None);
+                }
+                return Err(error);
+            }
+        }
+        let mut pages = self
+            .ecr
+            .describe_images()
+            .repository_name(name)
+            .into_paginator()
+            .send();
+        let mut images = 0u32;
+        let mut last_pull: Option<chrono::DateTime<chrono::Utc>> = None;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sdk_error(&e, "ecr:DescribeImages", &resource))?;
+            for image in page.image_details() {
+                images = images.saturating_add(1);
+                let pulled = image
+                    .last_recorded_pull_time()
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
+                if pulled > last_pull {
+                    last_pull = pulled;
+                }
+            }
+        }
+        Ok(Some(Repository {
+            name: name.to_string(),
+            images,
+            last_pull,
+        }))
+    }
+
+    async fn delete_repository(&self, name: &str) -> CloudResult<()> {
+        self.ecr
+            .delete_repository()
+            .repository_name(name)
+            .force(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, "ecr:DeleteRepository", format!("repository {name}")))?;
         Ok(())
     }
 }

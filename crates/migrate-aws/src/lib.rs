@@ -131,6 +131,11 @@ pub fn from_sdk_config(
             .interceptor(calls.interceptor("application-autoscaling"))
             .build(),
     );
+    let ecr = aws_sdk_ecr::Client::from_conf(
+        aws_sdk_ecr::config::Builder::from(sdk)
+            .interceptor(calls.interceptor("ecr"))
+            .build(),
+    );
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(sdk)
             .interceptor(calls.interceptor("sts"))
@@ -175,6 +180,7 @@ pub fn from_sdk_config(
             ec2,
             autoscaling,
             beanstalk,
+            ecr,
         )),
         probe,
         clock,

@@ -1121,3 +1121,37 @@ async fn service_scaling_target_policy_and_deregistration() {
     // half is held by the simulator's model, not here.
     assert!(s.deregister_target(&id).await.unwrap_err().is_not_found());
 }
+
+/// The old side's ECR repository: found with its images, deleted with them (`force`), then
+/// absent; deleting it again is `NotFound`, which clean-up reads as done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ecr_repository_found_then_deleted_with_its_images() {
+    let w = common::start().await;
+    let d = &w.conn.cloud.decommission;
+    assert_eq!(d.find_repository("shop/legacy-web").await.unwrap(), None);
+    let ecr = aws_sdk_ecr::Client::new(&w.sdk);
+    ecr.create_repository()
+        .repository_name("shop/legacy-web")
+        .send()
+        .await
+        .unwrap();
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+        "layers": []
+    });
+    ecr.put_image()
+        .repository_name("shop/legacy-web")
+        .image_manifest(manifest.to_string())
+        .image_tag("v41")
+        .send()
+        .await
+        .unwrap();
+    let found = d.find_repository("shop/legacy-web").await.unwrap().unwrap();
+    assert_eq!((found.name.as_str(), found.images), ("shop/legacy-web", 1));
+    d.delete_repository("shop/legacy-web").await.unwrap();
+    assert_eq!(d.find_repository("shop/legacy-web").await.unwrap(), None);
+    let again = d.delete_repository("shop/legacy-web").await.unwrap_err();
+    assert_eq!(again.kind, ErrorKind::NotFound, "{again}");
+}

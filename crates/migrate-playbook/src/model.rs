@@ -286,6 +286,10 @@ pub struct Cleanup {
     /// How long the new side must have served after the migration finished before the old side
     /// may be deleted (unless `--soak-override` gives a reason).
     pub soak: Duration,
+    /// The old side's ECR repository, deleted (with its images) by `migrate cleanup`; a
+    /// repository is never found by a name pattern, so only one named here is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecr_repository: Option<String>,
 }
 
 impl Cleanup {
@@ -296,7 +300,10 @@ impl Cleanup {
 
 impl Default for Cleanup {
     fn default() -> Self {
-        Self { soak: DEFAULT_SOAK }
+        Self {
+            soak: DEFAULT_SOAK,
+            ecr_repository: None,
+        }
     }
 }
 

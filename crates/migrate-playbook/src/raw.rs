@@ -267,6 +267,9 @@ pub struct RawCleanup {
     /// How long the new side must have served after the migration finished before
     /// `migrate cleanup` deletes the old side (default 7d); `--soak-override REASON` cuts it short.
     pub soak: Option<RawDuration>,
+    /// The old side's ECR repository, which `migrate cleanup` deletes with its images (never
+    /// one the new task definitions pull from).
+    pub ecr_repository: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -1071,10 +1071,38 @@ fn check_cleanup(c: &mut Checker, raw: Option<&RawCleanup>) -> Cleanup {
     let Some(raw) = raw else {
         return Cleanup::default();
     };
-    c.unknown("cleanup", &raw.unknown, &["soak"]);
+    c.unknown("cleanup", &raw.unknown, &["soak", "ecr_repository"]);
+    if let Some(name) = &raw.ecr_repository {
+        if name.contains(".dkr.ecr.") || !is_ecr_repository_name(name) {
+            c.problem(
+                "cleanup.ecr_repository",
+                format!(
+                    "`{name}` is not an ECR repository name (2-256 characters: lower-case \
+                     letters, digits and `._-/`, starting and ending with a letter or digit); \
+                     give the name, not the URI"
+                ),
+            );
+        }
+    }
     Cleanup {
         soak: c.duration("cleanup.soak", &raw.soak, DEFAULT_SOAK),
+        ecr_repository: raw.ecr_repository.clone(),
     }
+}
+
+/// ECR's repository name rule
+/// (<https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html>):
+/// components of lower-case letters and digits separated by `.`, `_`, `-`, joined by `/`.
+fn is_ecr_repository_name(name: &str) -> bool {
+    let component_ok = |part: &str| {
+        !part.is_empty()
+            && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    };
+    (2..=256).contains(&name.len()) && name.split('/').all(component_ok)
 }
 
 fn check_logs(c: &mut Checker, raw: Option<&RawLogs>) -> Logs {

@@ -373,6 +373,25 @@ fn the_cleanup_soak_defaults_to_a_week_and_is_checked_at_its_field() {
 }
 
 #[test]
+fn the_cleanup_ecr_repository_is_a_name_checked_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let named = text.replace("soak: 7d", "soak: 7d\n  ecr_repository: shop/legacy-web");
+    let playbook = Playbook::from_yaml(&named, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(
+        playbook.cleanup.ecr_repository.as_deref(),
+        Some("shop/legacy-web")
+    );
+    let uri = text.replace(
+        "soak: 7d",
+        "soak: 7d\n  ecr_repository: 123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/shop",
+    );
+    let error = Playbook::from_yaml(&uri, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "cleanup.ecr_repository");
+    assert!(error.to_string().contains("not the URI"), "{error}");
+}
+
+#[test]
 fn a_beanstalk_dockerrun_is_translated_as_the_task_definition() {
     let playbook = Playbook::from_path(&playbooks_dir().join("beanstalk.yaml")).unwrap();
     let web = &playbook.target.services[0];

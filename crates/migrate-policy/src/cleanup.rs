@@ -150,6 +150,17 @@ pub fn cleanup_policy(plan: &Plan) -> PolicyDocument {
                 .resources([arns.arn("elasticbeanstalk", &format!("environment/*/{environment}"))]),
         );
     }
+    if let Some(repository) = &arns.plan.playbook.cleanup.ecr_repository {
+        document.add(
+            Statement::new("CleanupOldEcrRepository")
+                .actions([
+                    "ecr:DescribeRepositories",
+                    "ecr:DescribeImages",
+                    "ecr:DeleteRepository",
+                ])
+                .resources([arns.arn("ecr", &format!("repository/{repository}"))]),
+        );
+    }
     document
 }
 

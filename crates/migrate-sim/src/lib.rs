@@ -241,6 +241,17 @@ impl Simulation {
         });
     }
 
+    /// Records a pull of an image of the ECR repository now, as a host still running the old
+    /// image would.
+    pub fn pull_from_repository(&self, name: &str) {
+        self.with_world(|w| {
+            let now = w.now;
+            if let Some(last_pull) = w.ecr.get_mut(name) {
+                *last_pull = Some(now);
+            }
+        });
+    }
+
     /// Lets virtual time pass (the world keeps serving traffic meanwhile).
     pub async fn idle(&self, duration: std::time::Duration) {
         tokio::time::sleep(duration).await;

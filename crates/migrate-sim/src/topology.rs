@@ -66,6 +66,8 @@ pub struct Topology {
     /// A target group's health check passes when it asks that path and accepts `200`, or accepts
     /// `302`.
     pub app_health_path: Option<String>,
+    /// The old side's ECR repository (the playbook's `cleanup.ecr_repository`).
+    pub old_ecr_repository: Option<String>,
     pub old_deregistration_delay_secs: u32,
     pub asg_name: String,
     pub asg_instances: u32,
@@ -128,6 +130,7 @@ impl Topology {
                 unhealthy_threshold: 3,
             },
             app_health_path: None,
+            old_ecr_repository: None,
             old_deregistration_delay_secs: 30,
             asg_name: "shop-ecs-asg".into(),
             asg_instances: 2,
@@ -229,6 +232,7 @@ impl Topology {
             .auto_scaling_group
             .clone()
             .unwrap_or_else(|| format!("{}-asg", p.name));
+        t.old_ecr_repository = p.cleanup.ecr_repository.clone();
         let web = p.target.web().and_then(|s| s.web.clone());
         if let Some(w) = &web {
             t.old_health_check = HealthCheck {

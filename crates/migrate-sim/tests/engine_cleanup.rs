@@ -403,6 +403,84 @@ async fn requests_to_the_old_target_group_after_the_drain_stop_cleanup() {
     assert!(sim.snapshot().load_balancers.contains(&old.old_lb_name));
 }
 
+/// The demo playbook naming the old side's ECR repository.
+fn with_repository(name: &str) -> Playbook {
+    let mut playbook = playbook();
+    playbook.cleanup.ecr_repository = Some(name.into());
+    playbook
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_repository_the_playbook_names_is_deleted_last() {
+    let (sim, store, _) = setup(&with_repository("shop/legacy-web"));
+    assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    sim.idle(SOAK + Duration::from_secs(1)).await;
+    let deletions = confirm(&sim, &store).await;
+    assert_eq!(
+        deletions.last().map(Deletion::id).as_deref(),
+        Some("delete-ecr-repository:shop/legacy-web")
+    );
+    assert_eq!(run(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    let cloud = sim.cloud();
+    assert_eq!(
+        cloud
+            .decommission
+            .find_repository("shop/legacy-web")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repository_pulled_from_after_the_drain_is_in_use() {
+    let (sim, store, _) = setup(&with_repository("shop/legacy-web"));
+    assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    sim.idle(SOAK + Duration::from_secs(1)).await;
+    confirm(&sim, &store).await;
+    sim.pull_from_repository("shop/legacy-web");
+    sim.idle(Duration::from_secs(1)).await;
+    let message = run(&sim, &store).await.unwrap_err().to_string();
+    assert!(
+        message.contains("delete-ecr-repository:shop/legacy-web") && message.contains("pulled at"),
+        "{message}"
+    );
+    assert!(sim
+        .cloud()
+        .decommission
+        .find_repository("shop/legacy-web")
+        .await
+        .unwrap()
+        .is_some());
+}
+
+/// A repository the new task definitions pull from is not the old side's: clean-up refuses to
+/// plan its deletion.
+#[tokio::test(start_paused = true)]
+async fn the_new_sides_own_repository_is_refused() {
+    let playbook = playbook();
+    let image = playbook.target.services[0].task_definition["containerDefinitions"][0]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let repository = image
+        .split_once('/')
+        .map(|(_, rest)| rest.split([':', '@']).next().unwrap().to_string())
+        .unwrap();
+    let (sim, store, _) = setup(&with_repository(&repository));
+    assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    sim.idle(SOAK + Duration::from_secs(1)).await;
+    let refused = cleaner(&sim, &store)
+        .discover()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&repository) && refused.contains("not the old side's"),
+        "{image}: {refused}"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn cleanup_waits_for_the_soak_unless_a_reason_is_given() {
     let (sim, store, _) = setup(&playbook());

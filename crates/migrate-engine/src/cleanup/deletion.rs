@@ -72,6 +72,12 @@ pub enum Deletion {
         id: String,
     },
     /// The Beanstalk environment, terminated with everything Beanstalk made for it.
+    /// The old side's ECR repository, named in the playbook.
+    EcrRepository {
+        name: String,
+        /// An image pulled after this (the drain) means someone still runs the old image.
+        pulls_since: DateTime<Utc>,
+    },
     BeanstalkEnvironment {
         id: String,
         name: String,
@@ -138,6 +144,7 @@ impl Deletion {
             }
             Self::SecurityGroup { id } => format!("delete-security-group:{id}"),
             Self::BeanstalkEnvironment { name, .. } => format!("terminate-environment:{name}"),
+            Self::EcrRepository { name, .. } => format!("delete-ecr-repository:{name}"),
         }
     }
 
@@ -161,6 +168,9 @@ impl Deletion {
             Self::SecurityGroup { id } => format!("delete security group {id}"),
             Self::BeanstalkEnvironment { id, name } => {
                 format!("terminate Elastic Beanstalk environment {name} ({id})")
+            }
+            Self::EcrRepository { name, .. } => {
+                format!("delete ECR repository {name} with its images")
             }
         }
     }
@@ -351,6 +361,21 @@ impl Deletion {
                     ));
                 }
                 gone_if_absent(cloud.network.delete_security_group(id).await)
+            }
+            Self::EcrRepository { name, pulls_since } => {
+                let Some(repository) = cloud.decommission.find_repository(name).await? else {
+                    return Ok(Deleted::AlreadyGone);
+                };
+                if let Some(pulled) = repository.last_pull.filter(|at| at > pulls_since) {
+                    return Err(in_use(
+                        &format!("ECR repository {name}"),
+                        format_args!(
+                            "an image of it was pulled at {pulled}, after the drain; find what \
+                             still runs it"
+                        ),
+                    ));
+                }
+                gone_if_absent(cloud.decommission.delete_repository(name).await)
             }
             Self::BeanstalkEnvironment { id, name } => {
                 let found = cloud.environments.find_environment(name).await?;

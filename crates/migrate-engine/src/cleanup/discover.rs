@@ -124,6 +124,7 @@ pub async fn discover(
              groups: Beanstalk made them and deletes them when the environment terminates"
                 .to_string(),
         );
+        deletions.extend(ecr_repository(state, traffic_since)?);
         return Ok(CleanupPlan { deletions, kept });
     }
 
@@ -209,7 +210,57 @@ pub async fn discover(
             .into_iter()
             .map(|id| Deletion::SecurityGroup { id }),
     );
+    deletions.extend(ecr_repository(state, traffic_since)?);
     Ok(CleanupPlan { deletions, kept })
+}
+
+/// The repository the playbook names, last: nothing depends on it. One the new task
+/// definitions pull from is refused, since deleting it would stop the new side's next task.
+fn ecr_repository(
+    state: &State,
+    pulls_since: DateTime<Utc>,
+) -> Result<Option<Deletion>, StepError> {
+    let Some(name) = &state.plan.playbook.cleanup.ecr_repository else {
+        return Ok(None);
+    };
+    for step in &state.plan.steps {
+        let migrate_plan::Action::RegisterTaskDefinition { definition, .. } = &step.action else {
+            continue;
+        };
+        let images = definition["containerDefinitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["image"].as_str());
+        for image in images {
+            if image_in_repository(image, name) {
+                return Err(StepError::precondition(format!(
+                    "cleanup.ecr_repository {name} holds {image}, which the new task \
+                     definition of {} runs; it is not the old side's to delete",
+                    step.id
+                )));
+            }
+        }
+    }
+    Ok(Some(Deletion::EcrRepository {
+        name: name.clone(),
+        pulls_since,
+    }))
+}
+
+/// Whether `image` (`REGISTRY/REPOSITORY[:TAG|@DIGEST]`) is in the ECR repository `name`.
+fn image_in_repository(image: &str, name: &str) -> bool {
+    let Some((registry, rest)) = image.split_once('/') else {
+        return false;
+    };
+    if !registry.contains(".dkr.ecr.") {
+        return false;
+    }
+    let without_digest = rest.split('@').next().unwrap_or(rest);
+    let repository = without_digest
+        .rsplit_once(':')
+        .map_or(without_digest, |(r, _)| r);
+    repository == name
 }
 
 /// The old side's CloudWatch alarms, deleted first: a metric alarm on the old Auto Scaling group,
@@ -269,4 +320,32 @@ async fn old_alarms(
         ));
     }
     Ok(deletions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_in_repository;
+
+    #[test]
+    fn an_image_is_in_its_repository_whatever_its_tag_or_digest() {
+        let registry = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com";
+        assert!(image_in_repository(
+            &format!("{registry}/shop/web:v41"),
+            "shop/web"
+        ));
+        assert!(image_in_repository(
+            &format!("{registry}/shop/web@sha256:ab12"),
+            "shop/web"
+        ));
+        assert!(image_in_repository(
+            &format!("{registry}/shop/web"),
+            "shop/web"
+        ));
+        assert!(!image_in_repository(
+            &format!("{registry}/shop/web-v2:1"),
+            "shop/web"
+        ));
+        assert!(!image_in_repository("docker.io/shop/web:1", "shop/web"));
+        assert!(!image_in_repository("nginx:1.27", "nginx"));
+    }
 }

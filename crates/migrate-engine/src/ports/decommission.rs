@@ -3,6 +3,7 @@
 //! still uses a security group) and the deletes no migration step makes.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CloudResult, Tags};
@@ -45,6 +46,16 @@ impl SecurityGroupUsers {
     }
 }
 
+/// An ECR repository and when an image of it was last pulled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    pub name: String,
+    pub images: u32,
+    /// The latest `lastRecordedPullTime` of its images (ECR records pulls about once a day);
+    /// `None` when none was recorded.
+    pub last_pull: Option<DateTime<Utc>>,
+}
+
 #[async_trait]
 pub trait Decommission: Send + Sync {
     /// The launch template of the group (`None` when it has none, e.g. a launch configuration,
@@ -63,4 +74,9 @@ pub trait Decommission: Send + Sync {
     async fn delete_volume(&self, id: &str) -> CloudResult<()>;
     /// Terminates the Beanstalk environment, which deletes the resources Beanstalk made for it.
     async fn terminate_environment(&self, id: &str) -> CloudResult<()>;
+    /// The repository (`DescribeRepositories`, its images with `DescribeImages`); `None` when
+    /// it does not exist.
+    async fn find_repository(&self, name: &str) -> CloudResult<Option<Repository>>;
+    /// Deletes the repository with its images (`DeleteRepository` with `force`).
+    async fn delete_repository(&self, name: &str) -> CloudResult<()>;
 }

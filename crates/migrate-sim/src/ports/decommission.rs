@@ -8,7 +8,8 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, Decommission, ErrorKind, LaunchTemplate, SecurityGroupUsers, Tags, Volume,
+    CloudResult, Decommission, ErrorKind, LaunchTemplate, Repository, SecurityGroupUsers, Tags,
+    Volume,
 };
 
 use super::{err, Kind, SimCloud};
@@ -221,6 +222,31 @@ impl Decommission for SimCloud {
             }
             w.environment_terminated = true;
             Ok(())
+        })
+        .await
+    }
+
+    async fn find_repository(&self, name: &str) -> CloudResult<Option<Repository>> {
+        self.call("ecr:DescribeRepositories", name, Kind::Read, |w| {
+            Ok(w.ecr.get(name).map(|last_pull| Repository {
+                name: name.to_string(),
+                images: 1,
+                last_pull: last_pull.map(crate::clock::SimClock::date_of),
+            }))
+        })
+        .await
+    }
+
+    async fn delete_repository(&self, name: &str) -> CloudResult<()> {
+        let op = "ecr:DeleteRepository";
+        self.call(op, name, Kind::Write, |w| match w.ecr.remove(name) {
+            Some(_) => Ok(()),
+            None => Err(err(
+                ErrorKind::NotFound,
+                op,
+                name,
+                "RepositoryNotFoundException",
+            )),
         })
         .await
     }

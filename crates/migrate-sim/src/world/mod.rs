@@ -128,6 +128,8 @@ pub struct World {
     killed: Vec<String>,
     /// Whether the Beanstalk environment of the topology was terminated.
     pub(crate) environment_terminated: bool,
+    /// ECR repositories of the old side: name → when an image of it was last pulled.
+    pub(crate) ecr: BTreeMap<String, Option<Millis>>,
     /// How CloudWatch answers the drain in a mutation test (`None`: as CloudWatch does).
     pub(crate) drain_reading: Option<old_side::DrainReading>,
     /// Calls a mutation test makes the account ignore, as if the step had not made them.
@@ -183,6 +185,7 @@ impl World {
             timeline_scale_in: None,
             killed: Vec::new(),
             environment_terminated: false,
+            ecr: BTreeMap::new(),
             drain_reading: None,
             left_out: Vec::new(),
             beanstalk: None,
@@ -462,6 +465,10 @@ impl World {
         self.seed_old_service_scaling();
         self.seed_beanstalk_environment();
         self.seed_old_alarms(&lb_arn);
+        // The old side's image repository, its image pulled when the old side started.
+        if let Some(repository) = &t.old_ecr_repository {
+            self.ecr.insert(repository.clone(), Some(0));
+        }
         if let Some(target) = t.asg_cpu_target_percent {
             self.scaling.group_policies.insert(
                 t.asg_name.clone(),
