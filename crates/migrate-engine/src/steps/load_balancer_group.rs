@@ -12,13 +12,15 @@
 //! clients on the same ports) and sends only to the service group on the service port; a new
 //! group's default rule that sends anywhere is revoked after that rule is in place.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::{ignore_not_found, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::Ctx;
 use crate::error::StepError;
 use crate::outputs::{LoadBalancerGroupCreated, SecurityGroupCreated, SourceDiscovered};
-use crate::ports::{IngressPermission, SecurityGroupSpec};
+use crate::ports::{ErrorKind, IngressPermission, SecurityGroupSpec};
 
 pub struct CreateLoadBalancerSecurityGroup;
 
@@ -49,19 +51,7 @@ impl Step for CreateLoadBalancerSecurityGroup {
         let network = &ctx.cloud.network;
         let group_id = match self.find(ctx).await? {
             Some(found) => found.group_id,
-            None => {
-                let spec = SecurityGroupSpec {
-                    vpc_id: ctx.playbook().network.vpc.clone(),
-                    name: ctx.plan().names.load_balancer_security_group.clone(),
-                    description: format!(
-                        "Load balancer of migration {} (plan {})",
-                        ctx.plan().name,
-                        ctx.plan().id
-                    ),
-                    tags: ctx.tags(),
-                };
-                network.create_security_group(&spec).await?.id
-            }
+            None => self.create(ctx).await?,
         };
         // Both calls take what is there already as done, so an attempt cut short after the
         // group was created completes here.
@@ -97,6 +87,46 @@ impl Step for CreateLoadBalancerSecurityGroup {
         // Its rules go with it; the load balancer that used it and the service group's rule
         // naming it were undone before (they depend on this step).
         ignore_not_found(ctx.cloud.network.delete_security_group(&group_id).await)
+    }
+}
+
+impl CreateLoadBalancerSecurityGroup {
+    /// Creates the group. An earlier attempt whose answer was lost (or a describe that lags
+    /// behind the create) makes EC2 answer `InvalidGroup.Duplicate`: the group is this plan's
+    /// (its name carries the plan id), so the step waits until a describe shows it and goes on
+    /// with it (found by `make soak`: 13 of 5,000 Beanstalk seeds failed on the duplicate).
+    async fn create(&self, ctx: &Ctx<'_>) -> Result<String, StepError> {
+        let spec = SecurityGroupSpec {
+            vpc_id: ctx.playbook().network.vpc.clone(),
+            name: ctx.plan().names.load_balancer_security_group.clone(),
+            description: format!(
+                "Load balancer of migration {} (plan {})",
+                ctx.plan().name,
+                ctx.plan().id
+            ),
+            tags: ctx.tags(),
+        };
+        match ctx.cloud.network.create_security_group(&spec).await {
+            Ok(group) => Ok(group.id),
+            Err(e) if e.kind == ErrorKind::AlreadyExists => loop {
+                if let Some(found) = self.find(ctx).await? {
+                    return Ok(found.group_id);
+                }
+                ctx.waiting(
+                    &format!("security group {} exists but is not listed yet", spec.name),
+                    None,
+                );
+                ctx.pause(Duration::from_secs(5), || {
+                    format!(
+                        "security group {} exists (InvalidGroup.Duplicate) but never became \
+                         visible to DescribeSecurityGroups",
+                        spec.name
+                    )
+                })
+                .await?;
+            },
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
