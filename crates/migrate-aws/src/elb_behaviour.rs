@@ -20,9 +20,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetGroupStickinessConfig, TargetGroupTuple,
 };
 use migrate_engine::ports::{
-    CloudError, CloudResult, ErrorKind, ExistingRule, HealthCheckBehaviour, ListenerBehaviour,
-    ListenerRule, LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, RuleCondition,
-    Tags, WeightedTargetGroup,
+    CloudError, CloudResult, ErrorKind, ExistingRule, HealthCheck, ListenerBehaviour, ListenerRule,
+    LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, RuleCondition, Tags,
+    WeightedTargetGroup,
 };
 
 use crate::elb::tags;
@@ -526,7 +526,7 @@ impl LoadBalancerBehaviourPort for ElbBehaviour {
     async fn target_group_health_check(
         &self,
         target_group_arn: &str,
-    ) -> CloudResult<Option<HealthCheckBehaviour>> {
+    ) -> CloudResult<Option<HealthCheck>> {
         let op = "elasticloadbalancing:DescribeTargetGroups";
         let out = self
             .elb
@@ -550,7 +550,7 @@ impl LoadBalancerBehaviourPort for ElbBehaviour {
         let number = |value: Option<i32>, default: u32| {
             value.and_then(|v| u32::try_from(v).ok()).unwrap_or(default)
         };
-        Ok(Some(HealthCheckBehaviour {
+        Ok(Some(HealthCheck {
             path: path.to_string(),
             matcher: tg
                 .matcher()

@@ -39,14 +39,14 @@ pub struct TargetGroupBehaviour {
     pub attributes: BTreeMap<String, String>,
     /// Its health check (`DescribeTargetGroups`); states recorded before it was read have none.
     #[serde(default)]
-    pub health_check: Option<HealthCheckBehaviour>,
+    pub health_check: Option<HealthCheck>,
 }
 
 /// A target group's health check as ELB describes it: what the new target group copies when the
 /// playbook names none. The port (the traffic port) and protocol (HTTP to the task) are the new
 /// target group's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthCheckBehaviour {
+pub struct HealthCheck {
     pub path: String,
     /// Success codes as ELB writes them: `200`, `200,302`, `200-299`.
     pub matcher: String,

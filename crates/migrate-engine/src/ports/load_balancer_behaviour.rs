@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::{CloudResult, Tags};
+use super::{CloudResult, HealthCheck, Tags};
 
 pub use migrate_plan::behaviour::{
-    HealthCheckBehaviour, ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction,
-    RuleCondition, TargetGroupBehaviour, WeightedTargetGroup,
+    ListenerBehaviour, ListenerRule, LoadBalancerBehaviour, RuleAction, RuleCondition,
+    TargetGroupBehaviour, WeightedTargetGroup,
 };
 
 /// A rule as it exists on a listener: its ARN and what it does.
@@ -37,7 +37,7 @@ pub trait LoadBalancerBehaviourPort: Send + Sync {
     async fn target_group_health_check(
         &self,
         target_group_arn: &str,
-    ) -> CloudResult<Option<HealthCheckBehaviour>>;
+    ) -> CloudResult<Option<HealthCheck>>;
 
     /// Creates a listener with the listener's port, protocol, SSL policy, default certificate and
     /// default actions (not its rules or SNI certificates); returns its ARN.

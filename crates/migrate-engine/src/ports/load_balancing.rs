@@ -40,16 +40,9 @@ pub struct LoadBalancer {
     pub ip_address_type: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HealthCheck {
-    pub path: String,
-    /// Success codes as ELB writes them: `200`, `200,302`, `200-299`.
-    pub matcher: String,
-    pub interval_secs: u32,
-    pub timeout_secs: u32,
-    pub healthy_threshold: u32,
-    pub unhealthy_threshold: u32,
-}
+/// A target group's health check: what a new one is created with, and what discovery reads of
+/// the old one.
+pub use migrate_plan::behaviour::HealthCheck;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetGroupSpec {

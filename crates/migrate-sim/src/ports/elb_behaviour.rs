@@ -9,9 +9,8 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, ErrorKind, ExistingRule, HealthCheckBehaviour, ListenerBehaviour,
-    ListenerProtocol, ListenerRule, LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction,
-    Tags,
+    CloudResult, ErrorKind, ExistingRule, HealthCheck, ListenerBehaviour, ListenerProtocol,
+    ListenerRule, LoadBalancerBehaviour, LoadBalancerBehaviourPort, RuleAction, Tags,
 };
 
 use super::{err, Kind, SimCloud};
@@ -135,7 +134,7 @@ impl LoadBalancerBehaviourPort for SimCloud {
     async fn target_group_health_check(
         &self,
         target_group_arn: &str,
-    ) -> CloudResult<Option<HealthCheckBehaviour>> {
+    ) -> CloudResult<Option<HealthCheck>> {
         let op = "elbv2:DescribeTargetGroups";
         self.call(op, target_group_arn, Kind::Read, |w| {
             let tg = w.elb.target_groups.get(target_group_arn).ok_or_else(|| {
@@ -146,15 +145,7 @@ impl LoadBalancerBehaviourPort for SimCloud {
                     "TargetGroupNotFound",
                 )
             })?;
-            let hc = &tg.health_check;
-            Ok(Some(HealthCheckBehaviour {
-                path: hc.path.clone(),
-                matcher: hc.matcher.clone(),
-                interval_secs: hc.interval_secs,
-                timeout_secs: hc.timeout_secs,
-                healthy_threshold: hc.healthy_threshold,
-                unhealthy_threshold: hc.unhealthy_threshold,
-            }))
+            Ok(Some(tg.health_check.clone()))
         })
         .await
     }
