@@ -11,6 +11,21 @@ use super::{err, Kind, SimCloud};
 use crate::world::ec2::GroupRec;
 use crate::world::ecs::TaskState;
 use crate::world::old_side::LeftOut;
+use crate::world::World;
+
+/// EC2's answer to a request naming a group it does not have.
+fn group_exists(w: &World, op: &str, group_id: &str) -> CloudResult<()> {
+    if w.ec2.groups.contains_key(group_id) {
+        Ok(())
+    } else {
+        Err(err(
+            ErrorKind::NotFound,
+            op,
+            group_id,
+            "InvalidGroup.NotFound",
+        ))
+    }
+}
 
 fn group_of(g: &GroupRec) -> SecurityGroup {
     SecurityGroup {
@@ -71,14 +86,7 @@ impl Network for SimCloud {
     async fn delete_security_group(&self, group_id: &str) -> CloudResult<()> {
         let op = "ec2:DeleteSecurityGroup";
         self.call(op, group_id, Kind::Write, |w| {
-            if !w.ec2.groups.contains_key(group_id) {
-                return Err(err(
-                    ErrorKind::NotFound,
-                    op,
-                    group_id,
-                    "InvalidGroup.NotFound",
-                ));
-            }
+            group_exists(w, op, group_id)?;
             // Fargate tasks hold an ENI in the group until they have stopped.
             let by_task = w.ecs.tasks.values().any(|t| {
                 !matches!(t.state, TaskState::Stopped)
@@ -117,9 +125,7 @@ impl Network for SimCloud {
         let op = "ec2:AuthorizeSecurityGroupIngress";
         self.call(op, &rule.group_id, Kind::Write, |w| {
             for g in [&rule.group_id, &rule.source_group_id] {
-                if !w.ec2.groups.contains_key(g) {
-                    return Err(err(ErrorKind::NotFound, op, g, "InvalidGroup.NotFound"));
-                }
+                group_exists(w, op, g)?;
             }
             let key = (
                 rule.group_id.clone(),
@@ -197,14 +203,7 @@ impl Network for SimCloud {
     async fn ingress_permissions(&self, group_id: &str) -> CloudResult<Vec<IngressPermission>> {
         let op = "ec2:DescribeSecurityGroups";
         self.call(op, group_id, Kind::Read, |w| {
-            if !w.ec2.groups.contains_key(group_id) {
-                return Err(err(
-                    ErrorKind::NotFound,
-                    op,
-                    group_id,
-                    "InvalidGroup.NotFound",
-                ));
-            }
+            group_exists(w, op, group_id)?;
             Ok(w.ec2
                 .rules
                 .keys()
@@ -222,14 +221,7 @@ impl Network for SimCloud {
     ) -> CloudResult<()> {
         let op = "ec2:AuthorizeSecurityGroupIngress";
         self.call(op, group_id, Kind::Write, |w| {
-            if !w.ec2.groups.contains_key(group_id) {
-                return Err(err(
-                    ErrorKind::NotFound,
-                    op,
-                    group_id,
-                    "InvalidGroup.NotFound",
-                ));
-            }
+            group_exists(w, op, group_id)?;
             let mut keys = Vec::new();
             for p in permissions {
                 let port = match (p.protocol.as_str(), p.from_port, p.to_port) {
@@ -262,13 +254,8 @@ impl Network for SimCloud {
                     .chain(&p.prefix_lists)
                     .chain(&p.source_groups)
                 {
-                    if source.starts_with("sg-") && !w.ec2.groups.contains_key(source) {
-                        return Err(err(
-                            ErrorKind::NotFound,
-                            op,
-                            source,
-                            "InvalidGroup.NotFound",
-                        ));
+                    if source.starts_with("sg-") {
+                        group_exists(w, op, source)?;
                     }
                     keys.push((group_id.to_string(), source.clone(), port));
                 }
@@ -293,9 +280,7 @@ impl Network for SimCloud {
         let op = "ec2:AuthorizeSecurityGroupEgress";
         self.call(op, group_id, Kind::Write, |w| {
             for g in [group_id, destination_group] {
-                if !w.ec2.groups.contains_key(g) {
-                    return Err(err(ErrorKind::NotFound, op, g, "InvalidGroup.NotFound"));
-                }
+                group_exists(w, op, g)?;
             }
             let rules = w.ec2.egress.entry(group_id.to_string()).or_default();
             let rule = (port, destination_group.to_string());
