@@ -34,6 +34,7 @@ pub mod ecs;
 pub mod elb;
 pub mod elb_behaviour;
 pub mod errors;
+pub mod instances;
 pub mod inventory;
 pub mod logs;
 pub mod probe;
@@ -175,6 +176,7 @@ pub fn from_sdk_config(
             application_autoscaling,
         )),
         environments: Arc::new(beanstalk::BeanstalkEnvironments::new(beanstalk.clone())),
+        instances: Arc::new(instances::Ec2Instances::new(ec2.clone())),
         logs: Arc::new(logs::CloudWatchLogs::new(logs)),
         decommission: Arc::new(decommission::AwsDecommission::new(
             ec2,

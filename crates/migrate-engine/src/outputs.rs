@@ -94,6 +94,10 @@ pub struct SourceDiscovered {
     /// state written before discovery looked beyond the cutover name.
     #[serde(default)]
     pub moved_records: Vec<ZoneRecords>,
+    /// The plain instances of an `ec2` source (ids), checked to be stoppable. Empty for the
+    /// other kinds and in a state written before `ec2` sources existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub old_instances: Vec<String>,
 }
 
 impl StepOutput for SourceDiscovered {
@@ -446,4 +450,22 @@ pub struct EnvironmentScaledDown {
     pub previous: crate::ports::EnvironmentCapacity,
     /// The settings the step left: Elastic Beanstalk's minimum of one instance.
     pub now: crate::ports::EnvironmentCapacity,
+}
+
+/// What `stop-old-instances` records before it stops anything: the instances that were running
+/// (or on their way), which are those a rollback starts again. An instance found stopped stays
+/// stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancesRunning {
+    pub running: Vec<String>,
+}
+
+/// The instances `stop-old-instances` stopped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancesStopped {
+    pub stopped: Vec<String>,
+}
+
+impl StepOutput for InstancesStopped {
+    const STEP: &'static str = "stop-old-instances";
 }

@@ -91,6 +91,12 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             ),
             "its Auto Scaling group and load balancer",
         )),
+        SourceKind::Ec2 => reads.push(change(
+            Read,
+            old_instances(source),
+            "state, root device and Auto Scaling membership (an instance a group launched is \
+             refused)",
+        )),
     }
     reads.push(change(
         Read,
@@ -610,6 +616,7 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             30 * MINUTE,
         );
     } else if playbook.scale_down.old_auto_scaling_group
+        && source.kind != SourceKind::Ec2
         && (source.auto_scaling_group.is_some() || source.kind != SourceKind::EcsEc2)
     {
         let asg = source
@@ -630,6 +637,24 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             "resume the processes it suspended (not those suspended before), restore the \
              recorded min/desired/max and wait for the old targets to be healthy, protect again \
              the instances it unprotected that are still in the group",
+            30 * MINUTE,
+        );
+    }
+    if playbook.scale_down.old_instances && source.kind == SourceKind::Ec2 {
+        let instances = old_instances(source);
+        b.push(
+            "stop-old-instances",
+            Action::StopOldInstances,
+            &["drain"],
+            format!("Stop (not terminate) the {instances}"),
+            vec![change(
+                Modify,
+                instances,
+                "StopInstances on those running; wait until each is stopped (their targets \
+                 stay registered, `unused`)",
+            )],
+            "start the instances it stopped, wait until they run and until each target is \
+             healthy again in the old target groups",
             30 * MINUTE,
         );
     }
@@ -750,4 +775,15 @@ fn copy_load_balancer_behaviour(b: &mut Builder, playbook: &Playbook, names: &Re
         "delete the rules and listeners it created, remove the WAF association",
         15 * MINUTE,
     );
+}
+
+/// The plain instances of an `ec2` source as a reviewer reads them.
+fn old_instances(source: &migrate_playbook::Source) -> String {
+    if source.instances.is_empty() {
+        "old instances (those registered in the old target groups that no Auto Scaling group \
+         launched, found by discover-source)"
+            .into()
+    } else {
+        format!("old instances {}", source.instances.join(", "))
+    }
 }

@@ -64,6 +64,8 @@ pub enum Action {
     },
     /// The old Beanstalk environment down to one instance through `UpdateEnvironment`.
     ScaleDownBeanstalkEnvironment,
+    /// The plain instances of an `ec2` source stopped (not terminated) through `StopInstances`.
+    StopOldInstances,
     CreateAlarms,
 }
 

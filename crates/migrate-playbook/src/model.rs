@@ -36,6 +36,8 @@ pub enum SourceKind {
     Asg,
     EcsEc2,
     Beanstalk,
+    /// Plain EC2 instances registered in the old target group, in no Auto Scaling group.
+    Ec2,
 }
 
 impl SourceKind {
@@ -44,6 +46,7 @@ impl SourceKind {
             Self::Asg => "asg",
             Self::EcsEc2 => "ecs-ec2",
             Self::Beanstalk => "beanstalk",
+            Self::Ec2 => "ec2",
         }
     }
 }
@@ -59,6 +62,12 @@ pub struct Source {
     pub beanstalk_environment: Option<String>,
     /// The load balancer serving today; for Beanstalk it may be left to discovery.
     pub load_balancer: Option<String>,
+    /// The plain instances of an `ec2` source; empty: those registered in the old load
+    /// balancer's target groups that belong to no Auto Scaling group, found by discovery. Left
+    /// out of the serialised form when empty, so that the plan id of every playbook written
+    /// before it stays the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -315,4 +324,18 @@ pub const DEFAULT_SOAK: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct ScaleDown {
     pub old_auto_scaling_group: bool,
     pub old_ecs_services: bool,
+    /// Stop (not terminate) the plain instances of an `ec2` source after the drain. Left out of
+    /// the serialised form when true (its default), so that the plan id of every playbook
+    /// written before it stays the same.
+    #[serde(default = "stop_old_instances", skip_serializing_if = "is_true")]
+    pub old_instances: bool,
+}
+
+fn stop_old_instances() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_true(value: &bool) -> bool {
+    *value
 }

@@ -43,12 +43,13 @@ pub struct RawPlaybook {
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawSource {
-    /// `asg`, `ecs-ec2` or `beanstalk`.
+    /// `asg`, `ecs-ec2`, `beanstalk` or `ec2`.
     pub kind: Option<String>,
     /// The Auto Scaling group that serves today (for `ecs-ec2`, the container instances' group).
     pub auto_scaling_group: Option<String>,
     pub ecs: Option<RawEcsSource>,
     pub beanstalk: Option<RawBeanstalkSource>,
+    pub ec2: Option<RawEc2Source>,
     /// Name of the load balancer that serves today.
     pub load_balancer: Option<String>,
     #[serde(flatten)]
@@ -71,6 +72,17 @@ pub struct RawEcsSource {
 #[schemars(deny_unknown_fields)]
 pub struct RawBeanstalkSource {
     pub environment: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawEc2Source {
+    /// The instance ids that serve today; when absent, every instance registered in the old
+    /// load balancer's target groups that belongs to no Auto Scaling group.
+    pub instances: Option<Vec<String>>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -245,6 +257,9 @@ pub struct RawDrain {
 pub struct RawScaleDown {
     pub old_auto_scaling_group: Option<bool>,
     pub old_ecs_services: Option<bool>,
+    /// Stop the plain instances of an `ec2` source after the drain (default true); a rollback
+    /// starts them again.
+    pub old_instances: Option<bool>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

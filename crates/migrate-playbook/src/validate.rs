@@ -240,6 +240,7 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
             "auto_scaling_group",
             "ecs",
             "beanstalk",
+            "ec2",
             "load_balancer",
         ],
     );
@@ -247,15 +248,19 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
         Some("asg") => SourceKind::Asg,
         Some("ecs-ec2") => SourceKind::EcsEc2,
         Some("beanstalk") => SourceKind::Beanstalk,
+        Some("ec2") => SourceKind::Ec2,
         Some(other) => {
             c.problem(
                 "source.kind",
-                format!("`{other}` is not a source kind; expected asg, ecs-ec2 or beanstalk"),
+                format!("`{other}` is not a source kind; expected asg, ecs-ec2, beanstalk or ec2"),
             );
             return None;
         }
         None => {
-            c.problem("source.kind", "is required (asg, ecs-ec2 or beanstalk)");
+            c.problem(
+                "source.kind",
+                "is required (asg, ecs-ec2, beanstalk or ec2)",
+            );
             return None;
         }
     };
@@ -265,6 +270,15 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
     if let Some(eb) = &raw.beanstalk {
         c.unknown("source.beanstalk", &eb.unknown, &["environment"]);
     }
+    if let Some(ec2) = &raw.ec2 {
+        c.unknown("source.ec2", &ec2.unknown, &["instances"]);
+    }
+    let instances = raw
+        .ec2
+        .as_ref()
+        .and_then(|e| e.instances.clone())
+        .unwrap_or_default();
+    check_instance_ids(c, &instances);
     let ecs_cluster = raw.ecs.as_ref().and_then(|e| e.cluster.clone());
     let ecs_services = raw
         .ecs
@@ -297,6 +311,25 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
                 );
             }
         }
+        SourceKind::Ec2 => {
+            c.required("source.load_balancer", &raw.load_balancer);
+            if raw.auto_scaling_group.is_some() {
+                c.problem(
+                    "source.auto_scaling_group",
+                    "an ec2 source has no Auto Scaling group; use `kind: asg` for instances an \
+                     Auto Scaling group launches",
+                );
+            }
+        }
+    }
+    if kind != SourceKind::Ec2 && raw.ec2.is_some() {
+        c.problem(
+            "source.ec2",
+            format!(
+                "is only read for `kind: ec2`, not `kind: {}`",
+                kind.as_str()
+            ),
+        );
     }
     Some(Source {
         kind,
@@ -305,7 +338,31 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
         ecs_services,
         beanstalk_environment,
         load_balancer: raw.load_balancer.clone(),
+        instances,
     })
+}
+
+/// An EC2 instance id is `i-` and 8 or 17 lower-case hexadecimal digits
+/// (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html>); a name or an ARN
+/// pasted in its place is caught here rather than by `DescribeInstances` mid-apply.
+fn check_instance_ids(c: &mut Checker, instances: &[String]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, id) in instances.iter().enumerate() {
+        let path = format!("source.ec2.instances[{i}]");
+        let digits = id.strip_prefix("i-").unwrap_or("");
+        let well_formed = matches!(digits.len(), 8 | 17)
+            && digits
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || ('a'..='f').contains(&ch));
+        if !well_formed {
+            c.problem(
+                path,
+                format!("`{id}` is not an EC2 instance id (i- and 8 or 17 hexadecimal digits)"),
+            );
+        } else if !seen.insert(id.as_str()) {
+            c.problem(path, format!("`{id}` is listed twice"));
+        }
+    }
 }
 
 fn check_network(c: &mut Checker, raw: Option<&RawNetwork>) -> Option<Network> {
@@ -1052,7 +1109,11 @@ fn check_scale_down(
     c.unknown(
         "scale_down",
         &raw.unknown,
-        &["old_auto_scaling_group", "old_ecs_services"],
+        &[
+            "old_auto_scaling_group",
+            "old_ecs_services",
+            "old_instances",
+        ],
     );
     let old_ecs_services = raw.old_ecs_services.unwrap_or(true);
     if raw.old_ecs_services == Some(true) && source.is_some_and(|s| s.ecs_services.is_empty()) {
@@ -1061,9 +1122,16 @@ fn check_scale_down(
             "the source names no ECS services to scale down",
         );
     }
+    if raw.old_instances == Some(true) && source.is_some_and(|s| s.kind != SourceKind::Ec2) {
+        c.problem(
+            "scale_down.old_instances",
+            "only an ec2 source has plain instances to stop",
+        );
+    }
     Some(ScaleDown {
         old_auto_scaling_group: raw.old_auto_scaling_group.unwrap_or(true),
         old_ecs_services,
+        old_instances: raw.old_instances.unwrap_or(true),
     })
 }
 

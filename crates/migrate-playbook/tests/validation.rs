@@ -476,3 +476,52 @@ fn acknowledged_load_balancer_parts_are_read_and_a_malformed_or_repeated_one_is_
     );
     assert!(error.problems[1].message.contains("twice"), "{error}");
 }
+
+#[test]
+fn an_ec2_source_checks_its_instance_ids_and_keeps_plan_ids_of_other_kinds() {
+    let text = std::fs::read_to_string(playbooks_dir().join("ec2.yaml")).unwrap();
+    let playbook = Playbook::from_yaml(&text, "ec2.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(playbook.source.kind, migrate_playbook::SourceKind::Ec2);
+    assert_eq!(
+        playbook.source.instances,
+        ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"]
+    );
+    assert!(playbook.scale_down.old_instances);
+
+    let listed = "instances: [i-0a1b2c3d4e5f60001, i-0a1b2c3d4e5f60002]";
+    for (bad, expected) in [
+        ("instances: [web-1, i-0a1b2c3d4e5f60002]", "not an EC2 instance id"),
+        (
+            "instances: [i-0a1b2c3d4e5f60002, i-0a1b2c3d4e5f60002]",
+            "listed twice",
+        ),
+    ] {
+        let broken = text.replace(listed, bad);
+        let error =
+            Playbook::from_yaml(&broken, "bad.yaml", &Directory(&playbooks_dir())).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{error}");
+        assert!(
+            error.problems[0].path.starts_with("source.ec2.instances["),
+            "{error}"
+        );
+        assert!(error.problems[0].message.contains(expected), "{error}");
+    }
+
+    // The ec2 block belongs to an ec2 source only, and so does stopping instances.
+    let demo = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let with_stop = format!("{demo}\n").replace(
+        "scale_down:\n",
+        "scale_down:\n  old_instances: true\n",
+    );
+    assert_ne!(with_stop, format!("{demo}\n"));
+    let error =
+        Playbook::from_yaml(&with_stop, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems[0].path, "scale_down.old_instances", "{error}");
+
+    // A playbook that says nothing of instances serialises as it did before they existed, so
+    // its plan id is unchanged.
+    let plain = Playbook::from_yaml(&demo, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    let json = serde_json::to_value(&plain).unwrap();
+    assert!(json["source"].get("instances").is_none(), "{json}");
+    assert!(json["scale_down"].get("old_instances").is_none(), "{json}");
+}

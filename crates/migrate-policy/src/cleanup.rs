@@ -104,6 +104,25 @@ pub fn cleanup_policy(plan: &Plan) -> PolicyDocument {
             ]),
     );
 
+    if source.kind == migrate_playbook::SourceKind::Ec2 {
+        // The plain instances `apply` stopped: those the playbook lists, or (found by
+        // discovery) any instance.
+        let instances: Vec<String> = if source.instances.is_empty() {
+            vec![arns.arn("ec2", "instance/*")]
+        } else {
+            source
+                .instances
+                .iter()
+                .map(|id| arns.arn("ec2", &format!("instance/{id}")))
+                .collect()
+        };
+        document.add(
+            Statement::new("CleanupOldInstances")
+                .actions(["ec2:TerminateInstances"])
+                .resources(instances),
+        );
+    }
+
     let load_balancer = source.load_balancer.clone().unwrap_or_else(|| "*".into());
     document.add(
         Statement::new("CleanupOldLoadBalancer")

@@ -137,6 +137,20 @@ impl<'p> Scope<'p> {
         )
     }
 
+    /// The plain instances of an `ec2` source: those the playbook lists, or every instance of
+    /// the account when discovery finds them (their ids are unknown until then).
+    fn old_instances(&self) -> Vec<String> {
+        let listed = &self.plan.playbook.source.instances;
+        if listed.is_empty() {
+            vec![self.arn("ec2", "instance/*")]
+        } else {
+            listed
+                .iter()
+                .map(|id| self.arn("ec2", &format!("instance/{id}")))
+                .collect()
+        }
+    }
+
     fn alarms(&self) -> String {
         self.arn(
             "cloudwatch",
@@ -407,6 +421,17 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 scale,
             ]
         }
+        Action::StopOldInstances => vec![
+            // DescribeInstances and DescribeTargetHealth have no resource-level permission; the
+            // undo waits on both until the started instances serve again.
+            read_anything(&[
+                "ec2:DescribeInstances",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ]),
+            Statement::new("StopAndStartOldInstances")
+                .actions(["ec2:StopInstances", "ec2:StartInstances"])
+                .resources(scope.old_instances()),
+        ],
         Action::ScaleDownBeanstalkEnvironment => {
             let environment = scope
                 .plan
@@ -612,6 +637,14 @@ fn discover(scope: &Scope<'_>) -> Vec<Statement> {
     out.extend(read_records(scope));
     match source.kind {
         SourceKind::Asg => {}
+        // The instances' state and root device, and (to find them when the playbook lists
+        // none) the old target groups' targets and the groups' instances: none of these
+        // supports a resource-level permission.
+        SourceKind::Ec2 => out.push(read_anything(&[
+            "ec2:DescribeInstances",
+            "elasticloadbalancing:DescribeTargetHealth",
+            "autoscaling:DescribeAutoScalingInstances",
+        ])),
         SourceKind::EcsEc2 => {
             let cluster = source.ecs_cluster.clone().unwrap_or_else(|| "*".into());
             out.push(

@@ -45,6 +45,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::ScaleDownAutoScalingGroup
         | Action::ScaleDownOldService { .. }
         | Action::ScaleDownBeanstalkEnvironment
+        | Action::StopOldInstances
         | Action::CreateAlarms => false,
     }
 }
@@ -117,6 +118,10 @@ fn source_to_target(plan: &Plan) -> String {
                 .as_deref()
                 .unwrap_or("(discovered)")
         ),
+        SourceKind::Ec2 if source.instances.is_empty() => {
+            "the plain EC2 instances behind the old load balancer (discovered)".to_string()
+        }
+        SourceKind::Ec2 => format!("the plain EC2 instances {}", list(&source.instances)),
     };
     let behind = source.load_balancer.as_deref().map_or_else(
         || "its load balancer (discovered)".to_string(),

@@ -33,6 +33,8 @@ pub struct Audit {
     pub dns_target: DnsTarget,
     /// Desired capacity of the old Auto Scaling group.
     pub old_asg_desired: u32,
+    /// Plain instances of an `ec2` source that run or are on their way to it.
+    pub old_instances_running: u32,
     /// Desired counts of the old ECS services.
     pub old_services_desired: BTreeMap<String, u32>,
     /// Ingress rules that admit a security group the plan created.
@@ -158,6 +160,18 @@ impl World {
             .groups
             .get(&self.topology.asg_name)
             .map_or(0, |g| g.capacity.desired);
+        let old_instances_running = self
+            .plain
+            .instances
+            .values()
+            .filter(|i| {
+                matches!(
+                    i.state,
+                    crate::world::instances::PlainState::Running
+                        | crate::world::instances::PlainState::Pending { .. }
+                )
+            })
+            .count() as u32;
         let old_services_desired = self
             .ecs
             .services
@@ -170,6 +184,7 @@ impl World {
             duplicate_creations,
             dns_target,
             old_asg_desired,
+            old_instances_running,
             old_services_desired,
             rules_for_new_groups,
         }

@@ -40,7 +40,7 @@ pub use faults::{Counted, CrashPoint, FaultProfile};
 pub use ports::SimCloud;
 pub use rehearsal::{rehearse, Rehearsal, RehearseOptions};
 pub use snapshot::AccountSnapshot;
-pub use topology::Topology;
+pub use topology::{PlainInstance, Topology};
 pub use traffic::{TrafficConfig, TrafficReport};
 pub use world::old_side::{DrainReading, LeftOut, OldSideBehaviour, ScheduledRaise};
 

@@ -31,6 +31,26 @@ pub struct OldService {
     pub load_balanced_container: Option<(String, u16)>,
 }
 
+/// A plain EC2 instance behind the old load balancer (an `ec2` source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlainInstance {
+    pub id: String,
+    /// Its root device is instance store: AWS cannot stop it.
+    pub instance_store: bool,
+    /// An Auto Scaling group launched it (its `aws:autoscaling:groupName` tag).
+    pub launched_by_group: Option<String>,
+}
+
+impl PlainInstance {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            instance_store: false,
+            launched_by_group: None,
+        }
+    }
+}
+
 /// The account before the migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Topology {
@@ -79,6 +99,9 @@ pub struct Topology {
     pub asg_attached_to_target_group: bool,
     /// The old group's target tracking on average CPU, when it scales on one.
     pub asg_cpu_target_percent: Option<u32>,
+    /// Plain instances registered in the old target group in place of an Auto Scaling group's
+    /// (an `ec2` source); when there are any, the world has no old group.
+    pub plain_instances: Vec<PlainInstance>,
     /// The ECS-on-EC2 cluster, if the old side runs on ECS.
     pub old_cluster: Option<String>,
     pub old_services: Vec<OldService>,
@@ -137,6 +160,7 @@ impl Topology {
             asg_instance_type: "m5.large".into(),
             asg_attached_to_target_group: false,
             asg_cpu_target_percent: Some(50),
+            plain_instances: Vec::new(),
             old_cluster: Some("shop-ec2".into()),
             old_services: vec![
                 OldService {
@@ -256,6 +280,7 @@ impl Topology {
             })
             .collect();
         t.beanstalk_environment = None;
+        t.plain_instances = Vec::new();
         match p.source.kind {
             SourceKind::EcsEc2 => {
                 let cluster = p.source.ecs_cluster.clone().ok_or_else(|| {
@@ -288,6 +313,27 @@ impl Topology {
                     })
                     .collect();
                 t.asg_instances = 2;
+            }
+            SourceKind::Ec2 => {
+                t.old_cluster = None;
+                t.old_services = vec![];
+                t.asg_attached_to_target_group = false;
+                t.asg_instances = 0;
+                t.asg_cpu_target_percent = None;
+                // The instances the playbook lists, or two that discovery finds in the target
+                // group.
+                t.plain_instances = if p.source.instances.is_empty() {
+                    ["i-0plain00000000001", "i-0plain00000000002"]
+                        .into_iter()
+                        .map(PlainInstance::new)
+                        .collect()
+                } else {
+                    p.source
+                        .instances
+                        .iter()
+                        .map(|id| PlainInstance::new(id.clone()))
+                        .collect()
+                };
             }
             SourceKind::Asg | SourceKind::Beanstalk => {
                 t.old_cluster = None;

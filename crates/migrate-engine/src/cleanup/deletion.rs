@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::StepError;
 use crate::ports::{
-    load_balancer_dimension, target_group_dimension, Cloud, CloudError, IngressRule, MetricQuery,
+    load_balancer_dimension, target_group_dimension, Cloud, CloudError, IngressRule, Instance,
+    InstanceState, MetricQuery,
 };
 
 /// A resource of the old side that clean-up deletes, with the ids it is found by.
@@ -34,6 +35,11 @@ pub enum Deletion {
     LaunchTemplate {
         id: String,
         name: String,
+    },
+    /// The plain instances of an `ec2` source, stopped by `apply`: terminated together, and
+    /// waited for, since their security groups can go only once their interfaces are gone.
+    Instances {
+        ids: Vec<String>,
     },
     /// A volume left `available` by the group's terminated instances.
     Volume {
@@ -133,6 +139,7 @@ impl Deletion {
             ),
             Self::AutoScalingGroup { name } => format!("delete-auto-scaling-group:{name}"),
             Self::LaunchTemplate { id, .. } => format!("delete-launch-template:{id}"),
+            Self::Instances { .. } => "terminate-old-instances".to_string(),
             Self::Volume { id } => format!("delete-volume:{id}"),
             Self::LoadBalancer { name, .. } => format!("delete-load-balancer:{name}"),
             Self::TargetGroup { arn } => format!(
@@ -158,6 +165,11 @@ impl Deletion {
             Self::TaskDefinition { arn } => format!("deregister task definition {arn}"),
             Self::AutoScalingGroup { name } => format!("delete Auto Scaling group {name}"),
             Self::LaunchTemplate { id, name } => format!("delete launch template {name} ({id})"),
+            Self::Instances { ids } => format!(
+                "terminate the stopped old instances {} (their delete-on-termination volumes go \
+                 with them)",
+                ids.join(", ")
+            ),
             Self::Volume { id } => format!("delete EBS volume {id} (available)"),
             Self::LoadBalancer { arn, .. } => format!("delete load balancer {arn}"),
             Self::TargetGroup { arn } => format!("delete target group {arn}"),
@@ -221,6 +233,7 @@ impl Deletion {
             Self::LaunchTemplate { id, .. } => {
                 gone_if_absent(cloud.decommission.delete_launch_template(id).await)
             }
+            Self::Instances { ids } => terminate_instances(cloud, ids).await,
             Self::Volume { id } => {
                 let Some(volume) = cloud.decommission.find_volume(id).await? else {
                     return Ok(Deleted::AlreadyGone);
@@ -390,6 +403,56 @@ impl Deletion {
         }
     }
 }
+
+/// Terminates the instances that are still stopped, as `apply` left them, and waits until every
+/// one is terminated. One running again was started by someone after the migration stopped
+/// it: it is in use, and nothing is terminated.
+async fn terminate_instances(cloud: &Cloud, ids: &[String]) -> Result<Deleted, StepError> {
+    let found = cloud.instances.describe_instances(ids).await?;
+    let remaining: Vec<&Instance> = found
+        .iter()
+        .filter(|i| i.state != InstanceState::Terminated)
+        .collect();
+    if remaining.is_empty() {
+        return Ok(Deleted::AlreadyGone);
+    }
+    if let Some(started) = remaining.iter().find(|i| {
+        !matches!(
+            i.state,
+            InstanceState::Stopped | InstanceState::ShuttingDown
+        )
+    }) {
+        return Err(in_use(
+            &format!("instance {}", started.id),
+            format_args!(
+                "it is {}, but the migration stopped it; someone started it again",
+                started.state.as_str()
+            ),
+        ));
+    }
+    let remaining: Vec<String> = remaining.iter().map(|i| i.id.clone()).collect();
+    match cloud.instances.terminate_instances(&remaining).await {
+        Err(e) if !e.is_not_found() => return Err(e.into()),
+        _ => {}
+    }
+    // Terminating takes a minute or two; the security groups after it can only go once the
+    // instances' network interfaces are gone.
+    for _ in 0..TERMINATION_POLLS {
+        let found = cloud.instances.describe_instances(&remaining).await?;
+        if found.iter().all(|i| i.state == InstanceState::Terminated) {
+            return Ok(Deleted::Deleted);
+        }
+        cloud.clock.sleep(TERMINATION_POLL).await;
+    }
+    Err(StepError::precondition(format!(
+        "the old instances {} did not terminate within {} minutes; run clean-up again",
+        remaining.join(", "),
+        TERMINATION_POLLS * TERMINATION_POLL.as_secs() / 60
+    )))
+}
+
+const TERMINATION_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+const TERMINATION_POLLS: u64 = 120;
 
 #[cfg(test)]
 mod tests {

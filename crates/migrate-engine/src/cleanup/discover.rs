@@ -56,10 +56,25 @@ pub async fn discover(
         Some(name) => cloud.decommission.launch_template_of_group(name).await?,
         None => None,
     };
+    // The plain instances of an `ec2` source, and their security groups in place of a launch
+    // template's.
+    let plain_instances = if source.old_instances.is_empty() {
+        Vec::new()
+    } else {
+        cloud
+            .instances
+            .describe_instances(&source.old_instances)
+            .await?
+    };
     let mut old_groups: Vec<String> = Vec::new();
     for id in launch_template
         .iter()
         .flat_map(|t| t.security_groups.iter())
+        .chain(
+            plain_instances
+                .iter()
+                .flat_map(|i| i.security_groups.iter()),
+        )
         .chain(source.load_balancer.security_groups.iter())
     {
         if !old_groups.contains(id) {
@@ -180,6 +195,17 @@ pub async fn discover(
         }
     }
 
+    if !source.old_instances.is_empty() {
+        deletions.push(Deletion::Instances {
+            ids: source.old_instances.clone(),
+        });
+        kept.push(
+            "EBS volumes the old instances attach with DeleteOnTermination off: they become \
+             available and are not deleted (nothing ties them to this migration)"
+                .to_string(),
+        );
+    }
+
     let old = &source.load_balancer;
     if new_load_balancer
         .as_ref()
@@ -288,6 +314,12 @@ async fn old_alarms(
     if let Some(group) = &source.auto_scaling_group {
         signatures.push(vec![pair("AutoScalingGroupName", &group.name)]);
     }
+    signatures.extend(
+        source
+            .old_instances
+            .iter()
+            .map(|id| vec![pair("InstanceId", id)]),
+    );
     if let Some(cluster) = &playbook.source.ecs_cluster {
         signatures.extend(source.old_services.iter().map(|service| {
             vec![

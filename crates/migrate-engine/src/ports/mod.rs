@@ -27,6 +27,7 @@ mod containers;
 mod decommission;
 mod dns;
 mod environments;
+mod instances;
 mod load_balancer_behaviour;
 mod load_balancing;
 mod logs;
@@ -42,6 +43,7 @@ pub use containers::*;
 pub use decommission::*;
 pub use dns::*;
 pub use environments::*;
+pub use instances::*;
 pub use load_balancer_behaviour::*;
 pub use load_balancing::*;
 pub use logs::*;
@@ -146,6 +148,8 @@ pub struct Cloud {
     pub scaling: Arc<dyn AutoScaling>,
     pub service_scaling: Arc<dyn ServiceScaling>,
     pub environments: Arc<dyn Environments>,
+    /// Plain EC2 instances of an `ec2` source.
+    pub instances: Arc<dyn Instances>,
     pub logs: Arc<dyn Logs>,
     /// What `migrate cleanup` reads and deletes of the old side.
     pub decommission: Arc<dyn Decommission>,
@@ -168,6 +172,7 @@ impl Cloud {
             + AutoScaling
             + ServiceScaling
             + Environments
+            + Instances
             + Logs
             + Decommission
             + HttpProbe
@@ -184,6 +189,7 @@ impl Cloud {
             scaling: account.clone(),
             service_scaling: account.clone(),
             environments: account.clone(),
+            instances: account.clone(),
             logs: account.clone(),
             decommission: account.clone(),
             probe: account,

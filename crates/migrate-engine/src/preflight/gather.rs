@@ -293,7 +293,9 @@ async fn instance_profile(
                     Err(why) => return Ok(Err(why)),
                 }
             }
-            SourceKind::Asg => None,
+            // A plain instance's profile is not read: the instances are named, not a group,
+            // and the preflight compares one profile with the task role.
+            SourceKind::Asg | SourceKind::Ec2 => None,
         },
     };
     let Some(group) = group else {

@@ -169,7 +169,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         )
     })?;
     refuse_unsupported_load_balancer(&lb)?;
-    let target_groups = ctx
+    let target_groups: Vec<String> = ctx
         .call(|| cloud.load_balancing.target_groups_of(&lb.arn))
         .await?
         .into_iter()
@@ -181,6 +181,11 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         .find(|l| l.protocol == ListenerProtocol::Https)
         .and_then(|l| l.certificate_arn.clone());
     let behaviour = super::behaviour::read_old_behaviour(ctx, &lb.arn).await?;
+    let old_instances = if source.kind == SourceKind::Ec2 {
+        super::plain_instances::discover_plain_instances(ctx, &target_groups).await?
+    } else {
+        Vec::new()
+    };
 
     let zone_id = match &playbook.cutover.zone {
         Zone::Id(id) => id.clone(),
@@ -242,6 +247,7 @@ pub(crate) async fn discover(ctx: &Ctx<'_>) -> Result<SourceDiscovered, StepErro
         records: current,
         behaviour: Some(behaviour),
         moved_records,
+        old_instances,
     })
 }
 

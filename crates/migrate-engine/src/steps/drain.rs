@@ -426,6 +426,7 @@ mod tests {
             }],
             behaviour: None,
             moved_records: Vec::new(),
+            old_instances: Vec::new(),
         })
         .expect("encodes")
     }

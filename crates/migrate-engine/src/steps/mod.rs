@@ -24,6 +24,7 @@ mod load_balancer;
 mod load_balancer_group;
 mod logs;
 mod names;
+mod plain_instances;
 mod preflight;
 mod scale_down;
 mod security;
@@ -277,6 +278,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
         Action::ScaleDownBeanstalkEnvironment => {
             Box::new(beanstalk_capacity::ScaleDownBeanstalkEnvironment)
         }
+        Action::StopOldInstances => Box::new(plain_instances::StopOldInstances),
         Action::CreateAlarms => Box::new(alarms::CreateAlarms),
     }
 }

@@ -15,6 +15,7 @@ use migrate_engine::ports::{
 use super::{err, Kind, SimCloud};
 use crate::world::ec2::VolumeRec;
 use crate::world::ecs::TaskState;
+use crate::world::instances::PlainState;
 
 fn volume_of(v: &VolumeRec) -> Volume {
     Volume {
@@ -117,6 +118,13 @@ impl Decommission for SimCloud {
                             !matches!(t.state, TaskState::Stopped) && uses(&t.security_groups)
                         })
                         .map(|t| format!("task {}", t.id)),
+                );
+                interfaces.extend(
+                    w.plain
+                        .instances
+                        .values()
+                        .filter(|i| i.state != PlainState::Terminated && uses(&i.security_groups))
+                        .map(|i| format!("instance {}", i.id)),
                 );
                 for g in w.asg.groups.values() {
                     let launched_in_group = g

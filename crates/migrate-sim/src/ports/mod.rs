@@ -13,6 +13,7 @@ mod dns;
 mod ecs;
 mod elb;
 mod elb_behaviour;
+mod instances;
 mod logs;
 mod metrics;
 mod network;

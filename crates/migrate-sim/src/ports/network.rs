@@ -10,6 +10,7 @@ use migrate_engine::ports::{
 use super::{err, Kind, SimCloud};
 use crate::world::ec2::GroupRec;
 use crate::world::ecs::TaskState;
+use crate::world::instances::PlainState;
 use crate::world::old_side::LeftOut;
 use crate::world::World;
 
@@ -105,7 +106,11 @@ impl Network for SimCloud {
                     || w.ec2.egress.iter().any(|(g, rules)| {
                         g != group_id && rules.iter().any(|(_, to)| to == group_id)
                     });
-            if by_task || by_lb || by_rule {
+            // A plain instance keeps its interface until it is terminated (stopped included).
+            let by_instance = w.plain.instances.values().any(|i| {
+                i.state != PlainState::Terminated && i.security_groups.iter().any(|g| g == group_id)
+            });
+            if by_task || by_lb || by_rule || by_instance {
                 return Err(err(
                     ErrorKind::InvalidRequest,
                     op,

@@ -14,6 +14,7 @@ pub(crate) mod ecs;
 pub(crate) mod elb;
 pub mod front_end;
 pub(crate) mod ids;
+pub(crate) mod instances;
 pub mod listener_rules;
 pub(crate) mod logs;
 pub mod old_side;
@@ -136,6 +137,8 @@ pub struct World {
     pub(crate) left_out: Vec<old_side::LeftOut>,
     /// The Beanstalk environment's capacity settings, when the topology has an environment.
     pub(crate) beanstalk: Option<beanstalk::EnvironmentRec>,
+    /// The plain instances of an `ec2` source.
+    pub(crate) plain: instances::PlainInstances,
 }
 
 impl World {
@@ -189,6 +192,7 @@ impl World {
             drain_reading: None,
             left_out: Vec::new(),
             beanstalk: None,
+            plain: instances::PlainInstances::default(),
         };
         world.seed_old_side();
         world
@@ -435,33 +439,37 @@ impl World {
         if let Some(env) = &t.beanstalk_environment {
             asg_tags.insert("elasticbeanstalk:environment-name".into(), env.clone());
         }
-        self.asg.groups.insert(
-            t.asg_name.clone(),
-            asg::GroupRec {
-                name: t.asg_name.clone(),
-                capacity: Capacity {
-                    min: t.asg_instances,
-                    max: t.asg_instances * 2,
-                    desired: t.asg_instances,
+        self.seed_plain_instances(&tg_arn);
+        // An `ec2` source has no group: its instances were launched by hand.
+        if t.plain_instances.is_empty() {
+            self.asg.groups.insert(
+                t.asg_name.clone(),
+                asg::GroupRec {
+                    name: t.asg_name.clone(),
+                    capacity: Capacity {
+                        min: t.asg_instances,
+                        max: t.asg_instances * 2,
+                        desired: t.asg_instances,
+                    },
+                    instances,
+                    instance_type: t.asg_instance_type.clone(),
+                    target_group_arns: if t.asg_attached_to_target_group {
+                        vec![tg_arn.clone()]
+                    } else {
+                        vec![]
+                    },
+                    tags: asg_tags,
+                    launch_template: Some(OLD_LAUNCH_TEMPLATE_ID.into()),
+                    emptied_at: None,
+                    suspended: Default::default(),
+                    protected: instance_ids
+                        .iter()
+                        .take(t.old_side.protected_instances as usize)
+                        .cloned()
+                        .collect(),
                 },
-                instances,
-                instance_type: t.asg_instance_type.clone(),
-                target_group_arns: if t.asg_attached_to_target_group {
-                    vec![tg_arn.clone()]
-                } else {
-                    vec![]
-                },
-                tags: asg_tags,
-                launch_template: Some(OLD_LAUNCH_TEMPLATE_ID.into()),
-                emptied_at: None,
-                suspended: Default::default(),
-                protected: instance_ids
-                    .iter()
-                    .take(t.old_side.protected_instances as usize)
-                    .cloned()
-                    .collect(),
-            },
-        );
+            );
+        }
         self.seed_old_service_scaling();
         self.seed_beanstalk_environment();
         self.seed_old_alarms(&lb_arn);
@@ -710,6 +718,7 @@ impl World {
         // Requests started in the second before `at` are published in that second's minute.
         self.flush_request_metrics(at - 1);
         self.tick_instances(at);
+        self.tick_plain_instances(at);
         self.tick_tasks(at);
         self.tick_targets(at);
         self.tick_services(at);
@@ -997,12 +1006,15 @@ impl World {
     /// Would a request (or a health check) from `lb_sgs` to this target succeed now?
     fn backend_serves(&self, backend: &Backend, port: u16, lb_sgs: &[String]) -> bool {
         match backend {
-            Backend::Instance(id) => self
-                .asg
-                .groups
-                .values()
-                .filter_map(|g| g.instances.get(id))
-                .any(|i| i.up()),
+            Backend::Instance(id) => {
+                self.plain_instance_up(id) == Some(true)
+                    || self
+                        .asg
+                        .groups
+                        .values()
+                        .filter_map(|g| g.instances.get(id))
+                        .any(|i| i.up())
+            }
             Backend::Task(id) => {
                 let Some(task) = self.ecs.tasks.get(id) else {
                     return false;
@@ -1072,9 +1084,15 @@ impl World {
             };
             let hc = tg.health_check.clone();
             let mut results = Vec::new();
+            let mut stopped = Vec::new();
             for (key, t) in &tg.targets {
                 if t.draining_until.is_some_and(|u| u <= at) {
                     results.push((key.clone(), None));
+                } else if matches!(&t.backend, Backend::Instance(id) if self.plain_instance_down(id))
+                {
+                    // A stopped instance's target is `unused` at once, not failing checks.
+                    stopped.push(key.clone());
+                    results.push((key.clone(), Some(None)));
                 } else if t.draining_until.is_none() && t.next_check <= at {
                     let pass = lb_sgs.as_ref().map(|sgs| {
                         self.backend_serves(&t.backend, t.port, sgs) && self.app_passes(&hc)
@@ -1096,7 +1114,15 @@ impl World {
                         };
                         t.next_check = at + u64::from(hc.interval_secs) * 1000;
                         match pass {
-                            None => t.state = TargetState::Unused,
+                            None => {
+                                t.state = TargetState::Unused;
+                                if stopped.contains(&key) {
+                                    // Started again, it is checked from `initial`.
+                                    t.ok_streak = 0;
+                                    t.fail_streak = 0;
+                                    t.healthy_since = None;
+                                }
+                            }
                             Some(true) => {
                                 t.ok_streak += 1;
                                 t.fail_streak = 0;

@@ -70,6 +70,10 @@ pub enum LeftOut {
     /// The copy of the old load balancer's inbound permissions onto the new load balancer's
     /// own group (`AuthorizeSecurityGroupIngress` with permissions read from the old groups).
     CopyLoadBalancerIngress,
+    /// `StopInstances` on the plain instances of an `ec2` source.
+    StopInstances,
+    /// `StartInstances` on them, as a rollback makes it.
+    StartInstances,
 }
 
 /// How the engine's drain reads CloudWatch in a mutation test: as the drain before per-target
