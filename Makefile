@@ -57,11 +57,11 @@ fmt: ## Format the code.
 # ---------------------------------------------------------------------------------------------
 # The demo and moto helpers (owned by the AWS adapter).
 
-# DEMO picks the source kind: ecs-ec2 (seed 001, playbooks/demo.yaml), asg or beanstalk.
+# DEMO picks the source kind: ecs-ec2 (seed 001, playbooks/demo.yaml), asg, beanstalk or ec2.
 DEMO ?= ecs-ec2
 
 .PHONY: demo
-demo: venv build ## Migrate a seeded moto account end to end: plan, apply with progress, status (DEMO=ecs-ec2|asg|beanstalk).
+demo: venv build ## Migrate a seeded moto account end to end: plan, apply with progress, status (DEMO=ecs-ec2|asg|beanstalk|ec2).
 	DEMO=$(DEMO) VENV=$(VENV) MIGRATE=$(MIGRATE) scripts/demo.sh
 
 MOTO_PORT ?= 5000

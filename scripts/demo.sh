@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: a full migration against moto server on this machine. DEMO picks the source:
-# `ecs-ec2` (the default: seed 001, playbooks/demo.yaml), `asg` (playbooks/asg.yaml) or
-# `beanstalk` (playbooks/beanstalk.yaml).
+# `ecs-ec2` (the default: seed 001, playbooks/demo.yaml), `asg` (playbooks/asg.yaml),
+# `beanstalk` (playbooks/beanstalk.yaml) or `ec2` (plain instances, playbooks/ec2.yaml).
 #
 # Starts moto on a free loopback port, seeds the topology, writes the playbook with
 # the emulator's ids, runs `migrate plan`, `migrate apply` (with progress) and `migrate status`,
@@ -26,7 +26,8 @@ case "$DEMO" in
   ecs-ec2) PLAYBOOK=demo.yaml NAME=shop APP_PORT_IN_TASK=80 SEED_FLAGS=(--web-desired 2 --worker-desired 2 --set desired_count=2) ;;
   asg) PLAYBOOK=asg.yaml NAME=catalog APP_PORT_IN_TASK=8080 SEED_FLAGS=() ;;
   beanstalk) PLAYBOOK=beanstalk.yaml NAME=portal APP_PORT_IN_TASK=80 SEED_FLAGS=() ;;
-  *) echo "demo: DEMO must be ecs-ec2, asg or beanstalk, not $DEMO" >&2; exit 2 ;;
+  ec2) PLAYBOOK=ec2.yaml NAME=ledger APP_PORT_IN_TASK=8000 SEED_FLAGS=() ;;
+  *) echo "demo: DEMO must be ecs-ec2, asg, beanstalk or ec2, not $DEMO" >&2; exit 2 ;;
 esac
 
 [[ -x "$VENV/bin/moto_server" ]] || { echo "demo: no moto server in $VENV: run \`make venv\`" >&2; exit 1; }

@@ -8,7 +8,9 @@ Scaling group built from a launch template, security groups for Redis and RDS, a
 whose FQDN is an A alias of the old ALB. `--kind asg` seeds plain instances in an Auto Scaling
 group behind a dual-stack ALB with an HTTP-to-HTTPS redirect and a host rule (playbooks/asg.yaml);
 `--kind beanstalk` seeds an Elastic Beanstalk environment's resources (playbooks/beanstalk.yaml),
-and the environment itself goes to ids.json for scripts/beanstalk_standin.py.
+and the environment itself goes to ids.json for scripts/beanstalk_standin.py; `--kind ec2` seeds
+two plain instances registered in an ALB's target group without an Auto Scaling group
+(playbooks/ec2.yaml).
 
 Usage: seed_demo.py [--kind KIND] --endpoint-url http://127.0.0.1:PORT --playbook playbooks/demo.yaml --out DIR
 
@@ -32,6 +34,17 @@ PLACEHOLDERS = {
     "vpc": "vpc-0a1b2c3d4e5f60718",
     "subnet_a": "subnet-0a1b2c3d4e5f60001",
     "subnet_c": "subnet-0a1b2c3d4e5f60002",
+}
+# The data stores' groups of the container and Auto Scaling kinds, and what playbooks/ec2.yaml
+# names in their place: its database's group and the two instances.
+KIND_PLACEHOLDERS = {
+    "ec2": {
+        "database_sg": "sg-0a1b2c3d4e5f6cccc",
+        "instance_1": "i-0a1b2c3d4e5f60001",
+        "instance_2": "i-0a1b2c3d4e5f60002",
+    },
+}
+DEFAULT_KIND_PLACEHOLDERS = {
     "redis_sg": "sg-0a1b2c3d4e5f6aaaa",
     "rds_sg": "sg-0a1b2c3d4e5f6bbbb",
 }
@@ -365,6 +378,69 @@ def seed_asg(endpoint):
     return ids
 
 
+def seed_ec2(endpoint):
+    """Two plain instances a team launched by hand (no Auto Scaling group), the ledger app on port
+    8000, registered in the target group of an ALB that ledger.example.com aliases; a database
+    admits them on 5432. One alarm watches an instance's CPU (clean-up deletes it)."""
+    ec2 = client("ec2", endpoint)
+    elb = client("elbv2", endpoint)
+    r53 = client("route53", endpoint)
+    ids = seed_account(endpoint)
+    vpc, subnets = ids["vpc"], [ids["subnet_a"], ids["subnet_c"]]
+
+    ids["old_alb_sg"] = security_group(ec2, vpc, "ledger-old-alb", "old ALB: HTTP from anywhere")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["old_alb_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ids["instances_sg"] = security_group(ec2, vpc, "ledger-web", "instances: 8000 from the old ALB")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["instances_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000,
+                        "UserIdGroupPairs": [{"GroupId": ids["old_alb_sg"]}]}],
+    )
+    ids["database_sg"] = security_group(ec2, vpc, "ledger-database", "ledger database")
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["database_sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                        "UserIdGroupPairs": [{"GroupId": ids["instances_sg"]}]}],
+    )
+
+    alb = elb.create_load_balancer(Name="ledger-old-alb", Subnets=subnets, SecurityGroups=[ids["old_alb_sg"]],
+                                   Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+    ids["old_alb_arn"], ids["old_alb_dns"], ids["old_alb_zone"] = (
+        alb["LoadBalancerArn"], alb["DNSName"], alb["CanonicalHostedZoneId"])
+    tg = elb.create_target_group(Name="ledger-old-web", Protocol="HTTP", Port=8000, VpcId=vpc,
+                                 TargetType="instance", HealthCheckPath="/healthz",
+                                 Matcher={"HttpCode": "200"})["TargetGroups"][0]
+    ids["old_tg_arn"] = tg["TargetGroupArn"]
+    elb.create_listener(LoadBalancerArn=ids["old_alb_arn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": ids["old_tg_arn"]}])
+    instances = ec2.run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2, InstanceType="t3.medium",
+                                  SubnetId=subnets[0], SecurityGroupIds=[ids["instances_sg"]])["Instances"]
+    ids["instance_1"], ids["instance_2"] = sorted(i["InstanceId"] for i in instances)
+    elb.register_targets(TargetGroupArn=ids["old_tg_arn"],
+                         Targets=[{"Id": ids[k], "Port": 8000} for k in ("instance_1", "instance_2")])
+
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="migrate-demo-ec2")["HostedZone"]["Id"]
+    ids["zone"] = zone.split("/")[-1]
+    r53.change_resource_record_sets(HostedZoneId=ids["zone"], ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": "ledger.example.com.", "Type": "A",
+            "AliasTarget": {"HostedZoneId": ids["old_alb_zone"], "DNSName": ids["old_alb_dns"],
+                            "EvaluateTargetHealth": False}}},
+    ]})
+    cloudwatch = client("cloudwatch", endpoint)
+    cloudwatch.put_metric_alarm(
+        AlarmName="ledger-web-1-cpu", Namespace="AWS/EC2", MetricName="CPUUtilization", Statistic="Average",
+        Period=300, EvaluationPeriods=2, Threshold=90.0, ComparisonOperator="GreaterThanThreshold",
+        Dimensions=[{"Name": "InstanceId", "Value": ids["instance_1"]}])
+    # As in seed(): the drain needs HealthyHostCount to know a window was published.
+    publish_healthy_host_count(cloudwatch, ids["old_alb_arn"], ids["old_tg_arn"])
+    return ids
+
+
 BEANSTALK_ENVIRONMENT = "portal-prod"
 
 
@@ -449,9 +525,10 @@ def seed_beanstalk(endpoint):
     return ids
 
 
-def write_playbook(playbook, out, ids, overrides):
+def write_playbook(playbook, out, ids, overrides, kind):
     text = open(playbook, encoding="utf-8").read()
-    for key, placeholder in PLACEHOLDERS.items():
+    placeholders = {**PLACEHOLDERS, **KIND_PLACEHOLDERS.get(kind, DEFAULT_KIND_PLACEHOLDERS)}
+    for key, placeholder in placeholders.items():
         if placeholder not in text:
             sys.exit(f"seed_demo: {playbook} no longer contains the placeholder {placeholder}")
         text = text.replace(placeholder, ids[key])
@@ -535,8 +612,9 @@ def main():
     parser.add_argument("--endpoint-url", required=True)
     parser.add_argument("--playbook", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--kind", choices=("ecs-ec2", "asg", "beanstalk"), default="ecs-ec2",
-                        help="the source topology: seed-001's ECS-on-EC2 (default), an ASG, or Beanstalk")
+    parser.add_argument("--kind", choices=("ecs-ec2", "asg", "beanstalk", "ec2"), default="ecs-ec2",
+                        help="the source topology: seed-001's ECS-on-EC2 (default), an ASG, Beanstalk, "
+                             "or plain EC2 instances")
     parser.add_argument("--web-desired", type=int, default=2)
     parser.add_argument("--worker-desired", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -548,13 +626,15 @@ def main():
         ids = seed_asg(args.endpoint_url)
     elif args.kind == "beanstalk":
         ids = seed_beanstalk(args.endpoint_url)
+    elif args.kind == "ec2":
+        ids = seed_ec2(args.endpoint_url)
     else:
         ids = seed(args.endpoint_url, args.web_desired, args.worker_desired)
     overrides = []
     for item in args.set:
         key, _, value = item.partition("=")
         overrides.append((rf"^(\s*{re.escape(key)}:)\s*\S+.*$", rf"\g<1> {value}"))
-    write_playbook(args.playbook, args.out, ids, overrides)
+    write_playbook(args.playbook, args.out, ids, overrides, args.kind)
     with open(os.path.join(args.out, "ids.json"), "w", encoding="utf-8") as f:
         json.dump(ids, f, indent=2, sort_keys=True)
     for key in sorted(ids):

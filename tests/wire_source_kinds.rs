@@ -1,8 +1,9 @@
-//! The two other source kinds end to end over the wire: a full apply and rollback of
+//! The three other source kinds end to end over the wire: a full apply and rollback of
 //! `playbooks/asg.yaml` (plain instances in an Auto Scaling group behind a dual-stack ALB with an
 //! HTTP-to-HTTPS redirect, an HTTPS listener with a host rule and an SNI certificate, an `A` and
-//! an `AAAA` alias, a scheduled action on the group) and of `playbooks/beanstalk.yaml` (an
-//! Elastic Beanstalk environment reached through a CNAME of its own name), each seeded into moto
+//! an `AAAA` alias, a scheduled action on the group), of `playbooks/beanstalk.yaml` (an
+//! Elastic Beanstalk environment reached through a CNAME of its own name) and of
+//! `playbooks/ec2.yaml` (two plain instances in the old target group, no group), each seeded into moto
 //! by `scripts/seed_demo.py` as `make demo DEMO=…` seeds it. The engine runs in-process on a clock
 //! that does not wait, as `crates/migrate-aws/tests/migration.rs` runs seed 001. What the
 //! migration did is checked with plain SDK clients, independently of the adapter.
@@ -424,6 +425,148 @@ async fn cleanup_after_a_beanstalk_migration_terminates_the_environment() {
         "{deleted:#?}"
     );
     assert_eq!(environment_status(&sdk, "portal-prod").await, "Terminated");
+    assert!(load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .is_some());
+}
+
+/// Each instance's state name, as EC2 answers.
+async fn instance_states(sdk: &SdkConfig, ids: &[String]) -> Vec<String> {
+    let out = aws_sdk_ec2::Client::new(sdk)
+        .describe_instances()
+        .set_instance_ids(Some(ids.to_vec()))
+        .send()
+        .await
+        .unwrap();
+    let mut states: Vec<(String, String)> = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(|i| {
+            (
+                i.instance_id().unwrap().to_string(),
+                i.state().unwrap().name().unwrap().as_str().to_string(),
+            )
+        })
+        .collect();
+    states.sort();
+    states.into_iter().map(|(_, state)| state).collect()
+}
+
+/// The old target group's targets and their states, as ELB answers.
+async fn old_target_states(sdk: &SdkConfig, target_group: &str) -> Vec<(String, String)> {
+    let out = aws_sdk_elasticloadbalancingv2::Client::new(sdk)
+        .describe_target_health()
+        .target_group_arn(target_group)
+        .send()
+        .await
+        .unwrap();
+    let mut states: Vec<(String, String)> = out
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            (
+                d.target().unwrap().id().unwrap().to_string(),
+                d.target_health()
+                    .and_then(|h| h.state())
+                    .map_or("?".into(), |s| s.as_str().to_string()),
+            )
+        })
+        .collect();
+    states.sort();
+    states
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ec2_playbook_stops_the_instances_and_a_rollback_starts_them_over_the_wire() {
+    let seeded = seed::seed_kind("ec2", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let zone = id(&ids, "zone");
+    let instances = vec![id(&ids, "instance_1"), id(&ids, "instance_2")];
+    let old_tg = id(&ids, "old_tg_arn");
+    let plan = plan_of(&seeded);
+    assert_eq!(plan.playbook.source.instances, instances);
+    let names = plan.names.clone();
+    assert_eq!(
+        instance_states(&sdk, &instances).await,
+        ["running", "running"]
+    );
+
+    let (mut engine, _store) = apply(&sdk, plan, 8000).await;
+
+    // The name aliases the new load balancer; the instances are stopped, not terminated, and
+    // still registered, `unused`.
+    let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
+        .await
+        .expect("the new load balancer exists");
+    assert_eq!(
+        record_target(&sdk, &zone, "ledger.example.com", "A").await,
+        new_alb
+    );
+    assert_eq!(
+        instance_states(&sdk, &instances).await,
+        ["stopped", "stopped"]
+    );
+    let unused: Vec<(String, String)> = instances
+        .iter()
+        .map(|i| (i.clone(), "unused".to_string()))
+        .collect();
+    assert_eq!(old_target_states(&sdk, &old_tg).await, unused);
+
+    let outcome = engine.rollback().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+    assert_eq!(
+        instance_states(&sdk, &instances).await,
+        ["running", "running"]
+    );
+    let healthy: Vec<(String, String)> = instances
+        .iter()
+        .map(|i| (i.clone(), "healthy".to_string()))
+        .collect();
+    assert_eq!(old_target_states(&sdk, &old_tg).await, healthy);
+    assert_eq!(
+        record_target(&sdk, &zone, "ledger.example.com", "A").await,
+        old_alb_dns(&ids)
+    );
+    assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_an_ec2_migration_terminates_the_stopped_instances() {
+    let seeded = seed::seed_kind("ec2", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let instances = vec![id(&ids, "instance_1"), id(&ids, "instance_2")];
+    let plan = plan_of(&seeded);
+    let names = plan.names.clone();
+    let (_engine, store) = apply(&sdk, plan, 8000).await;
+
+    let deleted = clean_up(&sdk, store).await.join("\n");
+    assert!(
+        deleted.contains(&format!(
+            "terminate the stopped old instances {}",
+            instances.join(", ")
+        )),
+        "{deleted}"
+    );
+    assert!(
+        deleted.contains("delete CloudWatch alarm ledger-web-1-cpu"),
+        "{deleted}"
+    );
+    assert_eq!(
+        instance_states(&sdk, &instances).await,
+        ["terminated", "terminated"]
+    );
+    // Their security group went after them; the database's group stays.
+    assert!(security_group_named(&sdk, "ledger-web").await.is_none());
+    assert!(security_group_named(&sdk, "ledger-database")
+        .await
+        .is_some());
     assert!(load_balancer_dns(&sdk, &names.load_balancer)
         .await
         .is_some());

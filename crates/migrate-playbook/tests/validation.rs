@@ -490,7 +490,10 @@ fn an_ec2_source_checks_its_instance_ids_and_keeps_plan_ids_of_other_kinds() {
 
     let listed = "instances: [i-0a1b2c3d4e5f60001, i-0a1b2c3d4e5f60002]";
     for (bad, expected) in [
-        ("instances: [web-1, i-0a1b2c3d4e5f60002]", "not an EC2 instance id"),
+        (
+            "instances: [web-1, i-0a1b2c3d4e5f60002]",
+            "not an EC2 instance id",
+        ),
         (
             "instances: [i-0a1b2c3d4e5f60002, i-0a1b2c3d4e5f60002]",
             "listed twice",
@@ -509,14 +512,15 @@ fn an_ec2_source_checks_its_instance_ids_and_keeps_plan_ids_of_other_kinds() {
 
     // The ec2 block belongs to an ec2 source only, and so does stopping instances.
     let demo = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
-    let with_stop = format!("{demo}\n").replace(
-        "scale_down:\n",
-        "scale_down:\n  old_instances: true\n",
-    );
+    let with_stop =
+        format!("{demo}\n").replace("scale_down:\n", "scale_down:\n  old_instances: true\n");
     assert_ne!(with_stop, format!("{demo}\n"));
     let error =
         Playbook::from_yaml(&with_stop, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
-    assert_eq!(error.problems[0].path, "scale_down.old_instances", "{error}");
+    assert_eq!(
+        error.problems[0].path, "scale_down.old_instances",
+        "{error}"
+    );
 
     // A playbook that says nothing of instances serialises as it did before they existed, so
     // its plan id is unchanged.
