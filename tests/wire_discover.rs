@@ -147,6 +147,7 @@ async fn discover_finds_each_application_and_init_writes_playbooks_that_plan() {
             "portal-prod",
             vec!["--image", "nginx:1.27", "--name", "portal"],
         ),
+        ("legacy-alb", vec!["--image", "nginx:1.27"]),
     ] {
         let mut args = vec!["init", "--yes", "--app", app, "-o", "drafts"];
         args.extend(extra);
@@ -163,19 +164,6 @@ async fn discover_finds_each_application_and_init_writes_playbooks_that_plan() {
         let out = migrate(dir, &standin.url, &["plan", &playbook]).await;
         ok(&out, &format!("plan {playbook}"));
     }
-    let out = migrate(
-        dir,
-        &standin.url,
-        &["init", "--yes", "--app", "legacy-alb", "-o", "drafts"],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("cannot migrate a plain EC2 source yet"),
-        "{}",
-        text(&out.stderr)
-    );
-
     // From the saved inventory: no AWS call at all (the endpoint answers nothing).
     let out = migrate(
         dir,

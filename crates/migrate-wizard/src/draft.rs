@@ -46,15 +46,6 @@ pub fn draft(
         answers.application.as_deref(),
     )?;
     let app = &apps[chosen];
-    if app.kind == SourceKind::Ec2 {
-        return Err(WizardError::Unsupported(format!(
-            "{} is served by EC2 instances without an Auto Scaling group ({}); this build cannot \
-             migrate a plain EC2 source yet: put the instances in an Auto Scaling group or write \
-             the playbook by hand once `kind: ec2` is supported",
-            app.name,
-            app.instances.join(", ")
-        )));
-    }
     let decisions = dialogue.decide(inventory, app)?;
     let draft = render::render(inventory, app, &decisions);
     check(&draft)?;
@@ -336,7 +327,7 @@ impl Dialogue<'_> {
                     });
                 }
             }
-            SourceKind::Asg | SourceKind::Beanstalk => {
+            SourceKind::Asg | SourceKind::Beanstalk | SourceKind::Ec2 => {
                 let image = self.text(
                     &Question {
                         flag: "--image",
@@ -370,15 +361,18 @@ impl Dialogue<'_> {
                     port: target_group.and_then(|tg| tg.port).or(Some(80)),
                     cpu,
                     memory,
-                    desired_count: self
-                        .answers
-                        .desired_count
-                        .unwrap_or_else(|| group.map_or(2, |g| g.desired_capacity.max(1))),
+                    desired_count: self.answers.desired_count.unwrap_or_else(|| {
+                        // As many tasks as the old side has instances (a group's desired
+                        // capacity, or the plain instances counted), two when unknown.
+                        group.map_or(
+                            u32::try_from(app.instances.len()).unwrap_or(2).max(1),
+                            |g| g.desired_capacity.max(1),
+                        )
+                    }),
                     health: target_group.map(|tg| tg.health_check.clone()),
                     image: Some(image),
                 });
             }
-            SourceKind::Ec2 => {}
         }
         Ok(services)
     }

@@ -163,7 +163,14 @@ fn source(y: &mut String, inventory: &Inventory, app: &Application) {
                 app.beanstalk_environment.as_deref().unwrap_or_default()
             );
         }
-        SourceKind::Asg | SourceKind::Ec2 => {}
+        SourceKind::Ec2 => {
+            let _ = writeln!(
+                y,
+                "  # Plain instances in no Auto Scaling group: stopped (not terminated) after the\n  # drain, started again by a rollback, terminated by `migrate cleanup`.\n  ec2:\n    instances: [{}]",
+                app.instances.join(", ")
+            );
+        }
+        SourceKind::Asg => {}
     }
     if let Some(group) = &app.auto_scaling_group {
         if app.kind != SourceKind::Beanstalk {

@@ -1,15 +1,17 @@
 //! Plain EC2 instances of an `ec2` source: found behind the old load balancer, stopped after the
 //! drain, started again by a rollback.
 //!
-//! A stopped instance keeps its EBS volumes and its registration in the target group, whose
-//! health check then reports it `unused` ("Target is in the stopped state"); started again, it
-//! is checked until it passes and serves
-//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>).
+//! A stopped instance keeps its EBS volumes and its registration in the target group, which
+//! reports it `unused` (`Target.InvalidState`, "in the stopped or terminated state"); started
+//! again, it is checked until it passes and serves
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html>,
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>).
 //! So a rollback starts the instances and waits, per instance, for its target to be healthy in
 //! every old target group it is registered in before the DNS restore sends anyone back.
 //! Stopping is refused for an instance-store-backed instance (it can only terminate) and would
 //! be undone by an Auto Scaling group, which replaces a stopped instance
-//! (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html>,
+//! (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html>,
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html>,
 //! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html>):
 //! discovery refuses both before anything changes.
 

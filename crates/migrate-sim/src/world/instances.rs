@@ -2,13 +2,15 @@
 //! group, with AWS's rules for stopping and starting them, stricter than moto's:
 //! - Stopping takes a while (`stopping`), and the application dies when it begins: requests in
 //!   flight on it fail, and a request the load balancer still sends it fails. Once stopped its
-//!   target is `unused` ("Target is in the stopped state") until it runs again, and then it is
+//!   target is `unused` (`Target.InvalidState`) until it runs again, and then it is
 //!   health-checked from `initial` like a new target
-//!   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html>).
+//!   (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html>).
 //! - `StartInstances` on an instance still `stopping` is refused (`IncorrectInstanceState`), as
 //!   is `StopInstances` on an instance-store-backed one (`UnsupportedOperation`)
-//!   (<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html>,
+//!   (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html>,
+//!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html>,
 //!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
+//! moto stops and starts at once and checks neither refusal.
 //! - A terminated instance leaves its target groups.
 
 use std::collections::BTreeMap;

@@ -258,13 +258,27 @@ fn bad_flags_are_refused_by_name() {
 }
 
 #[test]
-fn plain_instances_and_empty_accounts_are_refused_with_the_reason() {
-    let err = draft(&account(), &yes("legacy-alb"), &mut NoTerminal).unwrap_err();
+fn plain_instances_are_drafted_as_an_ec2_source() {
+    let answers = Answers {
+        image: Some("nginx:1.27".into()),
+        ..yes("legacy-alb")
+    };
+    let draft = draft(&account(), &answers, &mut NoTerminal).unwrap();
+    assert!(draft.playbook.contains("kind: ec2"), "{}", draft.playbook);
     assert!(
-        err.to_string()
-            .contains("cannot migrate a plain EC2 source yet"),
-        "{err}"
+        draft.playbook.contains("  ec2:\n    instances: ["),
+        "{}",
+        draft.playbook
     );
+    assert!(
+        draft.playbook.contains("load_balancer: legacy-alb"),
+        "{}",
+        draft.playbook
+    );
+}
+
+#[test]
+fn an_empty_account_is_refused_with_the_reason() {
     let empty = Inventory::new("eu-west-1", chrono::DateTime::UNIX_EPOCH);
     let err = draft(&empty, &yes("x"), &mut NoTerminal).unwrap_err();
     assert!(matches!(err, WizardError::NoApplication), "{err}");
