@@ -10,6 +10,7 @@
 //!   (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StopInstances.html>,
 //!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html>,
 //!   <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>).
+//!
 //! moto stops and starts at once and checks neither refusal.
 //! - A terminated instance leaves its target groups.
 
