@@ -588,3 +588,78 @@ async fn a_crash_at_any_journal_write_of_cleanup_resumes_to_the_same_account() {
         );
     }
 }
+
+/// The plain EC2 playbook with a one-hour soak.
+fn ec2_playbook() -> Playbook {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/ec2.yaml");
+    let mut playbook = Playbook::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+    playbook.cleanup.soak = SOAK;
+    playbook
+}
+
+async fn instance_states(
+    sim: &Simulation,
+    ids: &[String],
+) -> Vec<migrate_engine::ports::InstanceState> {
+    sim.cloud()
+        .instances
+        .describe_instances(ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.state)
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopped_plain_instances_are_terminated_unless_someone_started_one_again() {
+    use migrate_engine::ports::InstanceState::{Stopped, Terminated};
+    let playbook = ec2_playbook();
+    let ids = playbook.source.instances.clone();
+    let (sim, store, _) = setup(&playbook);
+    assert_eq!(apply(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    sim.idle(SOAK + Duration::from_secs(1)).await;
+    assert_eq!(instance_states(&sim, &ids).await, [Stopped, Stopped]);
+    let deletions = confirm(&sim, &store).await;
+    let terminate = position(&deletions, |d| matches!(d, Deletion::Instances { .. }));
+    let topology = sim.topology();
+    let instance_group = topology.old_app_security_group_id;
+    let instance_group_name = topology.old_app_security_group_name;
+    assert!(
+        terminate
+            < position(
+                &deletions,
+                |d| matches!(d, Deletion::SecurityGroup { id } if *id == instance_group)
+            ),
+        "{deletions:#?}"
+    );
+
+    // Someone starts one again after the migration: it is in use, and nothing is terminated.
+    sim.cloud()
+        .instances
+        .start_instances(&ids[..1])
+        .await
+        .unwrap();
+    sim.idle(Duration::from_secs(120)).await;
+    let error = run(&sim, &store).await.unwrap_err().to_string();
+    assert!(
+        error.contains("still in use") && error.contains("someone started it again"),
+        "{error}"
+    );
+    assert_ne!(instance_states(&sim, &ids).await[1], Terminated);
+
+    // Stopped again, the same clean-up goes on: both terminated, their group deleted after them.
+    sim.cloud()
+        .instances
+        .stop_instances(&ids[..1])
+        .await
+        .unwrap();
+    sim.idle(Duration::from_secs(120)).await;
+    assert_eq!(run(&sim, &store).await.unwrap(), RunOutcome::Completed);
+    assert_eq!(instance_states(&sim, &ids).await, [Terminated, Terminated]);
+    assert!(!sim
+        .snapshot()
+        .security_groups
+        .iter()
+        .any(|g| g.name == instance_group_name));
+}
