@@ -46,9 +46,9 @@ pub mod taskdef;
 
 use std::sync::Arc;
 
-use aws_types::SdkConfig;
 use migrate_engine::ports::{Clock, Cloud, HttpProbe, SystemClock};
 
+pub use aws_types::SdkConfig;
 pub use config::AwsOptions;
 pub use counter::{ApiCalls, OperationCount};
 pub use errors::AwsError;

@@ -81,3 +81,20 @@ impl Prompter for NoTerminal {
         Err(Self::refuse(q))
     }
 }
+
+/// Whether an image the user named exists, asked while the question is open so that a typo is
+/// asked again rather than written: the binary asks ECR (`DescribeImages`) for an ECR URI.
+pub trait ImageCheck {
+    /// Why `image` cannot be used (`Err`), or `Ok` when it exists or cannot be checked.
+    fn check(&self, image: &str) -> Result<(), String>;
+}
+
+/// No check: `--from` a saved inventory (no AWS call), and the unit tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoImageCheck;
+
+impl ImageCheck for NoImageCheck {
+    fn check(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+}

@@ -5,7 +5,7 @@ use migrate_inventory::{applications, Application, Inventory, SourceKind};
 use migrate_playbook::MAX_NAME_LEN;
 
 use crate::render::{self, Decisions, ServiceDecision};
-use crate::{Answers, Prompter, Question, WizardError};
+use crate::{Answers, ImageCheck, NoImageCheck, Prompter, Question, WizardError};
 
 /// A file the wizard writes next to the playbook, at a path relative to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,17 +23,33 @@ pub struct Draft {
 }
 
 /// Runs the dialogue over `inventory` and returns the draft, validated by the playbook's own
-/// rules; nothing is written here.
+/// rules; nothing is written here. Images are not checked (see [`draft_checking_images`]).
 pub fn draft(
     inventory: &Inventory,
     answers: &Answers,
     prompter: &mut dyn Prompter,
 ) -> Result<Draft, WizardError> {
+    draft_checking_images(inventory, answers, prompter, &NoImageCheck)
+}
+
+/// [`draft`], with each image the user names checked by `images` while its question is open: a
+/// missing one is asked again at the prompt, and a missing one given by `--image` is an error
+/// naming the flag.
+pub fn draft_checking_images(
+    inventory: &Inventory,
+    answers: &Answers,
+    prompter: &mut dyn Prompter,
+    images: &dyn ImageCheck,
+) -> Result<Draft, WizardError> {
     let apps = applications(inventory);
     if apps.is_empty() {
         return Err(WizardError::NoApplication);
     }
-    let mut dialogue = Dialogue { answers, prompter };
+    let mut dialogue = Dialogue {
+        answers,
+        prompter,
+        images,
+    };
     let labels: Vec<String> = apps.iter().map(label).collect();
     let chosen = dialogue.choose(
         &Question {
@@ -72,6 +88,7 @@ fn label(app: &Application) -> String {
 struct Dialogue<'a> {
     answers: &'a Answers,
     prompter: &'a mut dyn Prompter,
+    images: &'a dyn ImageCheck,
 }
 
 impl Dialogue<'_> {
@@ -328,6 +345,7 @@ impl Dialogue<'_> {
                 }
             }
             SourceKind::Asg | SourceKind::Beanstalk | SourceKind::Ec2 => {
+                let images = self.images;
                 let image = self.text(
                     &Question {
                         flag: "--image",
@@ -339,7 +357,7 @@ impl Dialogue<'_> {
                         if image.is_empty() || image.contains(char::is_whitespace) {
                             Err(format!("`{image}` is not an image reference"))
                         } else {
-                            Ok(())
+                            images.check(image)
                         }
                     },
                 )?;

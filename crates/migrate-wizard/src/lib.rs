@@ -13,5 +13,5 @@ mod draft;
 mod render;
 
 pub use answers::Answers;
-pub use ask::{NoTerminal, Prompter, Question, WizardError};
-pub use draft::{draft, Draft, DraftFile};
+pub use ask::{ImageCheck, NoImageCheck, NoTerminal, Prompter, Question, WizardError};
+pub use draft::{draft, draft_checking_images, Draft, DraftFile};

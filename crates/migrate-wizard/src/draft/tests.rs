@@ -321,3 +321,48 @@ fn a_zone_name_two_public_zones_share_is_written_as_the_zone_id() {
         .playbook
         .contains("more than one zone named example.com"));
 }
+
+/// An ECR that holds only `catalog:4.2.0`.
+struct OneImage;
+
+impl ImageCheck for OneImage {
+    fn check(&self, image: &str) -> Result<(), String> {
+        if image == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalog:4.2.0" {
+            Ok(())
+        } else {
+            Err(format!("{image} is not in ECR"))
+        }
+    }
+}
+
+#[test]
+fn a_missing_image_is_asked_again_at_the_prompt_and_refused_by_its_flag() {
+    let registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    let typo = format!("{registry}/catalog:4.2.O");
+    let right = format!("{registry}/catalog:4.2.0");
+    // At the prompt: the typo is asked again, with the reason, and the right one is taken.
+    let mut script = Script::new(&[&typo, &right]);
+    let answers = Answers {
+        image: None,
+        ..yes("catalog-web")
+    };
+    let draft = draft_checking_images(&account(), &answers, &mut script, &OneImage).unwrap();
+    assert_eq!(script.asked, ["--image", "--image"]);
+    assert!(
+        draft.files.iter().any(|f| f.contents.contains(&right)),
+        "{:?}",
+        draft.files
+    );
+    // By the flag: an error naming it, and no draft.
+    let answers = Answers {
+        image: Some(typo.clone()),
+        ..yes("catalog-web")
+    };
+    let err = draft_checking_images(&account(), &answers, &mut NoTerminal, &OneImage)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("--image: ") && err.contains("is not in ECR"),
+        "{err}"
+    );
+}

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use dialoguer::console::Term;
-use migrate_wizard::{Answers, NoTerminal, Prompter, Question, WizardError};
+use migrate_wizard::{Answers, ImageCheck, NoTerminal, Prompter, Question, WizardError};
 
 use crate::cli::GlobalArgs;
 use crate::exit;
@@ -97,11 +97,14 @@ pub fn run(args: &InitArgs, global: &GlobalArgs) -> Result<u8> {
     } else {
         Box::new(NoTerminal)
     };
-    let draft = migrate_wizard::draft(&inventory, &answers, prompter.as_mut())
-        .map_err(|e| anyhow!("{e}"))?;
-    if args.from.is_none() {
-        check_images(&draft, global)?;
+    let draft = if args.from.is_some() {
+        // From a saved inventory no AWS call is made, not even to check an image.
+        migrate_wizard::draft(&inventory, &answers, prompter.as_mut())
+    } else {
+        let images = EcrImages::new(global)?;
+        migrate_wizard::draft_checking_images(&inventory, &answers, prompter.as_mut(), &images)
     }
+    .map_err(|e| anyhow!("{e}"))?;
     let playbook_path = args.output.join(format!("{}.yaml", draft.name));
     let mut writes = vec![(playbook_path.clone(), draft.playbook.clone())];
     writes.extend(
@@ -142,45 +145,41 @@ pub fn run(args: &InitArgs, global: &GlobalArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-/// Refuses an ECR image that does not exist: a typo in a tag would otherwise surface only when
-/// the first task fails to start, in the middle of the migration.
-fn check_images(draft: &migrate_wizard::Draft, global: &GlobalArgs) -> Result<()> {
-    let images: Vec<String> = draft
-        .files
-        .iter()
-        .filter_map(|f| serde_json::from_str::<serde_json::Value>(&f.contents).ok())
-        .flat_map(|definition| {
-            definition["containerDefinitions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["image"].as_str().map(str::to_string))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if images.is_empty() {
-        return Ok(());
+/// Checks, while the question is open, that an ECR image exists: a typo in a tag would
+/// otherwise surface only when the first task fails to start, in the middle of the migration.
+/// An image outside ECR, or one that cannot be checked (no permission), is accepted with a
+/// warning rather than blocking the draft.
+struct EcrImages {
+    runtime: tokio::runtime::Runtime,
+    sdk: migrate_aws::SdkConfig,
+}
+
+impl EcrImages {
+    fn new(global: &GlobalArgs) -> Result<Self> {
+        let options = global.aws_options(global.region.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let sdk = runtime.block_on(migrate_aws::config::load(&options))?;
+        Ok(Self { runtime, sdk })
     }
-    let options = global.aws_options(global.region.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let sdk = migrate_aws::config::load(&options).await?;
-        for image in images {
-            match migrate_aws::inventory::ecr_image_exists(&sdk, &image).await {
-                Ok(Some(false)) => bail!(
-                    "--image: {image} is not in ECR (no such repository or tag); nothing written"
-                ),
-                Ok(_) => {}
-                Err(reason) => {
-                    eprintln!("warning: could not check that {image} exists in ECR: {reason}")
-                }
+}
+
+impl ImageCheck for EcrImages {
+    fn check(&self, image: &str) -> std::result::Result<(), String> {
+        match self
+            .runtime
+            .block_on(migrate_aws::inventory::ecr_image_exists(&self.sdk, image))
+        {
+            Ok(Some(false)) => Err(format!("{image} is not in ECR (no such repository or tag)")),
+            Ok(_) => Ok(()),
+            Err(reason) => {
+                eprintln!("warning: could not check that {image} exists in ECR: {reason}");
+                Ok(())
             }
         }
-        Ok(())
-    })
+    }
 }
 
 /// dialoguer on stderr, so that stdout keeps only what the command prints.
