@@ -132,6 +132,24 @@ async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) 
     (engine, store)
 }
 
+/// Asserts that `name`'s `A` record aliases the new load balancer `load_balancer`.
+async fn assert_aliases_new(sdk: &SdkConfig, zone: &str, name: &str, load_balancer: &str) {
+    let new_alb = load_balancer_dns(sdk, load_balancer)
+        .await
+        .expect("the new load balancer exists");
+    assert_eq!(record_target(sdk, zone, name, "A").await, new_alb);
+}
+
+/// Rolls the migration back and asserts that the rollback completed.
+async fn roll_back(engine: &mut Engine) {
+    let outcome = engine.rollback().await;
+    assert!(
+        matches!(outcome, Ok(RunOutcome::Completed)),
+        "{outcome:?}\n{:#?}",
+        engine.state().failure
+    );
+}
+
 fn plan_of(seeded: &seed::Seeded) -> Plan {
     let playbook =
         migrate_playbook::Playbook::from_path(&seeded.playbook).unwrap_or_else(|e| panic!("{e}"));
@@ -156,22 +174,11 @@ async fn asg_playbook_apply_then_rollback_over_the_wire() {
     let (mut engine, _store) = apply(&sdk, plan, 8080).await;
 
     // The name users reach now aliases the new load balancer, and the old group is at zero.
-    let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
-        .await
-        .expect("the new load balancer exists");
-    assert_eq!(
-        record_target(&sdk, &zone, "catalog.example.com", "A").await,
-        new_alb
-    );
+    assert_aliases_new(&sdk, &zone, "catalog.example.com", &names.load_balancer).await;
     let (min, _, desired) = capacity(&sdk, &group).await;
     assert_eq!((min, desired), (0, 0));
 
-    let outcome = engine.rollback().await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed)),
-        "{outcome:?}\n{:#?}",
-        engine.state().failure
-    );
+    roll_back(&mut engine).await;
     // Back where it started: the record on the old load balancer, the group's capacity as it
     // was, the new load balancer gone.
     assert_eq!(
@@ -233,12 +240,7 @@ async fn beanstalk_playbook_apply_then_rollback_over_the_wire() {
         .expect("the service group exists");
     assert_eq!(own.egress, vec![("tcp".to_string(), 80, service_group)]);
 
-    let outcome = engine.rollback().await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed)),
-        "{outcome:?}\n{:#?}",
-        engine.state().failure
-    );
+    roll_back(&mut engine).await;
     // The CNAME is back, as it was read, and the environment's group serves at its capacity.
     assert_eq!(
         record_target(&sdk, &zone, "portal.example.com", "CNAME").await,
@@ -497,13 +499,7 @@ async fn ec2_playbook_stops_the_instances_and_a_rollback_starts_them_over_the_wi
 
     // The name aliases the new load balancer; the instances are stopped, not terminated, and
     // still registered, `unused`.
-    let new_alb = load_balancer_dns(&sdk, &names.load_balancer)
-        .await
-        .expect("the new load balancer exists");
-    assert_eq!(
-        record_target(&sdk, &zone, "ledger.example.com", "A").await,
-        new_alb
-    );
+    assert_aliases_new(&sdk, &zone, "ledger.example.com", &names.load_balancer).await;
     assert_eq!(
         instance_states(&sdk, &instances).await,
         ["stopped", "stopped"]
@@ -514,12 +510,7 @@ async fn ec2_playbook_stops_the_instances_and_a_rollback_starts_them_over_the_wi
         .collect();
     assert_eq!(old_target_states(&sdk, &old_tg).await, unused);
 
-    let outcome = engine.rollback().await;
-    assert!(
-        matches!(outcome, Ok(RunOutcome::Completed)),
-        "{outcome:?}\n{:#?}",
-        engine.state().failure
-    );
+    roll_back(&mut engine).await;
     assert_eq!(
         instance_states(&sdk, &instances).await,
         ["running", "running"]
