@@ -97,6 +97,18 @@ impl TrafficReport {
     pub fn failed(&self) -> u64 {
         self.old.failed + self.new.failed + self.nowhere.failed
     }
+    /// `Err` naming how many requests failed and the first failure, when any did: the check
+    /// every property of "no failed request" makes.
+    pub fn none_failed(&self) -> Result<(), String> {
+        if self.failed() > 0 {
+            return Err(format!(
+                "{} requests failed; first: {:?}",
+                self.failed(),
+                self.first_failures.first()
+            ));
+        }
+        Ok(())
+    }
     fn counts(&mut self, path: PathKind) -> &mut PathCounts {
         match path {
             PathKind::Old => &mut self.old,

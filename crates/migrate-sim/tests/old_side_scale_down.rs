@@ -63,14 +63,7 @@ fn stays_at_zero(r: &RunReport) -> Result<(), String> {
             r.audit.old_asg_desired, r.audit.old_services_desired
         ));
     }
-    if r.traffic.failed() > 0 {
-        return Err(format!(
-            "{} requests failed; first: {:?}",
-            r.traffic.failed(),
-            r.traffic.first_failures.first()
-        ));
-    }
-    Ok(())
+    r.traffic.none_failed()
 }
 
 const SEEDS: [u64; 2] = [1, 2];
