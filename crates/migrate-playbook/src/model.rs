@@ -236,7 +236,27 @@ pub enum Zone {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CutoverStrategy {
     Alias,
-    Weighted { steps: Vec<u8>, bake: Duration },
+    /// A ramp of weighted Route53 records, then the alias.
+    Weighted {
+        steps: Vec<u8>,
+        bake: Duration,
+    },
+    /// A ramp of weighted forwards on the old load balancer's listeners (no DNS cache in the
+    /// way), then the alias, so that the old side can be cleaned up later.
+    Listener {
+        steps: Vec<u8>,
+        bake: Duration,
+    },
+}
+
+impl CutoverStrategy {
+    /// The ramp's steps and bake, for the two strategies that ramp.
+    pub fn ramp(&self) -> Option<(&[u8], Duration)> {
+        match self {
+            Self::Alias => None,
+            Self::Weighted { steps, bake } | Self::Listener { steps, bake } => Some((steps, *bake)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -222,9 +222,10 @@ pub struct RawCutover {
     pub zone: Option<String>,
     /// The record users reach, e.g. `www.example.com`.
     pub record: Option<String>,
-    /// `alias` (one switch) or `weighted` (a ramp).
+    /// `alias` (one switch), `weighted` (a ramp of weighted DNS records) or `listener` (a ramp
+    /// of weighted forwards on the old load balancer's listeners, then the alias).
     pub strategy: Option<String>,
-    /// Weighted ramp: the new side's weight at each step, ending at 100.
+    /// The ramp (`weighted`, `listener`): the new side's weight at each step, ending at 100.
     pub steps: Option<Vec<u32>>,
     /// How long each weighted step bakes before the next.
     pub bake: Option<RawDuration>,

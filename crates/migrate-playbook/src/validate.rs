@@ -163,6 +163,9 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             .is_some_and(|s| s.kind == SourceKind::EcsEc2),
     );
     let cutover = check_cutover(&mut c, raw.cutover.as_ref());
+    if let (Some(source), Some(cutover)) = (&source, &cutover) {
+        check_strategy_fits_source(&mut c, source, cutover);
+    }
     let drain = check_drain(&mut c, raw.drain.as_ref());
     let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
     let logs = check_logs(&mut c, raw.logs.as_ref());
@@ -1007,39 +1010,47 @@ fn check_cutover(c: &mut Checker, raw: Option<&RawCutover>) -> Option<Cutover> {
             );
         }
     }
+    let ramp = |c: &mut Checker, strategy: &str| -> (Vec<u8>, Duration) {
+        let steps = raw.steps.clone().unwrap_or_else(|| vec![10, 50, 100]);
+        let increasing = steps.windows(2).all(|w| w[0] < w[1]);
+        if steps.is_empty()
+            || !increasing
+            || steps.last() != Some(&100)
+            || steps.iter().any(|&s| s == 0 || s > 100)
+        {
+            c.problem(
+                "cutover.steps",
+                format!(
+                    "the `{strategy}` ramp must be increasing weights between 1 and 100 that end \
+                     at 100, e.g. [10, 50, 100]"
+                ),
+            );
+        }
+        let bake = c.duration("cutover.bake", &raw.bake, Duration::from_secs(300));
+        (steps.iter().map(|&s| s.min(100) as u8).collect(), bake)
+    };
     let strategy = match raw.strategy.as_deref() {
         None | Some("alias") => {
             if raw.steps.is_some() {
                 c.problem(
                     "cutover.steps",
-                    "steps apply to the `weighted` strategy only",
+                    "steps apply to the `weighted` and `listener` strategies only",
                 );
             }
             CutoverStrategy::Alias
         }
         Some("weighted") => {
-            let steps = raw.steps.clone().unwrap_or_else(|| vec![10, 50, 100]);
-            let increasing = steps.windows(2).all(|w| w[0] < w[1]);
-            if steps.is_empty()
-                || !increasing
-                || steps.last() != Some(&100)
-                || steps.iter().any(|&s| s == 0 || s > 100)
-            {
-                c.problem(
-                    "cutover.steps",
-                    "must be increasing weights between 1 and 100 that end at 100, e.g. [10, 50, 100]",
-                );
-            }
-            let bake = c.duration("cutover.bake", &raw.bake, Duration::from_secs(300));
-            CutoverStrategy::Weighted {
-                steps: steps.iter().map(|&s| s.min(100) as u8).collect(),
-                bake,
-            }
+            let (steps, bake) = ramp(c, "weighted");
+            CutoverStrategy::Weighted { steps, bake }
+        }
+        Some("listener") => {
+            let (steps, bake) = ramp(c, "listener");
+            CutoverStrategy::Listener { steps, bake }
         }
         Some(other) => {
             c.problem(
                 "cutover.strategy",
-                format!("`{other}` is not a strategy; expected alias or weighted"),
+                format!("`{other}` is not a strategy; expected alias, weighted or listener"),
             );
             CutoverStrategy::Alias
         }
@@ -1057,6 +1068,27 @@ fn check_cutover(c: &mut Checker, raw: Option<&RawCutover>) -> Option<Cutover> {
         strategy,
         lower_ttl_to,
     })
+}
+
+/// The `listener` strategy changes the old load balancer's listeners. A Beanstalk environment
+/// owns its load balancer's listeners and rules (option namespaces `aws:elbv2:listener` and
+/// `aws:elbv2:listenerrule`) and writes them again on every environment update, which the
+/// scale-down step itself makes: a forward added outside Elastic Beanstalk would be dropped
+/// mid-migration, sending the clients still on the old load balancer back to a shrinking group.
+/// <https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html>
+fn check_strategy_fits_source(c: &mut Checker, source: &Source, cutover: &Cutover) {
+    if source.kind == SourceKind::Beanstalk
+        && matches!(cutover.strategy, CutoverStrategy::Listener { .. })
+    {
+        c.problem(
+            "cutover.strategy",
+            "`listener` cannot be used with a Beanstalk source: Elastic Beanstalk owns the \
+             environment's listeners and rewrites them (aws:elbv2:listener, \
+             aws:elbv2:listenerrule) on every environment update, including the one that scales \
+             the environment down, so a weighted forward added by migrate would be dropped \
+             mid-migration; use `weighted` or `alias`",
+        );
+    }
 }
 
 fn check_drain(c: &mut Checker, raw: Option<&RawDrain>) -> Option<Drain> {

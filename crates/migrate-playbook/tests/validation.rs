@@ -529,3 +529,39 @@ fn an_ec2_source_checks_its_instance_ids_and_keeps_plan_ids_of_other_kinds() {
     assert!(json["source"].get("instances").is_none(), "{json}");
     assert!(json["scale_down"].get("old_instances").is_none(), "{json}");
 }
+
+#[test]
+fn the_listener_strategy_is_read_and_refused_for_a_beanstalk_source() {
+    let listener = "  strategy: listener\n  steps: [10, 100]\n  bake: 90s\n";
+    let demo = std::fs::read_to_string(playbooks_dir().join("demo.yaml"))
+        .unwrap()
+        .replace("  strategy: alias\n", listener);
+    let playbook = Playbook::from_yaml(&demo, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(
+        playbook.cutover.strategy,
+        migrate_playbook::CutoverStrategy::Listener {
+            steps: vec![10, 100],
+            bake: Duration::from_secs(90),
+        }
+    );
+
+    let broken = demo.replace("steps: [10, 100]", "steps: [50, 10]");
+    let error =
+        Playbook::from_yaml(&broken, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(error.problems[0].path, "cutover.steps", "{error}");
+
+    let beanstalk = std::fs::read_to_string(playbooks_dir().join("beanstalk.yaml")).unwrap();
+    assert!(
+        beanstalk.contains("  strategy: alias\n"),
+        "the example changed"
+    );
+    let beanstalk = beanstalk.replace("  strategy: alias\n", listener);
+    let error = Playbook::from_yaml(&beanstalk, "beanstalk.yaml", &Directory(&playbooks_dir()))
+        .unwrap_err();
+    assert_eq!(error.problems.len(), 1, "{error}");
+    assert_eq!(error.problems[0].path, "cutover.strategy", "{error}");
+    assert!(
+        error.problems[0].message.contains("Elastic Beanstalk owns"),
+        "{error}"
+    );
+}
