@@ -356,6 +356,40 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             "delete the target group",
             10 * MINUTE,
         );
+        if !names.bridge_target_group.is_empty() {
+            b.push(
+                "create-bridge-target-group",
+                Action::CreateBridgeTargetGroup,
+                &["discover-source"],
+                format!(
+                    "Create the target group {} (type ip) that the old load balancer forwards \
+                     to during the listener ramp, and attach it at weight 0 to the old \
+                     listeners' forwards",
+                    names.bridge_target_group
+                ),
+                vec![
+                    change(
+                        Create,
+                        format!("target group {}", names.bridge_target_group),
+                        format!(
+                            "ip targets on port {}, the same health check as {}; the web service \
+                         registers its tasks in both (a target group can serve one load \
+                         balancer only)",
+                            web_settings.port, names.target_group
+                        ),
+                    ),
+                    change(
+                        Modify,
+                        format!("listeners of load balancer {old_lb}"),
+                        "every forward to the old target group alone becomes weighted: old 100, \
+                     bridge 0 (no request moves; ELB starts health-checking the bridge)",
+                    ),
+                ],
+                "put every old listener's default actions and rules back exactly as recorded, \
+                 then delete the target group",
+                10 * MINUTE,
+            );
+        }
         b.push(
             "create-load-balancer",
             Action::CreateLoadBalancer,
@@ -419,6 +453,9 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         ];
         if service.web.is_some() {
             deps.push("create-listener:http");
+            if !names.bridge_target_group.is_empty() {
+                deps.push("create-bridge-target-group");
+            }
         }
         b.push(
             id,
@@ -431,7 +468,9 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 names.services[&service.name],
                 service.desired_count,
                 if service.desired_count == 1 { "" } else { "s" },
-                if service.web.is_some() {
+                if service.web.is_some() && !names.bridge_target_group.is_empty() {
+                    ", behind the new and the bridge target group"
+                } else if service.web.is_some() {
                     ", behind the new target group"
                 } else {
                     ", no load balancer"
@@ -490,6 +529,26 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
     );
 
     let record = &playbook.cutover.record;
+    if let CutoverStrategy::Listener { steps, bake } = &playbook.cutover.strategy {
+        // No TTL to lower: traffic moves on the old load balancer, which every cached answer
+        // reaches, and the records move only once both load balancers send to the new side.
+        push_listener_ramp(&mut b, names, &old_lb, steps, *bake);
+        let last = format!("shift-listener:{}", steps.last().copied().unwrap_or(100));
+        b.push(
+            "cutover-dns",
+            Action::CutoverDns,
+            &[last.as_str()],
+            format!(
+                "Point {record} at the new load balancer and wait for INSYNC (both load \
+                 balancers already send every request to the new side)"
+            ),
+            vec![change(Modify, format!("DNS record {record}"), format!("alias to {}", names.load_balancer))],
+            "point the record back at its recorded previous value, then wait for the new side to drain",
+            30 * MINUTE,
+        );
+        push_drain_scale_down_and_alarms(&mut b, playbook, names, &old_lb, "cutover-dns");
+        return b.steps;
+    }
     b.push(
         "lower-ttl",
         Action::LowerTtl,
@@ -523,6 +582,8 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             );
             last = "cutover-dns".into();
         }
+        // Built and returned above.
+        CutoverStrategy::Listener { .. } => {}
         CutoverStrategy::Weighted { steps, bake } => {
             for weight in steps {
                 let id = format!("shift-weight:{weight}");
@@ -550,11 +611,26 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         }
     }
 
+    push_drain_scale_down_and_alarms(&mut b, playbook, names, &old_lb, &last);
+    b.steps
+}
+
+/// The drain after the last traffic step `last`, the old side's scale-down and the alarms: the
+/// same for every strategy.
+fn push_drain_scale_down_and_alarms(
+    b: &mut Builder,
+    playbook: &Playbook,
+    names: &ResourceNames,
+    old_lb: &str,
+    last: &str,
+) {
+    use ChangeKind::*;
+    let source = &playbook.source;
     let drain = &playbook.drain;
     b.push(
         "drain",
         Action::Drain,
-        &[last.as_str()],
+        &[last],
         format!(
             "Wait at least {} and until the old load balancer has served no request for {}",
             migrate_playbook::render_duration(drain.min_wait),
@@ -671,7 +747,53 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         "delete the alarms",
         10 * MINUTE,
     );
-    b.steps
+}
+
+/// The `listener` ramp: one step per weight, each after the one before and the health gate.
+fn push_listener_ramp(
+    b: &mut Builder,
+    names: &ResourceNames,
+    old_lb: &str,
+    steps: &[u8],
+    bake: std::time::Duration,
+) {
+    let mut last = "verify-health".to_string();
+    for weight in steps {
+        let id = format!("shift-listener:{weight}");
+        let bake_text = if *weight >= 100 {
+            String::new()
+        } else {
+            format!(
+                ", then bake for {}",
+                migrate_playbook::render_duration(bake)
+            )
+        };
+        b.push(
+            id.clone(),
+            Action::ShiftListenerWeight {
+                weight: *weight,
+                bake_secs: bake.as_secs(),
+            },
+            &[last.as_str(), "verify-health"],
+            format!(
+                "Send {weight}% of the old load balancer's forwards to {}{bake_text}",
+                names.bridge_target_group
+            ),
+            vec![change(
+                ChangeKind::Modify,
+                format!("listeners of load balancer {old_lb}"),
+                format!(
+                    "every forward to the old target group weighted old {} / {} {weight}",
+                    100 - weight,
+                    names.bridge_target_group
+                ),
+            )],
+            "put every listener's default actions and rules back exactly as recorded before \
+             the first shift",
+            30 * MINUTE + bake.as_secs(),
+        );
+        last = id;
+    }
 }
 
 fn push_service_scaling(

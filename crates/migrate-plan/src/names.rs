@@ -16,6 +16,12 @@ pub struct ResourceNames {
     #[serde(default)]
     pub load_balancer_security_group: String,
     pub target_group: String,
+    /// The second target group of the web service, forwarded to from the old load balancer's
+    /// listeners by the `listener` strategy: ELB refuses one target group on two load balancers
+    /// (`TargetGroupAssociationLimit`), and the first is the new load balancer's. Empty for the
+    /// other strategies, and then left out of the serialised plan.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub bridge_target_group: String,
     pub load_balancer: String,
     /// Task definition family per service.
     pub families: BTreeMap<String, String>,
@@ -45,6 +51,12 @@ impl ResourceNames {
             service_security_group: format!("{name}-fargate-svc-{short}"),
             load_balancer_security_group: format!("{name}-fargate-lb-{short}"),
             target_group: format!("{name}-tg-{short}"),
+            bridge_target_group: match playbook.cutover.strategy {
+                migrate_playbook::CutoverStrategy::Listener { .. } => {
+                    format!("{name}-tgb-{short}")
+                }
+                _ => String::new(),
+            },
             load_balancer: format!("{name}-fg-{short}"),
             families,
             services,

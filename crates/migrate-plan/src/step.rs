@@ -34,6 +34,8 @@ pub enum Action {
         store: String,
     },
     CreateTargetGroup,
+    /// The web service's second target group, for the old load balancer (`listener` strategy).
+    CreateBridgeTargetGroup,
     CreateLoadBalancer,
     CreateListener {
         https: bool,
@@ -54,6 +56,13 @@ pub enum Action {
     LowerTtl,
     CutoverDns,
     ShiftWeight {
+        weight: u8,
+        bake_secs: u64,
+    },
+    /// One step of the `listener` ramp: every forward of the old load balancer's listeners to
+    /// the old target group becomes a weighted forward, `weight` percent to the bridge target
+    /// group, then bakes.
+    ShiftListenerWeight {
         weight: u8,
         bake_secs: u64,
     },

@@ -94,6 +94,32 @@ impl<'p> Scope<'p> {
         )
     }
 
+    fn bridge_target_group(&self) -> String {
+        self.arn(
+            "elasticloadbalancing",
+            &format!("targetgroup/{}/*", self.plan.names.bridge_target_group),
+        )
+    }
+
+    /// The old load balancer's listeners and rules, by its name (every load balancer when the
+    /// playbook names none and discovery finds it).
+    fn old_listeners_and_rules(&self) -> Vec<String> {
+        let name = self
+            .plan
+            .playbook
+            .source
+            .load_balancer
+            .clone()
+            .unwrap_or_else(|| "*".into());
+        vec![
+            self.arn("elasticloadbalancing", &format!("listener/app/{name}/*")),
+            self.arn(
+                "elasticloadbalancing",
+                &format!("listener-rule/app/{name}/*"),
+            ),
+        ]
+    }
+
     fn security_groups(&self) -> String {
         self.arn("ec2", "security-group/*")
     }
@@ -329,6 +355,17 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .resources([scope.target_group()]),
             elb_tag_on_create("CreateTargetGroup", scope.target_group()),
         ],
+        Action::CreateBridgeTargetGroup => vec![
+            read_anything(&["elasticloadbalancing:DescribeTargetGroups"]),
+            Statement::new("CreateBridgeTargetGroupWithPlanTag")
+                .actions(["elasticloadbalancing:CreateTargetGroup"])
+                .resources([scope.bridge_target_group()])
+                .when("StringEquals", scope.request_tag(), [scope.plan_id()]),
+            Statement::new("ManageBridgeTargetGroup")
+                .actions(["elasticloadbalancing:DeleteTargetGroup"])
+                .resources([scope.bridge_target_group()]),
+            elb_tag_on_create("CreateBridgeTargetGroup", scope.bridge_target_group()),
+        ],
         Action::CreateLoadBalancer => vec![
             read_anything(&["elasticloadbalancing:DescribeLoadBalancers"]),
             Statement::new("CreatePlanLoadBalancerWithPlanTag")
@@ -390,6 +427,20 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
             Statement::new("WaitForDnsChange")
                 .actions(["route53:GetChange"])
                 .resources(["arn:aws:route53:::change/*"]),
+        ],
+        Action::ShiftListenerWeight { .. } => vec![
+            read_anything(&[
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ]),
+            // ModifyListener and ModifyRule are authorized on the listener or rule changed.
+            Statement::new("ShiftOldListenerForwards")
+                .actions([
+                    "elasticloadbalancing:ModifyListener",
+                    "elasticloadbalancing:ModifyRule",
+                ])
+                .resources(scope.old_listeners_and_rules()),
         ],
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],

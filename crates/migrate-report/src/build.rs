@@ -32,6 +32,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::AllowLoadBalancerToService
         | Action::OpenDataStore { .. }
         | Action::CreateTargetGroup
+        | Action::CreateBridgeTargetGroup
         | Action::CreateLoadBalancer
         | Action::CreateListener { .. }
         | Action::CopyLoadBalancerBehaviour
@@ -41,6 +42,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::LowerTtl
         | Action::CutoverDns
         | Action::ShiftWeight { .. }
+        | Action::ShiftListenerWeight { .. }
         | Action::Drain
         | Action::ScaleDownAutoScalingGroup
         | Action::ScaleDownOldService { .. }
@@ -71,6 +73,14 @@ pub(crate) fn summary(plan: &Plan) -> Summary {
             .map(|s| s.id.clone()),
         source_to_target: source_to_target(plan),
     }
+}
+
+fn ramp_text(steps: &[u8]) -> String {
+    steps
+        .iter()
+        .map(|w| format!("{w}%"))
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 fn list(items: &[String]) -> String {
@@ -147,13 +157,13 @@ fn source_to_target(plan: &Plan) -> String {
         .collect();
     let cutover = match &playbook.cutover.strategy {
         CutoverStrategy::Alias => "switched by one Route53 alias change".to_string(),
-        CutoverStrategy::Weighted { steps, .. } => format!(
-            "moved by weighted records ({})",
-            steps
-                .iter()
-                .map(|w| format!("{w}%"))
-                .collect::<Vec<_>>()
-                .join(" → ")
+        CutoverStrategy::Weighted { steps, .. } => {
+            format!("moved by weighted records ({})", ramp_text(steps))
+        }
+        CutoverStrategy::Listener { steps, .. } => format!(
+            "moved on the old load balancer's listeners by weighted forwards ({}), then switched \
+             by one Route53 alias change",
+            ramp_text(steps)
         ),
     };
     let region = playbook

@@ -54,6 +54,26 @@ fn dns_ttl(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
     let how = match &playbook.cutover.strategy {
         CutoverStrategy::Alias => "one alias change",
         CutoverStrategy::Weighted { .. } => "weighted records",
+        CutoverStrategy::Listener { .. } => {
+            // Traffic moves on the old load balancer, which every cached answer reaches; the
+            // records move once both load balancers send to the new side.
+            out.push(risk(
+                "dns-ttl",
+                Severity::Low,
+                Basis::Plan,
+                "Clients that ignore the DNS TTL keep reaching the old load balancer",
+                format!(
+                    "{record} moves only after the old load balancer's listeners forward every \
+                     request to the new side, so a client that keeps the old answer (a JVM \
+                     caching forever, some resolvers) is served by the new side through the old \
+                     load balancer until the clean-up deletes it."
+                ),
+                "Run the clean-up only after the soak period: it deletes the old load balancer \
+                 those clients still reach."
+                    .to_string(),
+            ));
+            return;
+        }
     };
     let mut detail = format!(
         "{record} moves by {how}; lower-ttl first sets its TTL to {}s and waits the old TTL out. \
