@@ -366,6 +366,17 @@ impl ContainerPlatform for EcsPlatform {
                     .container_port(i32::from(lb.container_port))
                     .build(),
             );
+            // The same container and port in each further group (up to five per service:
+            // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html).
+            for arn in &spec.also_registers_in {
+                request = request.load_balancers(
+                    LoadBalancer::builder()
+                        .target_group_arn(arn)
+                        .container_name(&lb.container_name)
+                        .container_port(i32::from(lb.container_port))
+                        .build(),
+                );
+            }
         }
         if let Some(grace) = spec.health_check_grace_period_secs {
             let grace =

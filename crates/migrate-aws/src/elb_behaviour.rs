@@ -730,6 +730,52 @@ impl LoadBalancerBehaviourPort for ElbBehaviour {
         Ok(())
     }
 
+    async fn listener_default_actions(&self, listener_arn: &str) -> CloudResult<Vec<RuleAction>> {
+        let op = "elasticloadbalancing:DescribeListeners";
+        let out = self
+            .elb
+            .describe_listeners()
+            .listener_arns(listener_arn)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, op, listener_arn))?;
+        let listener = out.listeners().first().ok_or_else(|| {
+            CloudError::new(ErrorKind::NotFound, op, listener_arn, "ListenerNotFound")
+        })?;
+        Ok(actions_of(listener.default_actions()))
+    }
+
+    async fn set_listener_default_actions(
+        &self,
+        listener_arn: &str,
+        actions: &[RuleAction],
+    ) -> CloudResult<()> {
+        // Only DefaultActions: ModifyListener keeps every property it is not given (port,
+        // protocol, certificates, SSL policy).
+        let op = "elasticloadbalancing:ModifyListener";
+        self.elb
+            .modify_listener()
+            .listener_arn(listener_arn)
+            .set_default_actions(Some(sdk_actions(actions)))
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, op, listener_arn))?;
+        Ok(())
+    }
+
+    async fn set_rule_actions(&self, rule_arn: &str, actions: &[RuleAction]) -> CloudResult<()> {
+        // Only Actions: ModifyRule keeps the conditions it is not given.
+        let op = "elasticloadbalancing:ModifyRule";
+        self.elb
+            .modify_rule()
+            .rule_arn(rule_arn)
+            .set_actions(Some(sdk_actions(actions)))
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, op, rule_arn))?;
+        Ok(())
+    }
+
     async fn set_load_balancer_attributes(
         &self,
         load_balancer_arn: &str,

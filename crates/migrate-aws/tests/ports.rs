@@ -128,6 +128,7 @@ async fn ecs_cluster_task_definition_and_service() {
         subnets: subnets.clone(),
         security_groups: vec![],
         assign_public_ip: false,
+        also_registers_in: Vec::new(),
         load_balancer: None,
         health_check_grace_period_secs: Some(60),
         enable_execute_command: true,

@@ -337,6 +337,48 @@ pub struct WeightShifted {
     pub at: DateTime<Utc>,
 }
 
+/// The second target group of the web service (the `listener` strategy's), which the old load
+/// balancer forwards to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeTargetGroupCreated {
+    pub arn: String,
+}
+
+impl StepOutput for BridgeTargetGroupCreated {
+    const STEP: &'static str = "create-bridge-target-group";
+}
+
+/// The actions of every listener of the old load balancer, as a `shift-listener` step read
+/// them before changing any: what its compensation writes back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerActions {
+    pub listeners: Vec<ListenerActionsOf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerActionsOf {
+    pub listener_arn: String,
+    pub default_actions: Vec<migrate_plan::behaviour::RuleAction>,
+    /// Every rule but the default one: its ARN and actions.
+    pub rules: Vec<RuleActionsOf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleActionsOf {
+    pub rule_arn: String,
+    pub actions: Vec<migrate_plan::behaviour::RuleAction>,
+}
+
+/// What one `shift-listener` step left: the bridge target group's share on every forward it
+/// changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerShifted {
+    pub weight: u8,
+    /// How many default actions and rules forward with that weight.
+    pub forwards: u32,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drained {
     pub at: DateTime<Utc>,

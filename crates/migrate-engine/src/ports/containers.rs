@@ -53,6 +53,10 @@ pub struct ServiceSpec {
     pub security_groups: Vec<String>,
     pub assign_public_ip: bool,
     pub load_balancer: Option<ServiceLoadBalancer>,
+    /// More target groups the load balancer's container and port register in (ECS allows
+    /// five per service); the `listener` strategy's bridge target group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_registers_in: Vec<String>,
     pub health_check_grace_period_secs: Option<u32>,
     pub enable_execute_command: bool,
     /// ECS `clientToken`: the same token with the same parameters returns the existing service.

@@ -68,6 +68,17 @@ pub trait LoadBalancerBehaviourPort: Send + Sync {
         tags: &Tags,
     ) -> CloudResult<String>;
     async fn delete_rule(&self, rule_arn: &str) -> CloudResult<()>;
+    /// A listener's default actions as they are (`DescribeListeners`).
+    async fn listener_default_actions(&self, listener_arn: &str) -> CloudResult<Vec<RuleAction>>;
+    /// Replaces a listener's default actions and nothing else (`ModifyListener` with
+    /// `DefaultActions` only: the properties it is not given stay as they are).
+    async fn set_listener_default_actions(
+        &self,
+        listener_arn: &str,
+        actions: &[RuleAction],
+    ) -> CloudResult<()>;
+    /// Replaces a rule's actions and nothing else (`ModifyRule` with `Actions` only).
+    async fn set_rule_actions(&self, rule_arn: &str, actions: &[RuleAction]) -> CloudResult<()>;
 
     async fn set_load_balancer_attributes(
         &self,

@@ -480,7 +480,7 @@ async fn restore(
 }
 
 /// Waits until a target group of the old load balancer has a healthy target.
-async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
+pub(super) async fn wait_old_side_healthy(ctx: &Ctx<'_>) -> Result<(), StepError> {
     let groups = ctx.output::<SourceDiscovered>()?.target_groups;
     if groups.is_empty() {
         return Ok(());

@@ -54,7 +54,13 @@ impl Step for Drain {
         let discovered = ctx.output::<SourceDiscovered>()?;
         // The drain counts from when the DNS change that moved traffic finished.
         let since = cutover_finished_at(ctx).unwrap_or_else(|| ctx.now());
-        let ttl = cached_ttl(ctx.state)?;
+        // With the listener strategy the old target group stops receiving requests when the
+        // old load balancer's forwards give it weight 0, whatever clients cached: no TTL to
+        // wait out.
+        let ttl = match playbook.cutover.strategy {
+            migrate_playbook::CutoverStrategy::Listener { .. } => 0,
+            _ => cached_ttl(ctx.state)?,
+        };
         let min_wait = playbook.drain.min_wait.max(Duration::from_secs(ttl));
         let served = wait_for_target_groups(
             ctx,
@@ -106,7 +112,14 @@ fn cutover_finished_at(ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
     ctx.plan()
         .steps
         .iter()
-        .filter(|s| matches!(s.action, Action::CutoverDns | Action::ShiftWeight { .. }))
+        .filter(|s| {
+            matches!(
+                s.action,
+                Action::CutoverDns
+                    | Action::ShiftWeight { .. }
+                    | Action::ShiftListenerWeight { .. }
+            )
+        })
         .filter_map(|s| ctx.record(&s.id)?.finished_at)
         .max()
 }

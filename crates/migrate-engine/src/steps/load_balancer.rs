@@ -6,11 +6,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use migrate_playbook::HttpsCertificate;
 
+use super::listener_shift;
 use super::security::load_balancer_groups;
 use super::{ignore_not_found, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::Ctx;
 use crate::error::StepError;
-use crate::outputs::{ListenerCreated, LoadBalancerCreated, SourceDiscovered, TargetGroupCreated};
+use crate::outputs::{
+    BridgeTargetGroupCreated, ListenerActions, ListenerCreated, LoadBalancerCreated,
+    SourceDiscovered, TargetGroupCreated,
+};
 use crate::ports::{
     HealthCheck, ListenerProtocol, ListenerSpec, LoadBalancer, LoadBalancerSpec, TargetGroupSpec,
 };
@@ -69,31 +73,8 @@ impl Step for CreateTargetGroup {
         if let Some(found) = self.find(ctx).await? {
             return Ok(Outcome::Done(found));
         }
-        let web = web(ctx)?;
-        let hc = &web.health_check;
-        let spec = TargetGroupSpec {
-            name: ctx.plan().names.target_group.clone(),
-            vpc_id: ctx.playbook().network.vpc.clone(),
-            port: web.port,
-            target_type: "ip".into(),
-            health_check: HealthCheck {
-                path: hc.path.clone(),
-                matcher: hc.codes.clone(),
-                interval_secs: hc.interval.as_secs() as u32,
-                timeout_secs: hc.timeout.as_secs() as u32,
-                healthy_threshold: hc.healthy_threshold,
-                unhealthy_threshold: hc.unhealthy_threshold,
-            },
-            deregistration_delay_secs: ctx
-                .playbook()
-                .target
-                .load_balancer
-                .deregistration_delay
-                .as_secs() as u32,
-            tags: ctx.tags(),
-        };
-        let tg = ctx.cloud.load_balancing.create_target_group(&spec).await?;
-        Ok(Outcome::Done(TargetGroupCreated { arn: tg.arn }))
+        let arn = create_web_target_group(ctx, &ctx.plan().names.target_group).await?;
+        Ok(Outcome::Done(TargetGroupCreated { arn }))
     }
 
     fn reconciliation(&self) -> Reconciliation<'_, TargetGroupCreated> {
@@ -121,6 +102,137 @@ impl Lookup<TargetGroupCreated> for CreateTargetGroup {
             .find_target_group(&ctx.plan().names.target_group)
             .await?
             .map(|tg| TargetGroupCreated { arn: tg.arn }))
+    }
+}
+
+/// Creates a target group for the web service's tasks, with the health check the migration
+/// judges them by; answers its ARN.
+async fn create_web_target_group(ctx: &Ctx<'_>, name: &str) -> Result<String, StepError> {
+    let web = web(ctx)?;
+    let hc = &web.health_check;
+    let spec = TargetGroupSpec {
+        name: name.to_string(),
+        vpc_id: ctx.playbook().network.vpc.clone(),
+        port: web.port,
+        target_type: "ip".into(),
+        health_check: HealthCheck {
+            path: hc.path.clone(),
+            matcher: hc.codes.clone(),
+            interval_secs: hc.interval.as_secs() as u32,
+            timeout_secs: hc.timeout.as_secs() as u32,
+            healthy_threshold: hc.healthy_threshold,
+            unhealthy_threshold: hc.unhealthy_threshold,
+        },
+        deregistration_delay_secs: ctx
+            .playbook()
+            .target
+            .load_balancer
+            .deregistration_delay
+            .as_secs() as u32,
+        tags: ctx.tags(),
+    };
+    Ok(ctx
+        .cloud
+        .load_balancing
+        .create_target_group(&spec)
+        .await?
+        .arn)
+}
+
+/// `create-bridge-target-group` (the `listener` strategy): a second target group for the web
+/// service's tasks, which the old load balancer's listeners forward to during the ramp, attached
+/// to them at weight 0 at once. ELB lets a target group serve one load balancer only
+/// (`TargetGroupAssociationLimit`, among the errors of
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html>),
+/// and the first one is the new load balancer's; an ECS service registers its tasks in up to
+/// five target groups
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html>),
+/// but refuses one that no load balancer forwards to, hence the attachment before
+/// `create-service`. Weight 0 sends no request there; it makes ELB health-check the targets.
+///
+/// Its intent records every listener's actions before the attachment: the ramp is derived from
+/// them and the compensation writes them back exactly before deleting the group.
+pub struct CreateBridgeTargetGroup;
+
+#[async_trait]
+impl Step for CreateBridgeTargetGroup {
+    type Output = BridgeTargetGroupCreated;
+    type Recorded = ListenerActions;
+
+    async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<ListenerActions>, StepError> {
+        let name = &ctx.plan().names.bridge_target_group;
+        let actions = listener_shift::read_actions(ctx).await?;
+        Ok(Prepared::new(format!(
+            "create target group {name} and attach it at weight 0 to the old load balancer's \
+             forwards"
+        ))
+        .token(name.clone())
+        .recording(actions))
+    }
+
+    async fn execute(
+        &self,
+        ctx: &Ctx<'_>,
+        original: &ListenerActions,
+    ) -> Result<Outcome<BridgeTargetGroupCreated>, StepError> {
+        let name = &ctx.plan().names.bridge_target_group;
+        let arn = match ctx.cloud.load_balancing.find_target_group(name).await? {
+            Some(tg) => tg.arn,
+            None => create_web_target_group(ctx, name).await?,
+        };
+        let served = listener_shift::served_group(ctx)?;
+        let attached = listener_shift::desired(original, &served, &arn, 0);
+        if attached == *original {
+            return Err(StepError::precondition(format!(
+                "no listener default action or rule of the old load balancer forwards to the \
+                 served target group {served} alone; the listener strategy has nothing to shift"
+            )));
+        }
+        listener_shift::converge(ctx, &attached).await?;
+        Ok(Outcome::Done(BridgeTargetGroupCreated { arn }))
+    }
+
+    fn reconciliation(&self) -> Reconciliation<'_, BridgeTargetGroupCreated> {
+        Reconciliation::Lookup(self)
+    }
+
+    async fn compensate(
+        &self,
+        ctx: &Ctx<'_>,
+        undoing: Undoing<BridgeTargetGroupCreated, ListenerActions>,
+    ) -> Result<(), StepError> {
+        if let Some(original) = &undoing.recorded {
+            listener_shift::converge(ctx, original).await?;
+        }
+        let found = match undoing.outputs {
+            Some(tg) => Some(tg.arn),
+            None => ctx
+                .cloud
+                .load_balancing
+                .find_target_group(&ctx.plan().names.bridge_target_group)
+                .await?
+                .map(|tg| tg.arn),
+        };
+        match found {
+            Some(arn) => ignore_not_found(ctx.cloud.load_balancing.delete_target_group(&arn).await),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Found only once it is attached: a group created by an interrupted attempt but not yet
+/// attached makes the step run again, which adopts it and attaches it.
+#[async_trait]
+impl Lookup<BridgeTargetGroupCreated> for CreateBridgeTargetGroup {
+    async fn find(&self, ctx: &Ctx<'_>) -> Result<Option<BridgeTargetGroupCreated>, StepError> {
+        let old_lb = ctx.output::<SourceDiscovered>()?.load_balancer.arn;
+        Ok(ctx
+            .cloud
+            .load_balancing
+            .find_target_group(&ctx.plan().names.bridge_target_group)
+            .await?
+            .filter(|tg| tg.load_balancer_arns.contains(&old_lb))
+            .map(|tg| BridgeTargetGroupCreated { arn: tg.arn }))
     }
 }
 

@@ -20,6 +20,7 @@ mod dns_records;
 pub mod drain;
 mod health;
 mod listener_probes;
+mod listener_shift;
 mod load_balancer;
 mod load_balancer_group;
 mod logs;
@@ -254,6 +255,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
             Box::new(security::Ingress(security::OpenDataStore { store }))
         }
         Action::CreateTargetGroup => Box::new(load_balancer::CreateTargetGroup),
+        Action::CreateBridgeTargetGroup => Box::new(load_balancer::CreateBridgeTargetGroup),
         Action::CreateLoadBalancer => Box::new(load_balancer::CreateLoadBalancer),
         Action::CreateListener { https } => {
             Box::new(load_balancer::CreateListener { https: *https })
@@ -270,6 +272,12 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
             weight: *weight,
             bake_secs: *bake_secs,
         }),
+        Action::ShiftListenerWeight { weight, bake_secs } => {
+            Box::new(listener_shift::ShiftListenerWeight {
+                weight: *weight,
+                bake_secs: *bake_secs,
+            })
+        }
         Action::Drain => Box::new(drain::Drain),
         Action::ScaleDownAutoScalingGroup => Box::new(scale_down::ScaleDownAutoScalingGroup),
         Action::ScaleDownOldService { service } => {

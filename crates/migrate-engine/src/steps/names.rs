@@ -43,6 +43,7 @@ mod tests {
             service_security_group: "sg".into(),
             load_balancer_security_group: "lb-sg".into(),
             target_group: "tg".into(),
+            bridge_target_group: String::new(),
             load_balancer: "lb".into(),
             families: BTreeMap::from([("web".into(), "shop-web-fargate".into())]),
             services: BTreeMap::from([("web".into(), "shop-web".into())]),

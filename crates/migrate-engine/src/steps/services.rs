@@ -6,7 +6,8 @@ use super::{names, Lookup, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
 use crate::outputs::{
-    SecurityGroupCreated, ServiceCreated, TargetGroupCreated, TaskDefinitionRegistered,
+    BridgeTargetGroupCreated, SecurityGroupCreated, ServiceCreated, TargetGroupCreated,
+    TaskDefinitionRegistered,
 };
 use crate::ports::{ServiceLoadBalancer, ServiceSpec, ServiceStatus};
 
@@ -51,6 +52,15 @@ impl Step for CreateService<'_> {
             }),
             None => None,
         };
+        // The bridge target group of the `listener` strategy: the tasks register in both, so
+        // that the old load balancer can forward to them without sharing the new one's group.
+        let also_registers_in = match (
+            &load_balancer,
+            ctx.optional_output::<BridgeTargetGroupCreated>()?,
+        ) {
+            (Some(_), Some(bridge)) => vec![bridge.arn],
+            _ => Vec::new(),
+        };
         let spec = ServiceSpec {
             cluster: names.cluster.clone(),
             name: names::service(names, service)?.to_string(),
@@ -63,6 +73,7 @@ impl Step for CreateService<'_> {
                 .web
                 .as_ref()
                 .map(|w| w.health_check.grace_period.as_secs() as u32),
+            also_registers_in,
             load_balancer,
             enable_execute_command: settings.enable_execute_command,
             // The same token on every attempt: ECS answers a repeated CreateService with the
