@@ -101,4 +101,61 @@ fn main() {
         );
         println!();
     }
+    compare_strategies(&playbook, seeds);
+}
+
+/// Issue 12's figure: the total migration time of the `alias` and the `listener` strategies on
+/// the same seeds, with the default profile and a tenth of the clients keeping their DNS answer
+/// for an hour (a JVM's cache): median and p90, and the requests that failed.
+fn compare_strategies(playbook: &Playbook, seeds: u64) {
+    let profile = FaultProfile {
+        sticky_clients: 0.1,
+        sticky_hold_ms: 3_600_000,
+        ..FaultProfile::default_profile()
+    };
+    println!(
+        "strategies on the seed-001 topology, profile `default` with 10% of clients caching DNS \
+         for an hour, {seeds} seeds"
+    );
+    let strategies = [
+        ("alias", playbook.cutover.strategy.clone()),
+        (
+            "listener",
+            migrate_playbook::CutoverStrategy::Listener {
+                steps: vec![10, 50, 100],
+                bake: std::time::Duration::from_secs(60),
+            },
+        ),
+    ];
+    for (name, strategy) in strategies {
+        let mut playbook = playbook.clone();
+        playbook.cutover.strategy = strategy;
+        let plan = migrate_plan::build(&playbook);
+        let mut totals = Vec::new();
+        let mut failed = 0;
+        let mut incomplete = 0;
+        for seed in 1..=seeds {
+            let r = harness::run(&plan, &Scenario::new(seed, profile.clone())).unwrap();
+            failed += r.traffic.failed();
+            if r.apply.is_err() {
+                incomplete += 1;
+                continue;
+            }
+            totals.push(r.makespan_ms() as f64 / 1000.0);
+        }
+        totals.sort_by(f64::total_cmp);
+        let pct = |p: f64| {
+            totals
+                .get(((totals.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        println!(
+            "  {name:<9} total time median {:>6.0}s, p90 {:>6.0}s; {} completed, {incomplete} \
+             did not; {failed} failed requests",
+            pct(0.5),
+            pct(0.9),
+            totals.len()
+        );
+    }
 }

@@ -39,6 +39,10 @@ pub struct Audit {
     pub old_services_desired: BTreeMap<String, u32>,
     /// Ingress rules that admit a security group the plan created.
     pub rules_for_new_groups: Vec<String>,
+    /// Whether any default action or rule action of the old load balancer's listeners differs
+    /// from what it was before the migration (the `listener` strategy changes them; a rollback
+    /// must put them back exactly).
+    pub old_listeners_changed: bool,
 }
 
 fn tagged(tags: &Tags, plan_id: &str) -> bool {
@@ -187,6 +191,7 @@ impl World {
             old_instances_running,
             old_services_desired,
             rules_for_new_groups,
+            old_listeners_changed: self.elb.old_listener_actions() != self.old_listeners_at_start,
         }
     }
 

@@ -156,7 +156,7 @@ pub(crate) struct Traffic {
     in_flight: Vec<InFlight>,
     pub report: TrafficReport,
     /// Requests, target 5xx and load balancer 5xx per load balancer name in the current tick.
-    tick_counts: std::collections::BTreeMap<String, [u32; 3]>,
+    tick_counts: std::collections::BTreeMap<(String, String), [u32; 3]>,
     /// Stops the clients (after a test is over) without losing the counts.
     pub paused: bool,
 }
@@ -233,6 +233,9 @@ impl Traffic {
 enum Route {
     Target {
         lb: String,
+        /// The target group the request went to: its side decides the path (the old load
+        /// balancer forwards to the new side during a listener ramp).
+        tg: String,
         path: PathKind,
         backend: Backend,
         serving: bool,
@@ -242,6 +245,8 @@ enum Route {
         path: PathKind,
         reason: &'static str,
         elb_5xx: bool,
+        /// The target group the request reached before failing, when it got that far.
+        tg: Option<String>,
     },
     /// The load balancer answered itself (a redirect, a fixed response, a sign-in page) as the
     /// old one does.
@@ -319,6 +324,7 @@ impl World {
                 path: PathKind::Nowhere,
                 reason: "name did not resolve",
                 elb_5xx: false,
+                tg: None,
             };
         };
         let Some(lb) = self
@@ -332,6 +338,7 @@ impl World {
                 path: PathKind::Nowhere,
                 reason: "no load balancer at the resolved name",
                 elb_5xx: false,
+                tg: None,
             };
         };
         let path = if lb.old_side {
@@ -346,6 +353,7 @@ impl World {
                 path,
                 reason: "load balancer deleted",
                 elb_5xx: false,
+                tg: None,
             };
         }
         if now < lb.active_at {
@@ -354,6 +362,7 @@ impl World {
                 path,
                 reason: "load balancer still provisioning",
                 elb_5xx: false,
+                tg: None,
             };
         }
         // A client reaches the load balancer only on a port its security groups admit clients
@@ -370,10 +379,13 @@ impl World {
                 path,
                 reason: "connection timed out: the load balancer's security groups admit no client on the port",
                 elb_5xx: false,
+                tg: None,
             };
         }
+        // Where a forward is weighted, each request falls to one group by its own draw.
+        let pick = crate::world::ids::stable_unit(u64::from(client), now, 0x3a11);
         let front_tg = match &self.topology.old_front_end {
-            Some(front_end) => match self.elb.front_end_route(front_end, &lb.arn, client) {
+            Some(front_end) => match self.elb.front_end_route(front_end, &lb.arn, client, pick) {
                 Ok(Some(tg)) => Some(tg),
                 Ok(None) => return Route::Answered { lb: lb_name, path },
                 Err(reason) => {
@@ -382,10 +394,11 @@ impl World {
                         path,
                         reason,
                         elb_5xx: false,
+                        tg: None,
                     }
                 }
             },
-            None => self.elb.front_tg_of(&lb.arn),
+            None => self.elb.forward_of(&lb.arn, pick),
         };
         let Some(tg_arn) = front_tg else {
             return Route::Failed {
@@ -393,6 +406,7 @@ impl World {
                 path,
                 reason: "no listener",
                 elb_5xx: false,
+                tg: None,
             };
         };
         let Some(tg) = self.elb.target_groups.get_mut(&tg_arn) else {
@@ -401,6 +415,7 @@ impl World {
                 path,
                 reason: "503: target group gone",
                 elb_5xx: true,
+                tg: None,
             };
         };
         let registered: Vec<&crate::world::elb::TargetRec> = tg
@@ -425,6 +440,7 @@ impl World {
                 path,
                 reason: "503: no registered targets",
                 elb_5xx: true,
+                tg: Some(tg_arn.clone()),
             };
         }
         let chosen = pool[tg.cursor % pool.len()];
@@ -435,8 +451,10 @@ impl World {
             chosen.serving && !chosen.without_credentials,
         );
         tg.cursor = tg.cursor.wrapping_add(1);
+        let path = if tg.new_side { PathKind::New } else { path };
         Route::Target {
             lb: lb_name,
+            tg: tg_arn,
             path,
             backend,
             serving,
@@ -480,11 +498,12 @@ impl World {
                 match route {
                     Route::Target {
                         lb,
+                        tg,
                         path,
                         backend,
                         serving,
                     } => {
-                        self.count_request(&lb, at, !serving, false);
+                        self.count_request(&lb, Some(&tg), at, !serving, false);
                         if serving {
                             self.traffic.in_flight.push(InFlight {
                                 client: id,
@@ -498,7 +517,7 @@ impl World {
                         }
                     }
                     Route::Answered { lb, path } => {
-                        self.count_request(&lb, at, false, false);
+                        self.count_request(&lb, None, at, false, false);
                         self.traffic.report.counts(path).served += 1;
                     }
                     Route::Failed {
@@ -506,9 +525,10 @@ impl World {
                         path,
                         reason,
                         elb_5xx,
+                        tg,
                     } => {
                         if path != PathKind::Nowhere {
-                            self.count_request(&lb, at, false, elb_5xx);
+                            self.count_request(&lb, tg.as_deref(), at, false, elb_5xx);
                         }
                         self.fail(at, id, path, &lb, reason);
                     }
@@ -517,11 +537,21 @@ impl World {
         }
     }
 
-    fn count_request(&mut self, lb_name: &str, at: Millis, target_5xx: bool, elb_5xx: bool) {
+    fn count_request(
+        &mut self,
+        lb_name: &str,
+        tg_arn: Option<&str>,
+        at: Millis,
+        target_5xx: bool,
+        elb_5xx: bool,
+    ) {
         let Some(lb) = self.elb.live_lb_by_name(lb_name) else {
             return;
         };
-        if lb.old_side {
+        let old_group = tg_arn
+            .and_then(|arn| self.elb.target_groups.get(arn))
+            .is_none_or(|tg| !tg.new_side);
+        if lb.old_side && old_group {
             self.traffic.report.last_old_request_ms = Some(at);
         } else if self.traffic.report.first_new_request_ms.is_none() && !target_5xx && !elb_5xx {
             self.traffic.report.first_new_request_ms = Some(at);
@@ -531,47 +561,54 @@ impl World {
         let counts = self
             .traffic
             .tick_counts
-            .entry(lb_name.to_string())
+            .entry((lb_name.to_string(), tg_arn.unwrap_or_default().to_string()))
             .or_default();
         counts[0] += 1;
         counts[1] += u32::from(target_5xx);
         counts[2] += u32::from(elb_5xx);
     }
 
-    /// Publishes the tick's request counts as CloudWatch data points at `at`.
+    /// Publishes the tick's request counts as CloudWatch data points at `at`: per load balancer,
+    /// and per load balancer and target group for the requests a target group received
+    /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>).
     pub(crate) fn flush_request_metrics(&mut self, at: Millis) {
         let counts = std::mem::take(&mut self.traffic.tick_counts);
         let ns = "AWS/ApplicationELB";
-        for (lb_name, [requests, target_5xx, elb_5xx]) in counts {
+        let mut per_lb: std::collections::BTreeMap<String, [u32; 3]> = Default::default();
+        for ((lb_name, tg_arn), [requests, target_5xx, elb_5xx]) in counts {
+            let sum = per_lb.entry(lb_name.clone()).or_default();
+            sum[0] += requests;
+            sum[1] += target_5xx;
+            sum[2] += elb_5xx;
+            let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
+                continue;
+            };
+            let Some(tg) = self.elb.target_groups.get(&tg_arn) else {
+                continue;
+            };
+            let tg_dims = vec![
+                ("LoadBalancer".to_string(), lb.metric_dimension()),
+                ("TargetGroup".to_string(), tg.metric_dimension()),
+            ];
+            self.cloudwatch
+                .add(ns, "RequestCount", &tg_dims, at, f64::from(requests));
+            if target_5xx > 0 {
+                self.cloudwatch.add(
+                    ns,
+                    "HTTPCode_Target_5XX_Count",
+                    &tg_dims,
+                    at,
+                    f64::from(target_5xx),
+                );
+            }
+        }
+        for (lb_name, [requests, target_5xx, elb_5xx]) in per_lb {
             let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
                 continue;
             };
             let dims = vec![("LoadBalancer".to_string(), lb.metric_dimension())];
-            let tg_dims = self
-                .elb
-                .front_tg_of(&lb.arn)
-                .and_then(|arn| self.elb.target_groups.get(&arn))
-                .map(|tg| {
-                    vec![
-                        dims[0].clone(),
-                        ("TargetGroup".to_string(), tg.metric_dimension()),
-                    ]
-                });
             self.cloudwatch
                 .add(ns, "RequestCount", &dims, at, f64::from(requests));
-            if let Some(tg_dims) = &tg_dims {
-                self.cloudwatch
-                    .add(ns, "RequestCount", tg_dims, at, f64::from(requests));
-                if target_5xx > 0 {
-                    self.cloudwatch.add(
-                        ns,
-                        "HTTPCode_Target_5XX_Count",
-                        tg_dims,
-                        at,
-                        f64::from(target_5xx),
-                    );
-                }
-            }
             if target_5xx > 0 {
                 self.cloudwatch.add(
                     ns,

@@ -288,6 +288,47 @@ fn completed_migration_fails_no_request() {
     );
 }
 
+/// The demo playbook with `strategy: listener` (steps 10, 50, 100; bake 1m).
+fn listener_plan() -> Plan {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    let mut playbook = Playbook::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+    playbook.cutover.strategy = migrate_playbook::CutoverStrategy::Listener {
+        steps: vec![10, 50, 100],
+        bake: std::time::Duration::from_secs(60),
+    };
+    migrate_plan::build(&playbook)
+}
+
+/// The seed's profile with a share of clients whose resolver keeps an answer for an hour
+/// (a JVM's DNS cache): what the listener strategy is for.
+fn with_hour_long_caches(profile: FaultProfile) -> FaultProfile {
+    FaultProfile {
+        sticky_clients: profile.sticky_clients.max(0.1),
+        sticky_hold_ms: 3_600_000,
+        ..profile
+    }
+}
+
+#[test]
+fn listener_strategy_fails_no_request_with_clients_that_ignore_the_ttl() {
+    let plan = listener_plan();
+    let seeds = seeds(16);
+    let violations = for_seeds(&seeds, |seed| {
+        let r = run(
+            &plan,
+            &Scenario::new(seed, with_hour_long_caches(profile_for(seed))),
+        )?;
+        completed(&plan, &r)?;
+        no_failed_requests(&r)
+    });
+    assert_none(
+        "listener_strategy_fails_no_request_with_clients_that_ignore_the_ttl",
+        &violations,
+        seeds.len(),
+        |_| String::new(),
+    );
+}
+
 /// Seeds on which `make soak` (5,000 seeds per property) once found a violation, run on every
 /// `make test`. The first ten: Elastic Beanstalk began an update of its own between the
 /// scale-down's wait for `Ready` and its `UpdateEnvironment`, which refused ("Must be Ready") and

@@ -88,6 +88,7 @@ fn migrate(seed: u64, order: Order) -> (migrate_sim::TrafficReport, migrate_sim:
         let spec = ServiceSpec {
             cluster: "shop-fargate".into(), name: "shop-web".into(), task_definition_arn: td.arn.clone(), desired_count: 2,
             subnets: topo.private_subnets.clone(), security_groups: vec![sg.id.clone()], assign_public_ip: false,
+            also_registers_in: Vec::new(),
             load_balancer: Some(ServiceLoadBalancer { target_group_arn: tg.arn.clone(), container_name: "nginx".into(), container_port: 80 }),
             health_check_grace_period_secs: Some(60), enable_execute_command: false, client_token: "tok-1".into(), tags: tags(),
         };

@@ -231,6 +231,18 @@ impl ContainerPlatform for SimCloud {
                     return fail(ErrorKind::InvalidRequest, "InvalidParameterException: awsvpc tasks need a target group of type ip");
                 }
             }
+            // Every further target group is checked as the first: it exists and a load
+            // balancer forwards to it.
+            for arn in &spec.also_registers_in {
+                if !w.elb.target_groups.contains_key(arn) {
+                    return fail(ErrorKind::InvalidRequest, "InvalidParameterException: target group does not exist");
+                }
+                if w.elb.lbs_of_tg(arn).is_empty() {
+                    return fail(ErrorKind::InvalidRequest, &format!(
+                        "InvalidParameterException: The target group with targetGroupArn {arn} does not have an associated load balancer."
+                    ));
+                }
+            }
             let generation = w.ecs.next_service_generation;
             w.ecs.next_service_generation += 1;
             let visible_at = w.visible_from_now();
@@ -246,6 +258,7 @@ impl ContainerPlatform for SimCloud {
                     task_definition_arn: spec.task_definition_arn.clone(),
                     desired: spec.desired_count,
                     load_balancer: spec.load_balancer.clone(),
+                    also_registers_in: spec.also_registers_in.clone(),
                     launch: Launch::Fargate,
                     security_groups: spec.security_groups.clone(),
                     spec: Some(spec.clone()),

@@ -160,6 +160,7 @@ impl LoadBalancing for SimCloud {
                 targets: BTreeMap::new(),
                 cursor: 0,
                 attributes: BTreeMap::new(),
+                new_side: true,
             };
             let out = w.elb.tg_to_port(&rec);
             w.elb.target_groups.insert(arn.clone(), rec);

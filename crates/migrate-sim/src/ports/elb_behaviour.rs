@@ -3,7 +3,13 @@
 //! a condition, a forward to a target group that does not exist, an HTTPS listener without a
 //! certificate
 //! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html>,
-//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html>).
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateListener.html>),
+//! a forward weight outside 0–999
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ForwardActionConfig.html>),
+//! and a forward to a target group that another load balancer already forwards to
+//! (`TargetGroupAssociationLimit`, among the errors of
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html>):
+//! moto accepts all of these.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +34,11 @@ fn protocol_of(listener: &ListenerBehaviour) -> Result<ListenerProtocol, String>
 }
 
 /// The checks CreateListener and ModifyListener make on what the listener is given.
-fn check_listener(elb: &Elb, listener: &ListenerBehaviour) -> Result<ListenerProtocol, String> {
+fn check_listener(
+    elb: &Elb,
+    load_balancer_arn: &str,
+    listener: &ListenerBehaviour,
+) -> Result<ListenerProtocol, String> {
     let protocol = protocol_of(listener)?;
     if protocol == ListenerProtocol::Https && listener.default_certificate.is_none() {
         return Err("CertificateNotFound: an HTTPS listener needs a certificate".into());
@@ -36,11 +46,11 @@ fn check_listener(elb: &Elb, listener: &ListenerBehaviour) -> Result<ListenerPro
     if protocol == ListenerProtocol::Http && listener.ssl_policy.is_some() {
         return Err("ValidationError: an HTTP listener has no SSL policy".into());
     }
-    check_actions(elb, &listener.default_actions)?;
+    check_actions(elb, load_balancer_arn, &listener.default_actions)?;
     Ok(protocol)
 }
 
-fn check_actions(elb: &Elb, actions: &[RuleAction]) -> Result<(), String> {
+fn check_actions(elb: &Elb, load_balancer_arn: &str, actions: &[RuleAction]) -> Result<(), String> {
     if actions.is_empty() {
         return Err("ValidationError: at least one action is required".into());
     }
@@ -52,6 +62,26 @@ fn check_actions(elb: &Elb, actions: &[RuleAction]) -> Result<(), String> {
                     .find(|t| !elb.target_groups.contains_key(&t.arn))
                 {
                     return Err(format!("TargetGroupNotFound: {}", missing.arn));
+                }
+                if let Some(bad) = target_groups
+                    .iter()
+                    .find(|t| t.weight.is_some_and(|w| !(0..=999).contains(&w)))
+                {
+                    return Err(format!(
+                        "ValidationError: weight {:?} of {} is outside 0-999",
+                        bad.weight, bad.arn
+                    ));
+                }
+                if let Some(shared) = target_groups.iter().find(|t| {
+                    elb.lbs_of_tg(&t.arn)
+                        .iter()
+                        .any(|other| other != load_balancer_arn)
+                }) {
+                    return Err(format!(
+                        "TargetGroupAssociationLimit: the target group {} is already associated \
+                         with another load balancer",
+                        shared.arn
+                    ));
                 }
             }
             RuleAction::AuthenticateOidc { .. } => {
@@ -186,7 +216,7 @@ impl LoadBalancerBehaviourPort for SimCloud {
             listener.protocol, listener.port
         );
         self.call(op, &resource, Kind::Write, |w| {
-            let protocol = check_listener(&w.elb, listener)
+            let protocol = check_listener(&w.elb, load_balancer_arn, listener)
                 .map_err(|m| err(ErrorKind::InvalidRequest, op, &resource, m))?;
             let Some(lb) = w
                 .elb
@@ -256,7 +286,8 @@ impl LoadBalancerBehaviourPort for SimCloud {
     ) -> CloudResult<()> {
         let op = "elbv2:ModifyListener";
         self.call(op, listener_arn, Kind::Write, |w| {
-            let protocol = check_listener(&w.elb, listener)
+            let lb_arn = listener_mut(w, op, listener_arn)?.load_balancer_arn.clone();
+            let protocol = check_listener(&w.elb, &lb_arn, listener)
                 .map_err(|m| err(ErrorKind::InvalidRequest, op, listener_arn, m))?;
             let rec = listener_mut(w, op, listener_arn)?;
             rec.protocol = protocol;
@@ -332,7 +363,8 @@ impl LoadBalancerBehaviourPort for SimCloud {
                     "ValidationError: a rule needs at least one condition",
                 ));
             }
-            check_actions(&w.elb, &rule.actions)
+            let lb_arn = listener_mut(w, op, listener_arn)?.load_balancer_arn.clone();
+            check_actions(&w.elb, &lb_arn, &rule.actions)
                 .map_err(|m| err(ErrorKind::InvalidRequest, op, &resource, m))?;
             let hex = w.ids.hex16();
             let arn = listener_arn.replacen(":listener/", ":listener-rule/", 1) + "/" + &hex;
@@ -360,6 +392,61 @@ impl LoadBalancerBehaviourPort for SimCloud {
                 }
             }
             Err(err(ErrorKind::NotFound, op, rule_arn, "RuleNotFound"))
+        })
+        .await
+    }
+
+    async fn listener_default_actions(&self, listener_arn: &str) -> CloudResult<Vec<RuleAction>> {
+        let op = "elbv2:DescribeListeners";
+        self.call(op, listener_arn, Kind::Read, |w| {
+            w.elb
+                .listeners
+                .get(listener_arn)
+                .map(|l| l.default_actions.clone())
+                .ok_or_else(|| err(ErrorKind::NotFound, op, listener_arn, "ListenerNotFound"))
+        })
+        .await
+    }
+
+    async fn set_listener_default_actions(
+        &self,
+        listener_arn: &str,
+        actions: &[RuleAction],
+    ) -> CloudResult<()> {
+        let op = "elbv2:ModifyListener";
+        self.call(op, listener_arn, Kind::Write, |w| {
+            let lb_arn = listener_mut(w, op, listener_arn)?.load_balancer_arn.clone();
+            check_actions(&w.elb, &lb_arn, actions)
+                .map_err(|m| err(ErrorKind::InvalidRequest, op, listener_arn, m))?;
+            listener_mut(w, op, listener_arn)?.set_default_actions(actions.to_vec());
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_rule_actions(&self, rule_arn: &str, actions: &[RuleAction]) -> CloudResult<()> {
+        let op = "elbv2:ModifyRule";
+        self.call(op, rule_arn, Kind::Write, |w| {
+            let Some(lb_arn) = w
+                .elb
+                .listeners
+                .values()
+                .find(|l| l.rules.contains_key(rule_arn))
+                .map(|l| l.load_balancer_arn.clone())
+            else {
+                return Err(err(ErrorKind::NotFound, op, rule_arn, "RuleNotFound"));
+            };
+            check_actions(&w.elb, &lb_arn, actions)
+                .map_err(|m| err(ErrorKind::InvalidRequest, op, rule_arn, m))?;
+            if let Some(rule) = w
+                .elb
+                .listeners
+                .values_mut()
+                .find_map(|l| l.rules.get_mut(rule_arn))
+            {
+                rule.actions = actions.to_vec();
+            }
+            Ok(())
         })
         .await
     }

@@ -80,7 +80,10 @@ fn answer_in(w: &World, request: &ProbeRequest) -> CloudResult<ProbeAnswer> {
         status,
         location: Some(location),
     };
-    let tg_arn = match w.elb.answer(&lb.arn, &client_request, &names) {
+    // A probe through a load balancer that shares its forwards meets either group, as a
+    // client does.
+    let pick = crate::world::ids::stable_unit(w.now, w.now / 1000, 0x9b0e);
+    let tg_arn = match w.elb.answer(&lb.arn, &client_request, &names, pick) {
         LbAnswer::Forward(tg) => tg,
         LbAnswer::Redirect(to) => {
             return Ok(redirect(

@@ -50,6 +50,8 @@ pub(crate) struct ServiceRec {
     pub task_definition_arn: String,
     pub desired: u32,
     pub load_balancer: Option<ServiceLoadBalancer>,
+    /// Further target groups its tasks register in (the `listener` strategy's bridge).
+    pub also_registers_in: Vec<String>,
     pub launch: Launch,
     pub security_groups: Vec<String>,
     /// The request that created the service, for `clientToken` idempotency.

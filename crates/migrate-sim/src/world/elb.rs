@@ -96,6 +96,8 @@ pub(crate) struct TgRec {
     /// Round-robin cursor for request routing.
     pub cursor: usize,
     pub attributes: BTreeMap<String, String>,
+    /// Created by the migration (the new and the bridge target group), not the old side's.
+    pub new_side: bool,
 }
 
 impl TgRec {
@@ -195,6 +197,22 @@ impl Elb {
             .filter(|l| l.load_balancer_arn == lb_arn && !l.target_group_arn.is_empty())
             .map(|l| l.port)
             .min()
+    }
+
+    /// The target group a request meets on the load balancer's lowest listener that forwards
+    /// by default, its weights applied (`pick` uniform in `[0, 1)`, drawn per request).
+    pub fn forward_of(&self, lb_arn: &str, pick: f64) -> Option<String> {
+        let listener = self
+            .listeners
+            .values()
+            .filter(|l| l.load_balancer_arn == lb_arn && !l.target_group_arn.is_empty())
+            .min_by_key(|l| l.port)?;
+        listener.default_actions.iter().find_map(|a| match a {
+            migrate_engine::ports::RuleAction::Forward { target_groups, .. } => {
+                super::listener_rules::weighted_pick(target_groups, pick)
+            }
+            _ => None,
+        })
     }
 
     pub fn front_tg_of(&self, lb_arn: &str) -> Option<String> {

@@ -147,20 +147,22 @@ impl Elb {
         front_end: &FrontEnd,
         lb_arn: &str,
         client: u32,
+        pick: f64,
     ) -> Result<Option<String>, &'static str> {
         let Some(reference) = &self.reference else {
-            return Ok(self.front_tg_of(lb_arn));
+            return Ok(self.forward_of(lb_arn, pick));
         };
         if front_end.requests.is_empty() {
-            return Ok(self.front_tg_of(lb_arn));
+            return Ok(self.forward_of(lb_arn, pick));
         }
         let request = &front_end.requests[client as usize % front_end.requests.len()];
-        let answers = self.answers(lb_arn, request, &front_end.certificate_names);
+        let answers = self.answers(lb_arn, request, &front_end.certificate_names, pick);
         if lb_arn != reference.load_balancer_arn {
             let expected = reference.elb.answers(
                 &reference.load_balancer_arn,
                 request,
                 &front_end.certificate_names,
+                pick,
             );
             let is_new_side = |arn: &str| !reference.old_target_groups.iter().any(|a| a == arn);
             if differs(

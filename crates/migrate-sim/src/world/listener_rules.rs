@@ -164,17 +164,39 @@ fn matches(rule: &ListenerRule, request: &ClientRequest) -> bool {
     })
 }
 
-fn act(actions: &[RuleAction], request: &ClientRequest) -> LbAnswer {
+/// The target group a weighted forward sends a request to: `pick` (uniform in `[0, 1)`, drawn
+/// per request) falls into one group's share of the total weight; a group without a weight
+/// weighs 1, and a group of weight 0 gets nothing
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroupTuple.html>).
+pub fn weighted_pick(target_groups: &[WeightedTargetGroup], pick: f64) -> Option<String> {
+    let weight = |t: &WeightedTargetGroup| f64::from(t.weight.unwrap_or(1).max(0));
+    let total: f64 = target_groups.iter().map(weight).sum();
+    if total <= 0.0 {
+        return target_groups.first().map(|t| t.arn.clone());
+    }
+    let mut point = pick.clamp(0.0, 0.999_999) * total;
+    for t in target_groups {
+        let w = weight(t);
+        if w > 0.0 && point < w {
+            return Some(t.arn.clone());
+        }
+        point -= w;
+    }
+    target_groups
+        .iter()
+        .rev()
+        .find(|t| weight(t) > 0.0)
+        .map(|t| t.arn.clone())
+}
+
+fn act(actions: &[RuleAction], request: &ClientRequest, pick: f64) -> LbAnswer {
     let Some(action) = actions.first() else {
         return LbAnswer::Fixed("503".into());
     };
     {
         match action {
-            RuleAction::Forward { target_groups, .. } => target_groups
-                .first()
-                .map_or(LbAnswer::Fixed("503".into()), |t| {
-                    LbAnswer::Forward(t.arn.clone())
-                }),
+            RuleAction::Forward { target_groups, .. } => weighted_pick(target_groups, pick)
+                .map_or(LbAnswer::Fixed("503".into()), LbAnswer::Forward),
             RuleAction::Redirect {
                 protocol,
                 port,
@@ -213,13 +235,39 @@ fn act(actions: &[RuleAction], request: &ClientRequest) -> LbAnswer {
     }
 }
 
+/// One listener of an old load balancer: its default actions and its rules' actions by ARN.
+pub type ListenerActionsSeen = (String, Vec<RuleAction>, Vec<(String, Vec<RuleAction>)>);
+
 impl Elb {
+    /// The actions of every listener of the old side's load balancers, in ARN order.
+    pub fn old_listener_actions(&self) -> Vec<ListenerActionsSeen> {
+        self.listeners
+            .values()
+            .filter(|l| {
+                self.load_balancers
+                    .get(&l.load_balancer_arn)
+                    .is_some_and(|lb| lb.old_side && !lb.deleted)
+            })
+            .map(|l| {
+                (
+                    l.arn.clone(),
+                    l.default_actions.clone(),
+                    l.rules
+                        .iter()
+                        .map(|(arn, r)| (arn.clone(), r.actions.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
     /// The answer of one load balancer to one request (no redirect followed).
     pub fn answer(
         &self,
         load_balancer_arn: &str,
         request: &ClientRequest,
         certificate_names: &BTreeMap<String, Vec<String>>,
+        pick: f64,
     ) -> LbAnswer {
         let Some(listener) = self
             .listeners
@@ -248,8 +296,8 @@ impl Elb {
             .into_iter()
             .find(|r| matches(r, request))
         {
-            Some(rule) => act(&rule.actions, request),
-            None => act(&listener.default_actions, request),
+            Some(rule) => act(&rule.actions, request, pick),
+            None => act(&listener.default_actions, request, pick),
         }
     }
 
@@ -260,11 +308,12 @@ impl Elb {
         load_balancer_arn: &str,
         request: &ClientRequest,
         certificate_names: &BTreeMap<String, Vec<String>>,
+        pick: f64,
     ) -> Vec<LbAnswer> {
         let mut out = Vec::new();
         let mut request = request.clone();
         for _ in 0..4 {
-            let answer = self.answer(load_balancer_arn, &request, certificate_names);
+            let answer = self.answer(load_balancer_arn, &request, certificate_names, pick);
             let next = match &answer {
                 LbAnswer::Redirect(next) => Some(next.clone()),
                 _ => None,

@@ -139,6 +139,9 @@ pub struct World {
     pub(crate) beanstalk: Option<beanstalk::EnvironmentRec>,
     /// The plain instances of an `ec2` source.
     pub(crate) plain: instances::PlainInstances,
+    /// The old load balancer's listener actions as the topology made them: what a rollback must
+    /// leave them as.
+    pub(crate) old_listeners_at_start: Vec<listener_rules::ListenerActionsSeen>,
 }
 
 impl World {
@@ -193,8 +196,10 @@ impl World {
             left_out: Vec::new(),
             beanstalk: None,
             plain: instances::PlainInstances::default(),
+            old_listeners_at_start: Vec::new(),
         };
         world.seed_old_side();
+        world.old_listeners_at_start = world.elb.old_listener_actions();
         world
     }
 
@@ -378,6 +383,7 @@ impl World {
                 targets: BTreeMap::new(),
                 cursor: 0,
                 attributes: BTreeMap::new(),
+                new_side: false,
             },
         );
         let listener_hex = self.ids.hex16();
@@ -601,6 +607,7 @@ impl World {
                                 container_port: *p,
                             }
                         }),
+                        also_registers_in: Vec::new(),
                         launch: Launch::Ec2,
                         security_groups: vec![t.old_app_security_group_id.clone()],
                         spec: None,
@@ -924,28 +931,37 @@ impl World {
             let Some(key) = self.ecs.live_service_key(&task.cluster, &task.service) else {
                 continue;
             };
-            let Some(lb) = self
-                .ecs
-                .services
-                .get(&key)
-                .and_then(|s| s.load_balancer.clone())
-            else {
+            let Some((lb, also)) = self.ecs.services.get(&key).and_then(|s| {
+                s.load_balancer
+                    .clone()
+                    .map(|lb| (lb, s.also_registers_in.clone()))
+            }) else {
                 continue;
             };
+            for tg_arn in std::iter::once(lb.target_group_arn.clone()).chain(also) {
+                self.register_task_target(&tg_arn, &task, &id, at);
+            }
+        }
+    }
+
+    /// Registers a task that just started in one of its service's target groups, `initial`,
+    /// its first health check somewhere in the group's interval.
+    fn register_task_target(&mut self, tg_arn: &str, task: &TaskRec, id: &str, at: Millis) {
+        {
             let interval = self
                 .elb
                 .target_groups
-                .get(&lb.target_group_arn)
+                .get(tg_arn)
                 .map(|tg| u64::from(tg.health_check.interval_secs) * 1000)
                 .unwrap_or(30_000);
             let first = self.draw(Span::ms(0, interval.saturating_sub(1)));
-            if let Some(tg) = self.elb.target_groups.get_mut(&lb.target_group_arn) {
+            if let Some(tg) = self.elb.target_groups.get_mut(tg_arn) {
                 tg.targets.insert(
                     (task.target_id.clone(), task.target_port),
                     TargetRec {
                         id: task.target_id.clone(),
                         port: task.target_port,
-                        backend: Backend::Task(id.clone()),
+                        backend: Backend::Task(id.to_string()),
                         state: TargetState::Initial,
                         ok_streak: 0,
                         fail_streak: 0,
