@@ -113,6 +113,11 @@ async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) 
         Arc::new(FastClock::default()),
     );
     let ecs = seed::act_as_ecs_on_port(sdk.clone(), plan.names.target_group.clone(), port);
+    // The listener strategy's bridge target group gets the same tasks, as ECS registers a
+    // service's tasks in each of its target groups.
+    let bridge = (!plan.names.bridge_target_group.is_empty()).then(|| {
+        seed::act_as_ecs_on_port(sdk.clone(), plan.names.bridge_target_group.clone(), port)
+    });
     let mut store = MemoryStore::new();
     let mut state = State::new(plan, chrono::Utc::now());
     store.save(&mut state).unwrap();
@@ -129,6 +134,9 @@ async fn apply(sdk: &SdkConfig, plan: Plan, port: i32) -> (Engine, MemoryStore) 
         engine.state().failure
     );
     ecs.await.unwrap();
+    if let Some(bridge) = bridge {
+        bridge.await.unwrap();
+    }
     (engine, store)
 }
 
@@ -561,4 +569,130 @@ async fn cleanup_after_an_ec2_migration_terminates_the_stopped_instances() {
     assert!(load_balancer_dns(&sdk, &names.load_balancer)
         .await
         .is_some());
+}
+
+/// Every listener of a load balancer with its default actions and its rules' priorities,
+/// conditions and actions, as an independent SDK client reads them (rendered for comparison).
+async fn listener_actions(sdk: &SdkConfig, load_balancer: &str) -> Vec<String> {
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
+    let lb = elb
+        .describe_load_balancers()
+        .names(load_balancer)
+        .send()
+        .await
+        .unwrap();
+    let arn = lb.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for l in listeners.listeners() {
+        out.push(format!(
+            "{:?} {:?} default {:?}",
+            l.protocol(),
+            l.port(),
+            l.default_actions()
+        ));
+        let rules = elb
+            .describe_rules()
+            .listener_arn(l.listener_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+        for r in rules.rules() {
+            out.push(format!(
+                "  rule {:?} {:?} {:?}",
+                r.priority(),
+                r.conditions(),
+                r.actions()
+            ));
+        }
+    }
+    // The first action of a list has order 1 whether or not the request said so: AWS returns it
+    // either way (`Action.Order`,
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Action.html), moto
+    // echoes the request, and the adapter always sends it. Everything else must match exactly.
+    let mut out: Vec<String> = out
+        .into_iter()
+        .map(|line| line.replace("order: Some(1)", "order: None"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listener_strategy_shares_the_old_forwards_and_a_rollback_restores_them_exactly() {
+    let seeded = seed::seed_kind("asg", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let ids = seeded.ids.clone();
+    let zone = id(&ids, "zone");
+    let mut playbook =
+        migrate_playbook::Playbook::from_path(&seeded.playbook).unwrap_or_else(|e| panic!("{e}"));
+    playbook.cutover.strategy = migrate_playbook::CutoverStrategy::Listener {
+        steps: vec![10, 100],
+        bake: std::time::Duration::from_secs(60),
+    };
+    let old_lb = playbook.source.load_balancer.clone().unwrap();
+    let plan = migrate_plan::build(&playbook);
+    let names = plan.names.clone();
+    let before = listener_actions(&sdk, &old_lb).await;
+    let bridge_arn = |sdk: SdkConfig, name: String| async move {
+        aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+            .describe_target_groups()
+            .names(name)
+            .send()
+            .await
+            .unwrap()
+            .target_groups()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string()
+    };
+
+    let (mut engine, _store) = apply(&sdk, plan, 8080).await;
+
+    // Every forward of the old listeners to the old target group now sends everything to the
+    // bridge (weight 100) and keeps the old group attached at 0; the name aliases the new load
+    // balancer.
+    let bridge = bridge_arn(sdk.clone(), names.bridge_target_group.clone()).await;
+    let after = listener_actions(&sdk, &old_lb).await;
+    let shared: Vec<&String> = after.iter().filter(|l| l.contains(&bridge)).collect();
+    assert!(
+        !shared.is_empty(),
+        "no old forward names the bridge: {after:#?}"
+    );
+    for line in &shared {
+        assert!(
+            line.contains("weight: Some(100)") && line.contains("weight: Some(0)"),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "a listener or rule was added or lost"
+    );
+    assert_aliases_new(&sdk, &zone, "catalog.example.com", &names.load_balancer).await;
+
+    roll_back(&mut engine).await;
+    // Every default action and rule of the old load balancer exactly as before, the name back,
+    // the bridge and the new load balancer gone.
+    assert_eq!(listener_actions(&sdk, &old_lb).await, before);
+    assert_eq!(
+        record_target(&sdk, &zone, "catalog.example.com", "A").await,
+        old_alb_dns(&ids)
+    );
+    assert_eq!(load_balancer_dns(&sdk, &names.load_balancer).await, None);
+    let gone = aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .describe_target_groups()
+        .names(&names.bridge_target_group)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the bridge target group is still there");
 }
