@@ -39,21 +39,40 @@ fn plan_of(playbook: &str) -> Plan {
 }
 
 /// The example playbook of each source kind: ECS-on-EC2 (seed 001), an Auto Scaling group and
-/// Elastic Beanstalk, and plain EC2 instances. The general properties run seed `s` on
-/// `KINDS[s % 4]`, so that every kind gets a quarter of the seeds and a soak covers all four.
-const KINDS: [&str; 4] = ["demo.yaml", "asg.yaml", "beanstalk.yaml", "ec2.yaml"];
+/// Elastic Beanstalk, and plain EC2 instances; and seed 001 again with `strategy: listener`
+/// ([`LISTENER`]). The general properties run seed `s` on one of them drawn from the seed, so
+/// that every kind gets a fifth of the seeds and a soak covers all five.
+const KINDS: [&str; 5] = [
+    "demo.yaml",
+    "asg.yaml",
+    "beanstalk.yaml",
+    "ec2.yaml",
+    LISTENER,
+];
+
+/// The demo playbook with its cutover on the old load balancer's listeners.
+const LISTENER: &str = "demo.yaml with strategy: listener";
 
 /// Where the Beanstalk playbook sits in [`KINDS`].
 const BEANSTALK: usize = 2;
 
 fn kind_plans() -> Vec<Plan> {
-    KINDS.iter().map(|k| plan_of(k)).collect()
+    KINDS
+        .iter()
+        .map(|k| {
+            if *k == LISTENER {
+                listener_plan()
+            } else {
+                plan_of(k)
+            }
+        })
+        .collect()
 }
 
-/// The kind a seed runs on. Not `seed % 4` alone: [`profile_for`] picks chaos by `seed % 4`,
+/// The kind a seed runs on, by a hash of the seed: [`profile_for`] picks chaos by `seed % 4`,
 /// and every kind must meet chaos too.
 fn kind_of_seed(seed: u64) -> usize {
-    ((seed + seed / 4) % KINDS.len() as u64) as usize
+    ((seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % KINDS.len() as u64) as usize
 }
 
 /// [`for_seeds`] over the source kinds: `check` gets the plan of the seed's kind, and a
