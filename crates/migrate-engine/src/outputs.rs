@@ -337,6 +337,14 @@ pub struct WeightShifted {
     pub at: DateTime<Utc>,
 }
 
+/// What `check-connection-budget` found: the old side's running units and every store's
+/// connections before, at the peak of and after the overlap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetChecked {
+    pub old_units: u32,
+    pub budgets: Vec<migrate_plan::budget::StoreBudget>,
+}
+
 /// The second target group of the web service (the `listener` strategy's), which the old load
 /// balancer forwards to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -139,6 +139,34 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         10 * MINUTE,
     );
 
+    if !crate::budget::connection_budget(playbook, 0).is_empty() {
+        let stores: Vec<&str> = playbook
+            .network
+            .data_stores
+            .iter()
+            .filter(|d| d.max_connections.is_some())
+            .map(|d| d.name.as_str())
+            .collect();
+        b.push(
+            "check-connection-budget",
+            Action::CheckConnectionBudget,
+            &["discover-source"],
+            format!(
+                "Check that the old side at its running capacity and the new services at their \
+                 desired counts open no more connections than {} accept{}",
+                stores.join(", "),
+                if stores.len() == 1 { "s" } else { "" }
+            ),
+            vec![change(
+                Read,
+                "the old side's running capacity (as discover-source read it)",
+                "peak = old units × connections_per_instance + Σ desired_count × \
+                 connections_per_task; refused above max_connections",
+            )],
+            "nothing to undo (read only)",
+            MINUTE,
+        );
+    }
     b.push(
         "create-cluster",
         Action::CreateCluster,

@@ -5,6 +5,7 @@
 //! id), every change it will make, and how each step is undone; the engine executes it.
 
 pub mod behaviour;
+pub mod budget;
 mod build;
 pub mod live;
 mod names;

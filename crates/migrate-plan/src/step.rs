@@ -12,6 +12,9 @@ pub enum Action {
     Preflight,
     /// Reads the old side (ASG, old services, load balancer, listeners, DNS record) and records it.
     DiscoverSource,
+    /// Refuses, before anything is created, a migration whose old and new side together would
+    /// open more connections than a data store accepts (read only).
+    CheckConnectionBudget,
     CreateCluster,
     /// Creates the awslogs groups the task definitions log to, before any task can start.
     CreateLogGroups {

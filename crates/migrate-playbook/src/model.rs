@@ -62,6 +62,10 @@ pub struct Source {
     pub beanstalk_environment: Option<String>,
     /// The load balancer serving today; for Beanstalk it may be left to discovery.
     pub load_balancer: Option<String>,
+    /// Connections one old instance (or old ECS task) holds to each data store, for the
+    /// connection budget; `None`: the largest `connections_per_task` of the new services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_per_instance: Option<u32>,
     /// The plain instances of an `ec2` source; empty: those registered in the old load
     /// balancer's target groups that belong to no Auto Scaling group, found by discovery. Left
     /// out of the serialised form when empty, so that the plan id of every playbook written
@@ -94,6 +98,10 @@ pub struct DataStore {
     pub kind: DataStoreKind,
     pub security_group: String,
     pub port: u16,
+    /// The most client connections the store accepts; `None`: no budget is checked. Left out
+    /// of the serialised playbook when `None`, so plan ids of playbooks without it stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +162,10 @@ pub struct Service {
     pub cpu: u32,
     pub memory: u32,
     pub desired_count: u32,
+    /// Connections one task holds to each data store (its pool size), for the connection
+    /// budget; `None`: not declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections_per_task: Option<u32>,
     pub enable_execute_command: bool,
     /// The Application Auto Scaling target of the new service; `None`: none is registered.
     /// Absent from plans written before it existed.

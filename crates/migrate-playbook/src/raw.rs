@@ -52,6 +52,9 @@ pub struct RawSource {
     pub ec2: Option<RawEc2Source>,
     /// Name of the load balancer that serves today.
     pub load_balancer: Option<String>,
+    /// Connections one old instance (or old ECS task) holds to each data store; the largest
+    /// `connections_per_task` of the new services when left out.
+    pub connections_per_instance: Option<u32>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -112,6 +115,9 @@ pub struct RawDataStore {
     pub kind: Option<String>,
     pub security_group: Option<String>,
     pub port: Option<u32>,
+    /// The most client connections the store accepts (RDS `max_connections`, ElastiCache
+    /// `maxclients`): the overlap of old and new side must stay under it.
+    pub max_connections: Option<u32>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -167,6 +173,8 @@ pub struct RawService {
     /// Task memory in MiB; must form a valid Fargate pair with `cpu`.
     pub memory: Option<u32>,
     pub desired_count: Option<u32>,
+    /// Connections one task holds to each data store (its pool size).
+    pub connections_per_task: Option<u32>,
     pub health_check: Option<RawHealthCheck>,
     pub enable_execute_command: Option<bool>,
     pub scaling: Option<RawScaling>,

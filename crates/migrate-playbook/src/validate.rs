@@ -245,6 +245,7 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
             "beanstalk",
             "ec2",
             "load_balancer",
+            "connections_per_instance",
         ],
     );
     let kind = match raw.kind.as_deref() {
@@ -341,6 +342,7 @@ fn check_source(c: &mut Checker, raw: Option<&RawSource>) -> Option<Source> {
         ecs_services,
         beanstalk_environment,
         load_balancer: raw.load_balancer.clone(),
+        connections_per_instance: raw.connections_per_instance,
         instances,
     })
 }
@@ -421,7 +423,7 @@ fn check_network(c: &mut Checker, raw: Option<&RawNetwork>) -> Option<Network> {
         c.unknown(
             &at,
             &store.unknown,
-            &["name", "kind", "security_group", "port"],
+            &["name", "kind", "security_group", "port", "max_connections"],
         );
         let kind = match store.kind.as_deref() {
             None | Some("other") => DataStoreKind::Other,
@@ -475,11 +477,18 @@ fn check_network(c: &mut Checker, raw: Option<&RawNetwork>) -> Option<Network> {
                 format!("`{security_group}` is not a security group id (sg-...)"),
             );
         }
+        if store.max_connections == Some(0) {
+            c.problem(
+                format!("{at}.max_connections"),
+                "must be at least 1 (leave it out to check no budget)",
+            );
+        }
         data_stores.push(DataStore {
             name,
             kind,
             security_group,
             port,
+            max_connections: store.max_connections,
         });
     }
     Some(Network {
@@ -643,6 +652,7 @@ fn check_service(
             "cpu",
             "memory",
             "desired_count",
+            "connections_per_task",
             "health_check",
             "enable_execute_command",
             "scaling",
@@ -794,6 +804,7 @@ fn check_service(
         cpu,
         memory,
         desired_count,
+        connections_per_task: raw.connections_per_task,
         enable_execute_command: raw.enable_execute_command.unwrap_or(false),
         scaling,
     })

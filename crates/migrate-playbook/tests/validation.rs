@@ -565,3 +565,47 @@ fn the_listener_strategy_is_read_and_refused_for_a_beanstalk_source() {
         "{error}"
     );
 }
+
+#[test]
+fn the_connection_budget_fields_are_read_and_a_zero_limit_is_located() {
+    let demo = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    assert!(
+        demo.contains("      security_group: sg-0a1b2c3d4e5f6aaaa\n"),
+        "the example changed"
+    );
+    assert!(
+        demo.contains("      desired_count: 1\n"),
+        "the example changed"
+    );
+    let with_budget = demo
+        .replace(
+            "      security_group: sg-0a1b2c3d4e5f6aaaa\n",
+            "      security_group: sg-0a1b2c3d4e5f6aaaa\n      max_connections: 500\n",
+        )
+        .replace(
+            "      desired_count: 1\n",
+            "      desired_count: 1\n      connections_per_task: 10\n",
+        )
+        .replace(
+            "  load_balancer: shop-old-alb\n",
+            "  load_balancer: shop-old-alb\n  connections_per_instance: 25\n",
+        );
+    let playbook =
+        Playbook::from_yaml(&with_budget, "demo.yaml", &Directory(&playbooks_dir())).unwrap();
+    assert_eq!(playbook.network.data_stores[0].max_connections, Some(500));
+    assert_eq!(playbook.source.connections_per_instance, Some(25));
+    let worker = playbook
+        .target
+        .services
+        .iter()
+        .find(|s| s.name == "worker")
+        .unwrap();
+    assert_eq!(worker.connections_per_task, Some(10));
+
+    let zero = with_budget.replace("max_connections: 500", "max_connections: 0");
+    let error = Playbook::from_yaml(&zero, "demo.yaml", &Directory(&playbooks_dir())).unwrap_err();
+    assert_eq!(
+        error.problems[0].path, "network.data_stores[0].max_connections",
+        "{error}"
+    );
+}

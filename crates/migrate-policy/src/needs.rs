@@ -223,6 +223,8 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
     match action {
         Action::Preflight => preflight(scope),
         Action::DiscoverSource => discover(scope),
+        // Reads only what discover-source recorded.
+        Action::CheckConnectionBudget => Vec::new(),
         Action::CreateCluster => vec![
             // CreateCluster names the cluster in the request: its ARN is the scope; the tag
             // condition holds it to clusters carrying this plan's tag.

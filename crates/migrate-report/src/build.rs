@@ -24,6 +24,7 @@ fn irreversible(action: &Action) -> bool {
     match action {
         Action::Preflight
         | Action::DiscoverSource
+        | Action::CheckConnectionBudget
         | Action::CreateCluster
         | Action::CreateLogGroups { .. }
         | Action::RegisterTaskDefinition { .. }

@@ -19,6 +19,8 @@ pub struct DataStore {
     pub security_group_id: String,
     pub security_group_name: String,
     pub port: u16,
+    /// The most connections it accepts; `None`: unlimited.
+    pub max_connections: Option<u32>,
 }
 
 /// An ECS service on EC2 container instances.
@@ -108,6 +110,8 @@ pub struct Topology {
     pub old_app_security_group_id: String,
     pub old_app_security_group_name: String,
     pub data_stores: Vec<DataStore>,
+    /// The connection pools the old and the new side open to every data store.
+    pub connections: crate::world::connections::Pools,
     /// An Elastic Beanstalk environment in front of the old side, if any.
     pub beanstalk_environment: Option<String>,
     /// The certificate of the old load balancer's HTTPS listener, if it has one.
@@ -184,14 +188,17 @@ impl Topology {
                     security_group_id: "sg-0redis00".into(),
                     security_group_name: "shop-redis".into(),
                     port: 6379,
+                    max_connections: None,
                 },
                 DataStore {
                     name: "rds".into(),
                     security_group_id: "sg-0rds0000".into(),
                     security_group_name: "shop-rds".into(),
                     port: 3306,
+                    max_connections: None,
                 },
             ],
+            connections: crate::world::connections::Pools::default(),
             beanstalk_environment: None,
             old_certificate_arn: Some(
                 "arn:aws:acm:ap-northeast-1:123456789012:certificate/5eed0001-0000-4000-8000-000000000001".into(),
@@ -277,8 +284,10 @@ impl Topology {
                 security_group_id: d.security_group.clone(),
                 security_group_name: format!("{}-{}", p.name, d.name),
                 port: d.port,
+                max_connections: d.max_connections,
             })
             .collect();
+        t.connections = crate::world::connections::Pools::from_plan(plan);
         t.beanstalk_environment = None;
         t.plain_instances = Vec::new();
         match p.source.kind {

@@ -448,7 +448,7 @@ impl World {
         // credentials; only the health check spares them.
         let (backend, serving) = (
             chosen.backend.clone(),
-            chosen.serving && !chosen.without_credentials,
+            chosen.serving && !chosen.without_credentials && !chosen.without_connection,
         );
         tg.cursor = tg.cursor.wrapping_add(1);
         let path = if tg.new_side { PathKind::New } else { path };

@@ -66,8 +66,19 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
         .await
         {
             Ok(checked) => checked,
-            // A throttled describe says nothing about health; ask again at the next poll.
-            Err(e) if e.is_transient() => Some(format!("will ask again after: {e}")),
+            // A throttled describe says nothing about health: the round is skipped, and the good
+            // probes counted so far stand (under throttling, resetting them could keep the gate
+            // from ever seeing enough in a row).
+            Err(e) if e.is_transient() => {
+                last_problem = format!("will ask again after: {e}");
+                let problem = last_problem.clone();
+                ctx.waiting(&last_problem, None);
+                ctx.pause(POLL, move || {
+                    format!("the new path never became healthy: {problem}")
+                })
+                .await?;
+                continue;
+            }
             Err(e) => return Err(e),
         };
         match checked {
@@ -80,6 +91,7 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
                     // Every listener the old load balancer had is probed; one wrong answer
                     // makes the round a bad one.
                     let mut problem = None;
+                    let mut inconclusive = false;
                     for probe in listener_probes::probes(ctx, web, dns)? {
                         let judged = match ctx.cloud.probe.answer(&probe.request).await {
                             Ok(answer) => listener_probes::judge(
@@ -88,6 +100,13 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
                                 answer.status,
                                 answer.location.as_deref(),
                             ),
+                            // Throttled on the way: the round says nothing either way.
+                            Err(e) if e.kind.is_transient() => {
+                                inconclusive = true;
+                                last_problem =
+                                    format!("{} did not answer: {}", probe.request.url, e.message);
+                                break;
+                            }
                             Err(e) => Err(format!(
                                 "{} did not answer: {}",
                                 probe.request.url, e.message
@@ -98,9 +117,10 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
                             break;
                         }
                     }
-                    match problem {
-                        None => good_probes += 1,
-                        Some(why) => {
+                    match (problem, inconclusive) {
+                        (_, true) => {}
+                        (None, false) => good_probes += 1,
+                        (Some(why), false) => {
                             good_probes = 0;
                             last_problem = why;
                         }

@@ -13,6 +13,7 @@ mod alarms;
 mod beanstalk_capacity;
 pub(crate) mod behaviour;
 mod cluster;
+mod connection_budget;
 pub(crate) mod discover;
 mod dns;
 mod dns_discovery;
@@ -229,6 +230,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
     match action {
         Action::Preflight => Box::new(preflight::Preflight),
         Action::DiscoverSource => Box::new(discover::DiscoverSource),
+        Action::CheckConnectionBudget => Box::new(connection_budget::CheckConnectionBudget),
         Action::CreateCluster => Box::new(cluster::CreateCluster),
         Action::CreateLogGroups {
             groups,

@@ -79,6 +79,9 @@ pub(crate) struct TargetRec {
     /// role where the old side used an instance profile), so client requests fail while the
     /// health check, which calls nothing, passes.
     pub without_credentials: bool,
+    /// Recomputed every tick: the application got no connection from a data store at its
+    /// limit (`world::connections`), so client requests fail while the health check passes.
+    pub without_connection: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -112,6 +112,7 @@ impl World {
                         healthy_since: Some(0),
                         serving: true,
                         without_credentials: false,
+                        without_connection: false,
                     },
                 );
             }

@@ -9,6 +9,7 @@
 pub mod access;
 pub(crate) mod asg;
 pub(crate) mod beanstalk;
+pub mod connections;
 pub(crate) mod ec2;
 pub(crate) mod ecs;
 pub(crate) mod elb;
@@ -143,6 +144,10 @@ pub struct World {
     /// leave them as.
     pub(crate) old_listeners_at_start: Vec<listener_rules::ListenerActionsSeen>,
 }
+
+/// What `refresh_serving` finds for one target: it answers, it lacks credentials, it got no
+/// data-store connection.
+type ServingFlags = (bool, bool, bool);
 
 impl World {
     pub(crate) fn new(
@@ -504,6 +509,7 @@ impl World {
             healthy_since: Some(0),
             serving: true,
             without_credentials: false,
+            without_connection: false,
         };
         if t.asg_attached_to_target_group {
             let tg = self.elb.target_groups.get_mut(&tg_arn);
@@ -970,6 +976,7 @@ impl World {
                         healthy_since: None,
                         serving: false,
                         without_credentials: false,
+                        without_connection: false,
                     },
                 );
             }
@@ -1012,6 +1019,7 @@ impl World {
                             healthy_since: None,
                             serving: false,
                             without_credentials: false,
+                            without_connection: false,
                         },
                     );
                 }
@@ -1418,28 +1426,35 @@ impl World {
             .any(|td| td.definition["taskRoleArn"].as_str().is_none())
     }
 
+    /// Recomputes, for every target, whether a request to it would succeed.
     fn refresh_serving(&mut self) {
         let arns: Vec<String> = self.elb.target_groups.keys().cloned().collect();
+        let starved = self.without_connection();
         for arn in arns {
             let sgs = self.lb_sgs_of_tg(&arn).unwrap_or_default();
-            let flags: Vec<((String, u16), (bool, bool))> = self.elb.target_groups[&arn]
+            let flags: Vec<((String, u16), ServingFlags)> = self.elb.target_groups[&arn]
                 .targets
                 .iter()
                 .map(|(k, t)| {
+                    let backend = match &t.backend {
+                        Backend::Task(id) | Backend::Instance(id) => id,
+                    };
                     (
                         k.clone(),
                         (
                             self.backend_serves(&t.backend, t.port, &sgs),
                             self.lacks_credentials(&t.backend),
+                            starved.contains(backend),
                         ),
                     )
                 })
                 .collect();
             if let Some(tg) = self.elb.target_groups.get_mut(&arn) {
-                for (k, (serving, without_credentials)) in flags {
+                for (k, (serving, without_credentials, without_connection)) in flags {
                     if let Some(t) = tg.targets.get_mut(&k) {
                         t.serving = serving;
                         t.without_credentials = without_credentials;
+                        t.without_connection = without_connection;
                     }
                 }
             }
