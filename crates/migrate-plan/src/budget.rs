@@ -45,7 +45,7 @@ impl StoreBudget {
 }
 
 /// The connections one old unit holds: the playbook's, else the largest pool of a new service.
-fn old_per_unit(playbook: &Playbook) -> u32 {
+pub fn old_per_unit(playbook: &Playbook) -> u32 {
     playbook.source.connections_per_instance.unwrap_or_else(|| {
         playbook
             .target

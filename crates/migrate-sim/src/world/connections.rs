@@ -43,15 +43,7 @@ impl Pools {
                 ))
             })
             .collect();
-        let old_per_unit = playbook.source.connections_per_instance.unwrap_or_else(|| {
-            playbook
-                .target
-                .services
-                .iter()
-                .filter_map(|s| s.connections_per_task)
-                .max()
-                .unwrap_or(0)
-        });
+        let old_per_unit = migrate_plan::budget::old_per_unit(playbook);
         Self {
             old_per_unit,
             new_per_task,
