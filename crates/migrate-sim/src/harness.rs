@@ -169,6 +169,15 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// `Err` saying why when the apply did not complete or a request failed: the check of
+    /// every "completes and fails no request" test.
+    pub fn completed_without_failed_requests(&self) -> Result<(), String> {
+        self.apply
+            .clone()
+            .map_err(|e| format!("the apply did not complete: {e}"))?;
+        self.traffic.none_failed()
+    }
+
     pub fn makespan_ms(&self) -> Millis {
         self.apply_finished_ms.saturating_sub(self.apply_started_ms)
     }

@@ -60,11 +60,7 @@ fn clients_that_ignore_the_ttl_for_an_hour_lose_no_request() {
     let plan = listener_plan();
     for seed in 1..=4 {
         let r = run(&plan, &Scenario::new(seed, hour_long_caches()));
-        r.apply
-            .clone()
-            .unwrap_or_else(|e| panic!("seed {seed}: the apply did not complete: {e}"));
-        r.traffic
-            .none_failed()
+        r.completed_without_failed_requests()
             .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert_eq!(r.audit.dns_target, DnsTarget::New, "seed {seed}");
         assert!(
