@@ -28,6 +28,11 @@ pub struct Playbook {
     /// default.
     #[serde(default, skip_serializing_if = "Cleanup::is_default")]
     pub cleanup: Cleanup,
+    /// What the engine watches while traffic moves and after, and when it hands the traffic
+    /// back. Left out of the serialised playbook when it is the default, so that the plan id of
+    /// a playbook without it is what it was before the section existed.
+    #[serde(default, skip_serializing_if = "Guard::is_default")]
+    pub guard: Guard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +349,59 @@ impl Default for Cleanup {
         Self {
             soak: DEFAULT_SOAK,
             ecr_repository: None,
+        }
+    }
+}
+
+/// The traffic guard: during every bake of a ramp and for `watch` after the last traffic step,
+/// the engine reads the new side's target groups each minute and hands all traffic back to the
+/// old side when one of these limits is broken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guard {
+    /// Off: the bakes are plain waits and there is no watch (not recommended).
+    pub enabled: bool,
+    /// How long the new side is watched after the last traffic step, before the drain; zero
+    /// plans no watch step.
+    pub watch: Duration,
+    /// A minute whose target 5xx exceed this share of the new side's requests, above the old
+    /// side's own share before the move, breaks the limit...
+    pub max_5xx_percent: f64,
+    /// ...when it has at least this many (one error in a quiet minute is not a rate).
+    pub min_5xx: u64,
+    /// More unhealthy targets than this in any new target group...
+    pub max_unhealthy_hosts: u32,
+    /// ...or an average `TargetResponseTime` above this many times the old side's...
+    pub response_time_factor: f64,
+    /// ...or fewer running tasks than a service's desired count, for this many minutes in a
+    /// row, breaks the limit (5xx break it in one minute: every one of them is a user's error).
+    pub periods: u32,
+    /// An SNS topic (ARN) the alarms `create-alarms` sets notify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_topic: Option<String>,
+}
+
+impl Guard {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Whether the plan watches the new side after its last traffic step.
+    pub fn watches_after_cutover(&self) -> bool {
+        self.enabled && !self.watch.is_zero()
+    }
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            watch: Duration::from_secs(300),
+            max_5xx_percent: 1.0,
+            min_5xx: 5,
+            max_unhealthy_hosts: 0,
+            response_time_factor: 3.0,
+            periods: 2,
+            alarm_topic: None,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct RawPlaybook {
     pub state: Option<String>,
     /// When `migrate cleanup` may delete the old side.
     pub cleanup: Option<RawCleanup>,
+    /// What the engine watches while traffic moves and after, and when it hands the traffic
+    /// back to the old side by itself.
+    pub guard: Option<RawGuard>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -294,6 +297,32 @@ pub struct RawCleanup {
     /// The old side's ECR repository, which `migrate cleanup` deletes with its images (never
     /// one the new task definitions pull from).
     pub ecr_repository: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawGuard {
+    /// `false` makes the bakes plain waits and plans no watch (default `true`).
+    pub enabled: Option<bool>,
+    /// How long the new side is watched after the last traffic step (default 5m; 0 for none).
+    pub watch: Option<RawDuration>,
+    /// Percent of the new side's requests in a minute that may end in a target 5xx, above the
+    /// old side's own share (default 1).
+    pub max_5xx_percent: Option<f64>,
+    /// Fewer target 5xx than this in a minute never break the limit (default 5).
+    pub min_5xx: Option<u64>,
+    /// Unhealthy targets a new target group may have (default 0).
+    pub max_unhealthy_hosts: Option<u32>,
+    /// How many times the old side's average response time the new side may take (default 3).
+    pub response_time_factor: Option<f64>,
+    /// Minutes in a row that unhealthy targets, slow responses or missing tasks must last to
+    /// break the limit (default 2).
+    pub periods: Option<u32>,
+    /// SNS topic ARN the alarms set at the end notify.
+    pub alarm_topic: Option<String>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

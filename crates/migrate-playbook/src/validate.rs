@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::raw::*;
 use migrate_taskdef::fargate;
 
+mod guard;
 mod load_balancer;
 mod scaling;
 
@@ -129,6 +130,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             "tags",
             "state",
             "cleanup",
+            "guard",
         ],
     );
     if let Some(version) = raw.version {
@@ -170,6 +172,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
     let scale_down = check_scale_down(&mut c, raw.scale_down.as_ref(), source.as_ref());
     let logs = check_logs(&mut c, raw.logs.as_ref());
     let cleanup = check_cleanup(&mut c, raw.cleanup.as_ref());
+    let guard = guard::check(&mut c, raw.guard.as_ref(), raw.region.as_deref());
 
     let tags = raw.tags.unwrap_or_default();
     for key in tags.keys() {
@@ -208,6 +211,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             tags,
             state: raw.state,
             cleanup,
+            guard,
         }),
         _ => {
             if c.problems.is_empty() {

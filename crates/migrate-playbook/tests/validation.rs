@@ -609,3 +609,58 @@ fn the_connection_budget_fields_are_read_and_a_zero_limit_is_located() {
         "{error}"
     );
 }
+
+#[test]
+fn the_guard_defaults_are_the_demo_section_and_each_limit_is_checked_at_its_field() {
+    let text = std::fs::read_to_string(playbooks_dir().join("demo.yaml")).unwrap();
+    let dir = Directory(&playbooks_dir());
+    let playbook = Playbook::from_yaml(&text, "demo.yaml", &dir).unwrap();
+    // The demo spells out the defaults, so the section changes neither the plan nor its id.
+    assert!(playbook.guard.is_default(), "{:?}", playbook.guard);
+    let start = text.find("guard:\n").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    let defaulted = Playbook::from_yaml(&without, "demo.yaml", &dir).unwrap();
+    assert_eq!(defaulted.guard, playbook.guard);
+
+    let topic = "arn:aws:sns:ap-northeast-1:123456789012:oncall";
+    let named = text.replace(
+        "  # alarm_topic: arn:aws:sns:ap-northeast-1:123456789012:oncall",
+        &format!("  alarm_topic: {topic}"),
+    );
+    let with_topic = Playbook::from_yaml(&named, "demo.yaml", &dir).unwrap();
+    assert_eq!(with_topic.guard.alarm_topic.as_deref(), Some(topic));
+
+    for (from, to, path, words) in [
+        (
+            "max_5xx_percent: 1",
+            "max_5xx_percent: 0",
+            "guard.max_5xx_percent",
+            "percentage",
+        ),
+        (
+            "response_time_factor: 3",
+            "response_time_factor: 1",
+            "guard.response_time_factor",
+            "noise",
+        ),
+        ("periods: 2", "periods: 0", "guard.periods", "1–10"),
+        ("watch: 5m", "watch: 2d", "guard.watch", "longer than a day"),
+        (
+            "  # alarm_topic: arn:aws:sns:ap-northeast-1:123456789012:oncall",
+            "  alarm_topic: arn:aws:sns:eu-west-1:123456789012:oncall",
+            "guard.alarm_topic",
+            "its own region",
+        ),
+    ] {
+        let broken = text.replace(from, to);
+        assert_ne!(broken, text, "{from}");
+        let error = Playbook::from_yaml(&broken, "bad.yaml", &dir).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{error}");
+        assert_eq!(error.problems[0].path, path, "{error}");
+        assert!(error.to_string().contains(words), "{error}");
+    }
+    let typo = text.replace("periods: 2", "periods: 2\n  perods: 3");
+    let error = Playbook::from_yaml(&typo, "bad.yaml", &dir).unwrap_err();
+    assert!(error.to_string().contains("perods"), "{error}");
+}
