@@ -62,7 +62,7 @@ PIDS+=($!)
 
 echo "== seeding the $DEMO topology into moto at $ENDPOINT"
 "$PY" "$ROOT/scripts/seed_demo.py" --kind "$DEMO" --endpoint-url "$ENDPOINT" --playbook "$ROOT/playbooks/$PLAYBOOK" \
-  --out "$WORK/playbook" "${SEED_FLAGS[@]}" --set min_wait=30s --set zero_traffic_window=1m
+  --out "$WORK/playbook" "${SEED_FLAGS[@]}" --set min_wait=30s --set zero_traffic_window=1m --set watch=30s
 
 if [[ "$DEMO" == beanstalk ]]; then
   # Elastic Beanstalk's API in front of moto; the migration's every request goes through it.

@@ -227,7 +227,15 @@ async fn killed_at_several_points_then_resumed_leaves_no_duplicates() {
         dir,
         ids,
         playbook,
-    } = seed::seed_001_with_two_tasks(&["--set", "min_wait=0s", "--set", "zero_traffic_window=1m"]);
+    } = seed::seed_001_with_two_tasks(&[
+        "--set",
+        "min_wait=0s",
+        "--set",
+        "zero_traffic_window=1m",
+        // The watch waits in real time; the kill points are before and after it.
+        "--set",
+        "watch=0s",
+    ]);
     std::fs::write(dir.path().join("empty-aws-config"), "").unwrap();
     let sdk = common::sdk_config(&moto.url()).await;
     let migrate = Migrate {

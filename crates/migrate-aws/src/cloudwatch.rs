@@ -40,7 +40,7 @@ impl CloudWatchMetrics {
 
     /// The values of one statistic of the metric with their periods' start, one per period that
     /// has data, over every page of `GetMetricData`.
-    async fn points(
+    async fn fetch_points(
         &self,
         query: &MetricQuery,
         statistic: &str,
@@ -116,7 +116,7 @@ fn dimensions(dims: &[(String, String)]) -> Vec<Dimension> {
 impl Metrics for CloudWatchMetrics {
     async fn sum(&self, query: &MetricQuery) -> CloudResult<f64> {
         Ok(self
-            .points(query, "Sum")
+            .fetch_points(query, "Sum")
             .await?
             .iter()
             .map(|(_, value)| value)
@@ -127,7 +127,7 @@ impl Metrics for CloudWatchMetrics {
         // Any statistic answers one value per period that has data; `SampleCount` also answers
         // a period whose values are all zero.
         let mut times: Vec<ChronoTime> = self
-            .points(query, "SampleCount")
+            .fetch_points(query, "SampleCount")
             .await?
             .into_iter()
             .map(|(at, _)| at)
@@ -135,6 +135,17 @@ impl Metrics for CloudWatchMetrics {
         times.sort();
         times.dedup();
         Ok(times)
+    }
+
+    async fn points(
+        &self,
+        query: &MetricQuery,
+        statistic: migrate_engine::ports::Statistic,
+    ) -> CloudResult<Vec<(ChronoTime, f64)>> {
+        let mut points = self.fetch_points(query, statistic.name()).await?;
+        // GetMetricData answers newest first by default (`ScanBy` TimestampDescending).
+        points.sort_by_key(|(at, _)| *at);
+        Ok(points)
     }
 
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()> {
@@ -160,6 +171,7 @@ impl Metrics for CloudWatchMetrics {
             .threshold(spec.threshold)
             .period(int(spec.period_secs, "period")?)
             .evaluation_periods(int(spec.evaluation_periods, "evaluation periods")?)
+            .set_alarm_actions((!spec.alarm_actions.is_empty()).then(|| spec.alarm_actions.clone()))
             .set_tags({
                 let tags: Vec<Tag> = pairs(&spec.tags)
                     .map(|(k, v)| Tag::builder().key(k).value(v).build())

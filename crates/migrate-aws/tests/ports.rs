@@ -740,6 +740,13 @@ async fn cloudwatch_sum_and_alarms() {
         period_secs: 60,
     };
     assert_eq!(m.sum(&query).await.unwrap(), 7.0);
+    // The guard's per-minute reads: both values fall in one period.
+    let sums = m.points(&query, Statistic::Sum).await.unwrap();
+    assert_eq!(sums.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [7.0]);
+    let highest = m.points(&query, Statistic::Maximum).await.unwrap();
+    assert_eq!(highest.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [4.0]);
+    let average = m.points(&query, Statistic::Average).await.unwrap();
+    assert_eq!(average.iter().map(|(_, v)| *v).collect::<Vec<_>>(), [3.5]);
     let quiet = MetricQuery {
         dimensions: vec![("LoadBalancer".into(), "app/other/1".into())],
         ..query
@@ -756,6 +763,7 @@ async fn cloudwatch_sum_and_alarms() {
         threshold: 1.0,
         period_secs: 60,
         evaluation_periods: 2,
+        alarm_actions: vec!["arn:aws:sns:us-east-1:123456789012:oncall".into()],
         tags: common::tags("alarms"),
     };
     assert_eq!(alarm_count(alarm.name.clone()).await, 0);
@@ -770,6 +778,8 @@ async fn cloudwatch_sum_and_alarms() {
         .unwrap();
     assert_eq!(raw.metric_alarms().len(), 1);
     assert_eq!(raw.metric_alarms()[0].threshold(), Some(1.0));
+    // The playbook's `guard.alarm_topic` reaches PutMetricAlarm as the alarm's action.
+    assert_eq!(raw.metric_alarms()[0].alarm_actions(), alarm.alarm_actions);
     m.delete_alarm(&alarm.name).await.unwrap();
     assert_eq!(alarm_count(alarm.name.clone()).await, 0);
     let err = m.delete_alarm(&alarm.name).await.unwrap_err();

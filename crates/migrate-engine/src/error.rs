@@ -15,6 +15,10 @@ pub enum StepError {
     /// A wait ran out of time; the message says what was still missing.
     #[error("{0}")]
     Deadline(String),
+    /// The traffic guard saw the new side break one of the playbook's limits while it took
+    /// traffic; the machine hands every request back to the old side.
+    #[error("the traffic guard saw the new side break a limit: {0}")]
+    Breach(String),
 }
 
 impl StepError {
@@ -24,6 +28,10 @@ impl StepError {
 
     pub(crate) fn is_interrupted(&self) -> bool {
         matches!(self, Self::Cloud(e) if e.kind == ErrorKind::Interrupted)
+    }
+
+    pub(crate) fn is_breach(&self) -> bool {
+        matches!(self, Self::Breach(_))
     }
 
     pub(crate) fn is_transient(&self) -> bool {
@@ -40,6 +48,9 @@ pub enum EngineError {
     Interrupted,
     #[error("step {step} failed: {reason}\n`migrate resume` retries it; `migrate rollback` undoes everything done so far")]
     StepFailed { step: String, reason: String },
+    /// The traffic guard broke off the move and the old side serves every request again.
+    #[error("step {step} stopped: {reason}\nEvery request goes to the old side again. `migrate resume` moves the traffic again from the first traffic step once the new side is fixed; `migrate rollback` removes the new side")]
+    HandedBack { step: String, reason: String },
     #[error("undoing step {step} failed: {reason}\n`migrate rollback` again continues the rollback from this step")]
     UndoFailed { step: String, reason: String },
     #[error("{0}")]

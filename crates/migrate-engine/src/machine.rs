@@ -129,6 +129,10 @@ impl Engine {
     }
 
     async fn forward(&mut self) -> Result<RunOutcome, EngineError> {
+        if self.state.phase == Phase::HandingBack {
+            // A hand back was interrupted: finish it, and stop there as it would have.
+            return Err(self.hand_back().await);
+        }
         self.state.phase = Phase::Applying;
         self.state.failure = None;
         self.save()?;
@@ -151,7 +155,15 @@ impl Engine {
             }
             match self.run_step(index).await {
                 Ok(()) => {}
-                Err(Stop::Step(error)) => return Err(self.fail(index, &error)),
+                Err(Stop::Step(error)) if error.is_breach() => {
+                    // The breach and the hand back it starts are written in one save: a crash
+                    // right after must not leave a failed traffic step that `resume` retries.
+                    return Err(match self.fail(index, &error, Phase::HandingBack) {
+                        EngineError::StepFailed { .. } => self.hand_back().await,
+                        journal => journal,
+                    });
+                }
+                Err(Stop::Step(error)) => return Err(self.fail(index, &error, Phase::Failed)),
                 Err(Stop::Engine(error)) => return Err(error),
             }
         }
@@ -162,8 +174,9 @@ impl Engine {
         Ok(RunOutcome::Completed)
     }
 
-    /// Records a step's failure; answers the error the run ends with.
-    fn fail(&mut self, index: usize, error: &StepError) -> EngineError {
+    /// Records a step's failure and the phase it leaves the migration in; answers the error the
+    /// run ends with.
+    fn fail(&mut self, index: usize, error: &StepError, phase: Phase) -> EngineError {
         if error.is_interrupted() {
             return EngineError::Interrupted;
         }
@@ -178,12 +191,68 @@ impl Engine {
         record.status = StepStatus::Failed;
         record.error = Some(reason.clone());
         record.finished_at = Some(now);
-        self.state.phase = Phase::Failed;
+        self.state.phase = phase;
         self.state.failure = Some(format!("step {step} failed: {reason}"));
         if let Err(e) = self.save() {
             return e;
         }
         EngineError::StepFailed { step, reason }
+    }
+
+    /// After the traffic guard saw a limit broken: undoes, newest first, every step from the
+    /// first traffic step on that needs it (the ramp goes straight back to the old side, the
+    /// records or the listeners as recorded), then makes those steps pending again, so that
+    /// `resume` moves the traffic again from the first traffic step, with a fresh recording.
+    /// Everything before (the new side, a lowered TTL) stays. Continued by `resume` when
+    /// interrupted; an undo that fails for good leaves the phase `HandingBack` (`rollback`
+    /// then undoes everything).
+    async fn hand_back(&mut self) -> EngineError {
+        let steps = &self.state.plan.steps;
+        let first = steps
+            .iter()
+            .position(|s| s.action.moves_traffic())
+            .unwrap_or(steps.len());
+        let (step, reason) = self.state.steps[first..]
+            .iter()
+            .find(|r| r.status == StepStatus::Failed)
+            .map(|r| (r.id.clone(), r.error.clone().unwrap_or_default()))
+            .unwrap_or_else(|| (String::new(), "the traffic guard stopped the move".into()));
+        self.state.phase = Phase::HandingBack;
+        if let Err(e) = self.save() {
+            return e;
+        }
+        let queue: Vec<usize> = (first..self.state.steps.len())
+            .rev()
+            .filter(|&i| self.state.steps[i].needs_undo())
+            .collect();
+        self.reporter.report(&Event::RunStarted {
+            operation: "hand back",
+            total: queue.len(),
+            already_done: 0,
+        });
+        let total = queue.len();
+        for (position, index) in queue.into_iter().enumerate() {
+            if let Err(e) = self.undo_step(index, position, total).await {
+                return e;
+            }
+        }
+        for index in first..self.state.steps.len() {
+            if self.state.steps[index].status != StepStatus::Pending {
+                let id = self.state.steps[index].id.clone();
+                self.state.steps[index] = migrate_journal::StepRecord::new(&id);
+            }
+        }
+        self.state.phase = Phase::Failed;
+        self.state.failure = Some(format!(
+            "step {step} handed every request back to the old side: {reason}"
+        ));
+        if let Err(e) = self.save() {
+            return e;
+        }
+        self.reporter.report(&Event::RunFinished {
+            operation: "hand back",
+        });
+        EngineError::HandedBack { step, reason }
     }
 
     fn ctx(&self, index: usize, deadline: chrono::DateTime<Utc>) -> Ctx<'_> {

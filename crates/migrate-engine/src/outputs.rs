@@ -387,6 +387,17 @@ pub struct ListenerShifted {
     pub at: DateTime<Utc>,
 }
 
+/// What `watch-new-side` saw: the new side broke no limit of the guard from `from` to `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watched {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl StepOutput for Watched {
+    const STEP: &'static str = "watch-new-side";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drained {
     pub at: DateTime<Utc>,

@@ -63,7 +63,9 @@ pub fn next_run(operation: Operation, phase: Phase, name: &str) -> NextRun {
         (Apply, Phase::RollingBack) => NextRun::Refused(format!(
             "a rollback of {name} is unfinished; run `migrate rollback` to finish it"
         )),
-        (Apply, Phase::Planned) | (Apply | Resume, Phase::Applying | Phase::Failed) => {
+        // Forward finishes an unfinished hand back first, and stops there.
+        (Apply, Phase::Planned)
+        | (Apply | Resume, Phase::Applying | Phase::Failed | Phase::HandingBack) => {
             NextRun::Run(Forward)
         }
     }
@@ -82,6 +84,8 @@ mod tests {
         assert_eq!(run(Apply, Phase::Failed), NextRun::Run(Forward));
         assert_eq!(run(Resume, Phase::Applying), NextRun::Run(Forward));
         assert_eq!(run(Resume, Phase::RollingBack), NextRun::Run(Backward));
+        assert_eq!(run(Resume, Phase::HandingBack), NextRun::Run(Forward));
+        assert_eq!(run(Rollback, Phase::HandingBack), NextRun::Run(Backward));
         assert_eq!(run(Rollback, Phase::Applied), NextRun::Run(Backward));
         assert!(matches!(
             run(Apply, Phase::Applied),

@@ -28,6 +28,10 @@ pub enum Phase {
     Failed,
     /// `rollback` is running, or stopped before it finished.
     RollingBack,
+    /// The traffic guard saw the new side break a limit: the traffic steps are being undone so
+    /// that the old side serves every request again (`resume` finishes that and stops there;
+    /// `rollback` undoes everything). Then `Failed`, with the traffic steps pending again.
+    HandingBack,
     /// Everything done has been undone.
     RolledBack,
 }

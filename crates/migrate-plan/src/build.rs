@@ -562,6 +562,9 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         // reaches, and the records move only once both load balancers send to the new side.
         push_listener_ramp(&mut b, names, &old_lb, steps, *bake);
         let last = format!("shift-listener:{}", steps.last().copied().unwrap_or(100));
+        // Watched before the records move: a hand back is then one change per listener and
+        // rule, with no DNS cache in the way.
+        let last = push_watch(&mut b, playbook, &last);
         b.push(
             "cutover-dns",
             Action::CutoverDns,
@@ -639,8 +642,40 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         }
     }
 
+    let last = push_watch(&mut b, playbook, &last);
     push_drain_scale_down_and_alarms(&mut b, playbook, names, &old_lb, &last);
     b.steps
+}
+
+/// The traffic guard's watch after the last traffic step `last`, when the playbook keeps one;
+/// answers the step the next one follows.
+fn push_watch(b: &mut Builder, playbook: &Playbook, last: &str) -> String {
+    let guard = &playbook.guard;
+    if !guard.watches_after_cutover() {
+        return last.to_string();
+    }
+    let watch = migrate_playbook::render_duration(guard.watch);
+    b.push(
+        "watch-new-side",
+        Action::WatchNewSide {
+            secs: guard.watch.as_secs(),
+        },
+        &[last],
+        format!(
+            "Watch the new side for {watch}: a minute of target 5xx above {}% of its requests, \
+             or unhealthy targets, slow answers or missing tasks for {} minutes, hands every \
+             request back to the old side",
+            guard.max_5xx_percent, guard.periods
+        ),
+        vec![change(
+            ChangeKind::Wait,
+            "the new target groups and services",
+            "target 5xx, UnHealthyHostCount, TargetResponseTime against the old side's, running tasks",
+        )],
+        "nothing to undo (a wait)",
+        guard.watch.as_secs() + 30 * MINUTE,
+    );
+    "watch-new-side".into()
 }
 
 /// The drain after the last traffic step `last`, the old side's scale-down and the alarms: the
@@ -766,11 +801,22 @@ fn push_drain_scale_down_and_alarms(
         "create-alarms",
         Action::CreateAlarms,
         &["verify-health"],
-        "Create CloudWatch alarms on HealthyHostCount and each service's RunningTaskCount",
+        format!(
+            "Create CloudWatch alarms on HealthyHostCount, target 5xx and each service's \
+             RunningTaskCount{}",
+            match &playbook.guard.alarm_topic {
+                Some(topic) => format!(", notifying {topic}"),
+                None => String::new(),
+            }
+        ),
         vec![change(
             Create,
             format!("alarms {}-*", names.alarm_prefix),
-            "HealthyHostCount < 1, RunningTaskCount < desired",
+            format!(
+                "HealthyHostCount < 1, HTTPCode_Target_5XX_Count >= {} a minute, \
+                 RunningTaskCount < desired",
+                playbook.guard.min_5xx.max(1)
+            ),
         )],
         "delete the alarms",
         10 * MINUTE,

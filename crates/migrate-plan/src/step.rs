@@ -69,6 +69,11 @@ pub enum Action {
         weight: u8,
         bake_secs: u64,
     },
+    /// Watches the new side for `secs` after the last traffic step, with the traffic guard's
+    /// limits, before the drain makes the move hard to take back.
+    WatchNewSide {
+        secs: u64,
+    },
     Drain,
     ScaleDownAutoScalingGroup,
     ScaleDownOldService {
@@ -79,6 +84,17 @@ pub enum Action {
     /// The plain instances of an `ec2` source stopped (not terminated) through `StopInstances`.
     StopOldInstances,
     CreateAlarms,
+}
+
+impl Action {
+    /// Whether the step sends requests to the new side: what the traffic guard's hand back
+    /// undoes, and what ends the cutover for the drain.
+    pub fn moves_traffic(&self) -> bool {
+        matches!(
+            self,
+            Self::CutoverDns | Self::ShiftWeight { .. } | Self::ShiftListenerWeight { .. }
+        )
+    }
 }
 
 /// The kind of a change, as a reviewer reads it.

@@ -209,6 +209,34 @@ fn role_resource(role: &str) -> String {
     }
 }
 
+/// A DNS change and the wait for it.
+fn dns_change(scope: &Scope<'_>) -> Vec<Statement> {
+    vec![
+        // A cutover waits for the new targets before it moves the record.
+        read_anything(&["elasticloadbalancing:DescribeTargetHealth"]),
+        change_record(scope),
+        // GetChange is authorized on `change/*`: the change id is made by Route53.
+        Statement::new("WaitForDnsChange")
+            .actions(["route53:GetChange"])
+            .resources(["arn:aws:route53:::change/*"]),
+    ]
+}
+
+/// What the traffic guard reads while the new side takes traffic: the metrics (GetMetricData
+/// has no resource-level permission) and the new services' running counts. Nothing when the
+/// playbook turns the guard off.
+fn guarded(scope: &Scope<'_>) -> Vec<Statement> {
+    if !scope.plan.playbook.guard.enabled {
+        return Vec::new();
+    }
+    vec![
+        read_anything(&["cloudwatch:GetMetricData"]),
+        Statement::new("ManagePlanServices")
+            .actions(["ecs:DescribeServices"])
+            .resources(scope.new_services()),
+    ]
+}
+
 /// Reads that IAM authorizes only on `"*"`.
 fn read_anything(actions: &[&str]) -> Statement {
     Statement::new("ReadWithoutResourceLevelPermissions")
@@ -421,15 +449,11 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         .into_iter()
         .chain(stopped_tasks(scope, &names.cluster))
         .collect(),
-        Action::LowerTtl | Action::CutoverDns | Action::ShiftWeight { .. } => vec![
-            // A cutover waits for the new targets before it moves the record.
-            read_anything(&["elasticloadbalancing:DescribeTargetHealth"]),
-            change_record(scope),
-            // GetChange is authorized on `change/*`: the change id is made by Route53.
-            Statement::new("WaitForDnsChange")
-                .actions(["route53:GetChange"])
-                .resources(["arn:aws:route53:::change/*"]),
-        ],
+        Action::LowerTtl | Action::CutoverDns => dns_change(scope),
+        Action::ShiftWeight { .. } => dns_change(scope)
+            .into_iter()
+            .chain(guarded(scope))
+            .collect(),
         Action::ShiftListenerWeight { .. } => vec![
             read_anything(&[
                 "elasticloadbalancing:DescribeListeners",
@@ -443,7 +467,11 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                     "elasticloadbalancing:ModifyRule",
                 ])
                 .resources(scope.old_listeners_and_rules()),
-        ],
+        ]
+        .into_iter()
+        .chain(guarded(scope))
+        .collect(),
+        Action::WatchNewSide { .. } => guarded(scope),
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],
         Action::ScaleDownAutoScalingGroup => {

@@ -44,6 +44,7 @@ fn irreversible(action: &Action) -> bool {
         | Action::CutoverDns
         | Action::ShiftWeight { .. }
         | Action::ShiftListenerWeight { .. }
+        | Action::WatchNewSide { .. }
         | Action::Drain
         | Action::ScaleDownAutoScalingGroup
         | Action::ScaleDownOldService { .. }

@@ -58,11 +58,27 @@ pub struct FaultProfile {
     pub sticky_clients: f64,
     /// How long such a resolver keeps an answer.
     pub sticky_hold_ms: Millis,
+    /// Requests per minute one new task serves before it fails under load (a pool or a CPU
+    /// saturated): beyond it the excess share of its requests answers 500 and the rest slow
+    /// down by the same factor. Health checks still pass, so only the traffic guard sees it.
+    /// `None`: the new side serves any load.
+    pub new_side_capacity_rpm: Option<u32>,
 }
+
+/// The `overloaded` profile's capacity per new task: the default traffic sends 1200 requests a
+/// minute, so the demo's two web tasks fail from 20 % of it (240 a minute) upwards.
+pub const OVERLOADED_CAPACITY_RPM: u32 = 120;
 
 impl FaultProfile {
     /// The names [`FaultProfile::named`] accepts.
-    pub const NAMES: [&'static str; 5] = ["none", "quiet", "default", "chaos", "unhealthy"];
+    pub const NAMES: [&'static str; 6] = [
+        "none",
+        "quiet",
+        "default",
+        "chaos",
+        "unhealthy",
+        "overloaded",
+    ];
 
     /// AWS's timing with a control plane that never fails and describes that are never stale.
     pub fn none() -> Self {
@@ -82,6 +98,7 @@ impl FaultProfile {
             never_healthy: false,
             sticky_clients: 0.05,
             sticky_hold_ms: 300_000,
+            new_side_capacity_rpm: None,
         }
     }
 
@@ -145,6 +162,17 @@ impl FaultProfile {
         }
     }
 
+    /// The default profile with a new side that serves a tenth of the demo's traffic per task
+    /// and fails beyond it: healthy at the first steps of a ramp, failing once it takes most of
+    /// the load. What the traffic guard is rehearsed against.
+    pub fn overloaded() -> Self {
+        Self {
+            name: "overloaded".into(),
+            new_side_capacity_rpm: Some(OVERLOADED_CAPACITY_RPM),
+            ..Self::default_profile()
+        }
+    }
+
     /// No latency anywhere and no random faults: every call answers at once, tasks start and load
     /// balancers become active on the next tick, Route53 changes are in sync as soon as they are
     /// made, metrics are published without delay. What the engine's own tests use (with
@@ -175,6 +203,7 @@ impl FaultProfile {
             "default" => Ok(Self::default_profile()),
             "chaos" => Ok(Self::chaos()),
             "unhealthy" => Ok(Self::unhealthy()),
+            "overloaded" => Ok(Self::overloaded()),
             other => Err(SimError::UnknownProfile {
                 name: other.to_string(),
                 known: Self::NAMES.join(", "),

@@ -37,6 +37,9 @@ pub enum Afterwards {
     Rollback,
     /// When the crash happens, roll back instead of resuming.
     RollbackInsteadOfResume,
+    /// When the traffic guard hands the traffic back, the new side is fixed (its fault under
+    /// load removed) and `migrate resume` runs once more.
+    FixThenResume,
 }
 
 /// One simulated run.
@@ -166,6 +169,9 @@ pub struct RunReport {
     pub plan_id: String,
     /// Journal writes the engine made.
     pub journal_saves: u64,
+    /// Calls that changed the account, up to the apply's end (resumes included): where a test
+    /// aims a crash at the apply's last changes.
+    pub apply_mutating_calls: u64,
 }
 
 impl RunReport {
@@ -245,6 +251,7 @@ async fn run_async(
     let mut resumes = 0;
     let mut crashes = 0;
     let mut rolled_back_instead = false;
+    let mut fixed = false;
     let apply = loop {
         let mut engine = new_engine(&store)?;
         match engine.apply().await {
@@ -260,17 +267,26 @@ async fn run_async(
                 }
                 resumes += 1;
             }
+            Err(EngineError::HandedBack { .. })
+                if scenario.afterwards == Afterwards::FixThenResume && !fixed =>
+            {
+                fixed = true;
+                sim.with_world(|w| w.profile.new_side_capacity_rpm = None);
+                sim.idle(Duration::from_secs(120)).await;
+                resumes += 1;
+            }
             Err(e) => break Err(describe(&e)),
         }
     };
     let apply_finished_ms = sim.now_ms();
+    let apply_mutating_calls = sim.mutating_calls_so_far();
     let dns_changes =
         sim.with_world(|w| w.route53.changes.values().filter(|c| c.modified).count() as u32);
     let critical_path =
         sim.with_world(|w| CriticalPath::measure(w, plan, apply_started_ms, apply_finished_ms));
 
     let wants_rollback = match scenario.afterwards {
-        Afterwards::Nothing => false,
+        Afterwards::Nothing | Afterwards::FixThenResume => false,
         Afterwards::Rollback => true,
         Afterwards::RollbackInsteadOfResume => rolled_back_instead,
     };
@@ -319,5 +335,6 @@ async fn run_async(
         critical_path,
         plan_id: plan.id.clone(),
         journal_saves: store.saves(),
+        apply_mutating_calls,
     })
 }

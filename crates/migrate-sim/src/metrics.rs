@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use migrate_engine::ports::{AlarmSpec, MetricQuery};
+use migrate_engine::ports::{AlarmSpec, MetricQuery, Statistic};
 
 use crate::clock::{Millis, SimClock};
 
@@ -59,6 +59,34 @@ impl CloudWatch {
     pub fn datapoint_minutes(&self, query: &MetricQuery, now: Millis) -> Vec<Millis> {
         self.published(query, now)
             .map(|(minute, _)| minute)
+            .collect()
+    }
+
+    /// One value of `statistic` per published minute of the query window. The simulation keeps
+    /// a load balancer's host counts as each minute's average and its response times as a sum
+    /// beside `RequestCount`: an `Average` of `TargetResponseTime` divides the one by the other;
+    /// the `Maximum` of a host count is its minute's average (equal for a fault that lasts the
+    /// whole minute, which is what the guard's consecutive minutes judge).
+    pub fn points(
+        &self,
+        query: &MetricQuery,
+        statistic: Statistic,
+        now: Millis,
+    ) -> Vec<(Millis, f64)> {
+        let points = self.published(query, now);
+        if statistic != Statistic::Average || query.metric_name != "TargetResponseTime" {
+            return points.collect();
+        }
+        let requests = MetricQuery {
+            metric_name: "RequestCount".into(),
+            ..query.clone()
+        };
+        let counts: BTreeMap<Millis, f64> = self.published(&requests, now).collect();
+        points
+            .filter_map(|(minute, total)| {
+                let n = counts.get(&minute).copied().filter(|n| *n > 0.0)?;
+                Some((minute, total / n))
+            })
             .collect()
     }
 

@@ -88,6 +88,8 @@ pub struct TrafficReport {
     pub last_old_request_ms: Option<Millis>,
     /// When the new path first served a request.
     pub first_new_request_ms: Option<Millis>,
+    /// When the last request failed.
+    pub last_failure_ms: Option<Millis>,
 }
 
 impl TrafficReport {
@@ -155,10 +157,38 @@ pub(crate) struct Traffic {
     durations: Vec<Millis>,
     in_flight: Vec<InFlight>,
     pub report: TrafficReport,
-    /// Requests, target 5xx and load balancer 5xx per load balancer name in the current tick.
-    tick_counts: std::collections::BTreeMap<(String, String), [u32; 3]>,
+    /// What each (load balancer name, target group) received in the current tick.
+    tick_counts: std::collections::BTreeMap<(String, String), TickCounts>,
+    /// Requests the new side's targets received per tick, averaged over about half a minute:
+    /// the load that the new side's faults under load depend on.
+    pub(crate) new_side_per_tick: f64,
+    /// Requests the new side's targets received in the current tick.
+    new_side_this_tick: u32,
+    /// The new side's healthy tasks at the end of the last tick.
+    new_side_tasks: usize,
     /// Stops the clients (after a test is over) without losing the counts.
     pub paused: bool,
+}
+
+/// One tick's requests through one load balancer to one target group.
+#[derive(Debug, Clone, Copy, Default)]
+struct TickCounts {
+    requests: u32,
+    target_5xx: u32,
+    elb_5xx: u32,
+    /// The sum of the answered requests' response times.
+    response_ms: u64,
+}
+
+/// What a request that reached a target met there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtTarget {
+    /// Answered; the time it took.
+    Served(Millis),
+    /// The target did not answer (the load balancer's 502).
+    NoAnswer,
+    /// The application answered 500: the new side failing under load.
+    Overloaded,
 }
 
 const KEEP_FAILURES: usize = 20;
@@ -207,6 +237,9 @@ impl Traffic {
             in_flight: Vec::new(),
             report: TrafficReport::default(),
             tick_counts: std::collections::BTreeMap::new(),
+            new_side_per_tick: 0.0,
+            new_side_this_tick: 0,
+            new_side_tasks: 0,
             paused: false,
         }
     }
@@ -503,21 +536,30 @@ impl World {
                         backend,
                         serving,
                     } => {
-                        self.count_request(&lb, Some(&tg), at, !serving, false);
-                        if serving {
-                            self.traffic.in_flight.push(InFlight {
+                        let at_target = if serving {
+                            self.at_target(&tg, at, id, duration)
+                        } else {
+                            AtTarget::NoAnswer
+                        };
+                        self.count_request(&lb, Some(&tg), at, Some(at_target), false);
+                        match at_target {
+                            AtTarget::Served(took) => self.traffic.in_flight.push(InFlight {
                                 client: id,
-                                ends_at: at + duration,
+                                ends_at: at + took,
                                 path,
                                 lb,
                                 backend,
-                            });
-                        } else {
-                            self.fail(at, id, path, &lb, "502: target did not answer");
+                            }),
+                            AtTarget::NoAnswer => {
+                                self.fail(at, id, path, &lb, "502: target did not answer");
+                            }
+                            AtTarget::Overloaded => {
+                                self.fail(at, id, path, &lb, "500: the new side failed under load");
+                            }
                         }
                     }
                     Route::Answered { lb, path } => {
-                        self.count_request(&lb, None, at, false, false);
+                        self.count_request(&lb, None, at, None, false);
                         self.traffic.report.counts(path).served += 1;
                     }
                     Route::Failed {
@@ -528,7 +570,7 @@ impl World {
                         tg,
                     } => {
                         if path != PathKind::Nowhere {
-                            self.count_request(&lb, tg.as_deref(), at, false, elb_5xx);
+                            self.count_request(&lb, tg.as_deref(), at, None, elb_5xx);
                         }
                         self.fail(at, id, path, &lb, reason);
                     }
@@ -537,23 +579,80 @@ impl World {
         }
     }
 
+    /// What a request met at a serving target of `tg_arn`: on the new side, under the fault
+    /// profile's `new_side_capacity_rpm`, a share of the requests beyond what its tasks serve
+    /// fails with 500, and the rest are slowed by the same overload (a pool or a CPU saturated).
+    fn at_target(&mut self, tg_arn: &str, at: Millis, client: u32, duration: Millis) -> AtTarget {
+        let new_side = self
+            .elb
+            .target_groups
+            .get(tg_arn)
+            .is_some_and(|tg| tg.new_side);
+        if !new_side {
+            return AtTarget::Served(duration);
+        }
+        self.traffic.new_side_this_tick += 1;
+        let Some(capacity) = self.profile.new_side_capacity_rpm else {
+            return AtTarget::Served(duration);
+        };
+        let tasks = self.traffic.new_side_tasks.max(1) as f64;
+        let load = self.traffic.new_side_per_tick * 60.0 / tasks;
+        let capacity = f64::from(capacity.max(1));
+        if load <= capacity {
+            return AtTarget::Served(duration);
+        }
+        let failing = 1.0 - capacity / load;
+        if crate::world::ids::stable_unit(u64::from(client), at, 0x5e7f) < failing {
+            return AtTarget::Overloaded;
+        }
+        AtTarget::Served((duration as f64 * (load / capacity).min(10.0)) as Millis)
+    }
+
+    /// The new side's tasks that take requests: healthy targets of its target groups.
+    fn new_side_tasks(&self) -> usize {
+        // A web task is registered in the new and the bridge target group: counted once.
+        let mut tasks: Vec<&Backend> = Vec::new();
+        for tg in self.elb.target_groups.values().filter(|tg| tg.new_side) {
+            for t in tg.targets.values() {
+                if t.draining_until.is_none()
+                    && t.state == TargetState::Healthy
+                    && !tasks.contains(&&t.backend)
+                {
+                    tasks.push(&t.backend);
+                }
+            }
+        }
+        tasks.len()
+    }
+
+    /// Folds the tick's new-side requests into the load average (about thirty seconds), and
+    /// counts the tasks that share the next tick's load.
+    pub(crate) fn average_new_side_load(&mut self) {
+        let this_tick = f64::from(std::mem::take(&mut self.traffic.new_side_this_tick));
+        self.traffic.new_side_per_tick += (this_tick - self.traffic.new_side_per_tick) / 30.0;
+        if self.profile.new_side_capacity_rpm.is_some() {
+            self.traffic.new_side_tasks = self.new_side_tasks();
+        }
+    }
+
     fn count_request(
         &mut self,
         lb_name: &str,
         tg_arn: Option<&str>,
         at: Millis,
-        target_5xx: bool,
+        at_target: Option<AtTarget>,
         elb_5xx: bool,
     ) {
         let Some(lb) = self.elb.live_lb_by_name(lb_name) else {
             return;
         };
+        let answered = matches!(at_target, None | Some(AtTarget::Served(_)));
         let old_group = tg_arn
             .and_then(|arn| self.elb.target_groups.get(arn))
             .is_none_or(|tg| !tg.new_side);
         if lb.old_side && old_group {
             self.traffic.report.last_old_request_ms = Some(at);
-        } else if self.traffic.report.first_new_request_ms.is_none() && !target_5xx && !elb_5xx {
+        } else if self.traffic.report.first_new_request_ms.is_none() && answered && !elb_5xx {
             self.traffic.report.first_new_request_ms = Some(at);
         }
         // Counted per tick and published once per tick (see `flush_request_metrics`): building
@@ -563,9 +662,12 @@ impl World {
             .tick_counts
             .entry((lb_name.to_string(), tg_arn.unwrap_or_default().to_string()))
             .or_default();
-        counts[0] += 1;
-        counts[1] += u32::from(target_5xx);
-        counts[2] += u32::from(elb_5xx);
+        counts.requests += 1;
+        counts.target_5xx += u32::from(!answered);
+        counts.elb_5xx += u32::from(elb_5xx);
+        if let Some(AtTarget::Served(took)) = at_target {
+            counts.response_ms += took;
+        }
     }
 
     /// Publishes the tick's request counts as CloudWatch data points at `at`: per load balancer,
@@ -573,13 +675,13 @@ impl World {
     /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html>).
     pub(crate) fn flush_request_metrics(&mut self, at: Millis) {
         let counts = std::mem::take(&mut self.traffic.tick_counts);
-        let ns = "AWS/ApplicationELB";
-        let mut per_lb: std::collections::BTreeMap<String, [u32; 3]> = Default::default();
-        for ((lb_name, tg_arn), [requests, target_5xx, elb_5xx]) in counts {
+        let mut per_lb: std::collections::BTreeMap<String, TickCounts> = Default::default();
+        for ((lb_name, tg_arn), tick) in counts {
             let sum = per_lb.entry(lb_name.clone()).or_default();
-            sum[0] += requests;
-            sum[1] += target_5xx;
-            sum[2] += elb_5xx;
+            sum.requests += tick.requests;
+            sum.target_5xx += tick.target_5xx;
+            sum.elb_5xx += tick.elb_5xx;
+            sum.response_ms += tick.response_ms;
             let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
                 continue;
             };
@@ -590,44 +692,64 @@ impl World {
                 ("LoadBalancer".to_string(), lb.metric_dimension()),
                 ("TargetGroup".to_string(), tg.metric_dimension()),
             ];
-            self.cloudwatch
-                .add(ns, "RequestCount", &tg_dims, at, f64::from(requests));
-            if target_5xx > 0 {
-                self.cloudwatch.add(
-                    ns,
-                    "HTTPCode_Target_5XX_Count",
-                    &tg_dims,
-                    at,
-                    f64::from(target_5xx),
-                );
-            }
+            self.publish_tick(&tg_dims, at, &tick, false);
         }
-        for (lb_name, [requests, target_5xx, elb_5xx]) in per_lb {
+        for (lb_name, tick) in per_lb {
             let Some(lb) = self.elb.live_lb_by_name(&lb_name) else {
                 continue;
             };
             let dims = vec![("LoadBalancer".to_string(), lb.metric_dimension())];
-            self.cloudwatch
-                .add(ns, "RequestCount", &dims, at, f64::from(requests));
-            if target_5xx > 0 {
-                self.cloudwatch.add(
-                    ns,
-                    "HTTPCode_Target_5XX_Count",
-                    &dims,
-                    at,
-                    f64::from(target_5xx),
-                );
-            }
-            if elb_5xx > 0 {
-                self.cloudwatch
-                    .add(ns, "HTTPCode_ELB_5XX_Count", &dims, at, f64::from(elb_5xx));
-            }
+            self.publish_tick(&dims, at, &tick, true);
+        }
+    }
+
+    /// One tick's counts as data points of `dims`. `TargetResponseTime` is kept as a sum of
+    /// seconds beside `RequestCount`; its `Average` divides the two
+    /// (`crate::metrics::CloudWatch::points`). `HTTPCode_ELB_5XX_Count` has the load balancer
+    /// dimension only.
+    fn publish_tick(
+        &mut self,
+        dims: &[(String, String)],
+        at: Millis,
+        tick: &TickCounts,
+        lb_only: bool,
+    ) {
+        let ns = "AWS/ApplicationELB";
+        let cw = &mut self.cloudwatch;
+        cw.add(ns, "RequestCount", dims, at, f64::from(tick.requests));
+        if tick.response_ms > 0 {
+            cw.add(
+                ns,
+                "TargetResponseTime",
+                dims,
+                at,
+                tick.response_ms as f64 / 1000.0,
+            );
+        }
+        if tick.target_5xx > 0 {
+            cw.add(
+                ns,
+                "HTTPCode_Target_5XX_Count",
+                dims,
+                at,
+                f64::from(tick.target_5xx),
+            );
+        }
+        if lb_only && tick.elb_5xx > 0 {
+            cw.add(
+                ns,
+                "HTTPCode_ELB_5XX_Count",
+                dims,
+                at,
+                f64::from(tick.elb_5xx),
+            );
         }
     }
 
     fn fail(&mut self, at: Millis, client: u32, path: PathKind, lb: &str, reason: &str) {
         let report = &mut self.traffic.report;
         report.counts(path).failed += 1;
+        report.last_failure_ms = Some(at);
         if report.first_failures.len() < KEEP_FAILURES {
             report.first_failures.push(FailedRequest {
                 at_ms: at,

@@ -73,14 +73,14 @@ async fn apply_moves_traffic_and_scales_the_old_side_down() {
         .collect();
     assert_eq!(new_groups.len(), 1);
     assert!(new_groups.iter().all(|g| tagged(&g.tags)));
-    // The migration's three, beside the old side's (seeded by the world).
+    // The migration's four, beside the old side's (seeded by the world).
     assert_eq!(
         account
             .alarms
             .iter()
             .filter(|a| a.starts_with(&plan.names.alarm_prefix))
             .count(),
-        3
+        4
     );
 }
 

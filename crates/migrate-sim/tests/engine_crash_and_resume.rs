@@ -122,7 +122,7 @@ async fn every_step_is_done_exactly_once_across_a_resume() {
     assert_eq!(created("load-balancer"), 1);
     assert_eq!(created("listener"), 2);
     assert_eq!(created("service"), 2);
-    assert_eq!(created("alarm"), 3);
+    assert_eq!(created("alarm"), 4);
 }
 
 #[tokio::test(start_paused = true)]

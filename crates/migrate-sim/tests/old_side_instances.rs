@@ -135,10 +135,11 @@ fn mutation_stopping_before_the_drain_fails_requests() {
         .position(|s| s.action == Action::StopOldInstances)
         .unwrap();
     let step = plan.steps.remove(stop);
+    // Right after the cutover: before the guard's watch, which waits as long as a drain.
     let drain = plan
         .steps
         .iter()
-        .position(|s| s.action == Action::Drain)
+        .position(|s| matches!(s.action, Action::WatchNewSide { .. } | Action::Drain))
         .unwrap();
     plan.steps.insert(drain, step);
     for seed in SEEDS {

@@ -143,7 +143,11 @@ fn mutation_without_suspending_alarm_notification_the_group_comes_back() {
             ..OldSideBehaviour::default()
         },
     ) {
-        assert!(why.contains("came back"), "{why}");
+        // Raised again after the scale-down ended, or while it waited (then it gives up).
+        assert!(
+            why.contains("came back") || why.contains("raised the group again"),
+            "{why}"
+        );
     }
 }
 

@@ -559,7 +559,8 @@ fn mutation_scale_down_before_drain_is_caught() {
                 Action::ScaleDownAutoScalingGroup | Action::ScaleDownOldService { .. }
             )
         },
-        |a| matches!(a, Action::Drain),
+        // Right after the cutover: before the guard's watch, which waits as long as a drain.
+        |a| matches!(a, Action::WatchNewSide { .. } | Action::Drain),
     );
     let seeds: Vec<u64> = (1..=12).collect();
     let caught = mutation_is_caught(&plan, &seeds);

@@ -122,6 +122,7 @@ fn phase_words(phase: Phase) -> &'static str {
         Phase::Applied => "applied",
         Phase::Failed => "stopped at a failed step",
         Phase::RollingBack => "rolling back",
+        Phase::HandingBack => "handing the traffic back to the old side",
         Phase::RolledBack => "rolled back",
     }
 }

@@ -18,6 +18,25 @@ pub struct MetricQuery {
     pub period_secs: u32,
 }
 
+/// A statistic CloudWatch computes over each period of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistic {
+    Sum,
+    Average,
+    Maximum,
+}
+
+impl Statistic {
+    /// The name `GetMetricData` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sum => "Sum",
+            Self::Average => "Average",
+            Self::Maximum => "Maximum",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlarmSpec {
     pub name: String,
@@ -31,6 +50,9 @@ pub struct AlarmSpec {
     pub threshold: f64,
     pub period_secs: u32,
     pub evaluation_periods: u32,
+    /// What the alarm notifies when it goes to `ALARM` (SNS topic ARNs); empty for none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarm_actions: Vec<String>,
     pub tags: Tags,
 }
 
@@ -71,6 +93,13 @@ pub trait Metrics: Send + Sync {
     /// oldest first. A load balancer metric is reported only for periods that have data, so the
     /// drain asks this of `HealthyHostCount` before it reads "no requests" as zero.
     async fn datapoint_times(&self, query: &MetricQuery) -> CloudResult<Vec<DateTime<Utc>>>;
+    /// One value of `statistic` per period of the window that has data, with the period's
+    /// start, oldest first: what the traffic guard judges minute by minute.
+    async fn points(
+        &self,
+        query: &MetricQuery,
+        statistic: Statistic,
+    ) -> CloudResult<Vec<(DateTime<Utc>, f64)>>;
     async fn put_alarm(&self, spec: &AlarmSpec) -> CloudResult<()>;
     async fn delete_alarm(&self, name: &str) -> CloudResult<()>;
     /// Every metric alarm of the region (`DescribeAlarms`, every page).

@@ -1,5 +1,6 @@
-//! The alarms seed 001 sets after the move: healthy hosts behind the new load balancer, and each
-//! service's running task count.
+//! The alarms seed 001 sets after the move: healthy hosts and target 5xx behind the new load
+//! balancer, and each service's running task count; each notifies the playbook's
+//! `guard.alarm_topic` when it names one.
 
 use async_trait::async_trait;
 
@@ -51,6 +52,8 @@ impl Step for CreateAlarms {
 fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
     let plan = ctx.plan();
     let prefix = &plan.names.alarm_prefix;
+    // The topic the playbook names is notified when an alarm fires (`AlarmActions`).
+    let alarm_actions: Vec<String> = ctx.playbook().guard.alarm_topic.iter().cloned().collect();
     let mut alarms = Vec::new();
     if let (Some(tg), Some(lb)) = (
         ctx.optional_output::<TargetGroupCreated>()?,
@@ -69,6 +72,25 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
             threshold: 1.0,
             period_secs: 60,
             evaluation_periods: 2,
+            alarm_actions: alarm_actions.clone(),
+            tags: ctx.tags(),
+        });
+        // The guard's first limit, kept after the migration: target 5xx in a minute.
+        let guard = &ctx.playbook().guard;
+        alarms.push(AlarmSpec {
+            name: format!("{prefix}-target-5xx"),
+            namespace: "AWS/ApplicationELB".into(),
+            metric_name: "HTTPCode_Target_5XX_Count".into(),
+            dimensions: vec![
+                ("TargetGroup".into(), target_group_dimension(&tg.arn)),
+                ("LoadBalancer".into(), load_balancer_dimension(&lb.arn)),
+            ],
+            statistic: "Sum".into(),
+            comparison: "GreaterThanOrEqualToThreshold".into(),
+            threshold: guard.min_5xx.max(1) as f64,
+            period_secs: 60,
+            evaluation_periods: guard.periods,
+            alarm_actions: alarm_actions.clone(),
             tags: ctx.tags(),
         });
     }
@@ -89,6 +111,7 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
             threshold: f64::from(service.desired_count),
             period_secs: 60,
             evaluation_periods: 3,
+            alarm_actions: alarm_actions.clone(),
             tags: ctx.tags(),
         });
     }

@@ -13,6 +13,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use migrate_journal::UndoStatus;
+use migrate_plan::Action;
 
 use super::dns_records::{self, manages, names, ramp, retarget, same_record, NewTarget};
 use super::{drain, Outcome, Prepared, Reconciliation, Step, Undoing};
@@ -383,10 +385,10 @@ impl Step for ShiftWeight {
         let new = new_target(ctx)?;
         let ttl_cap = ctx.playbook().cutover.lower_ttl_to;
         converge_all(ctx, &moved(ctx)?, |r| ramp(r, &new, weight, ttl_cap)).await?;
-        drain::wait_for(
+        super::guard::bake(
             ctx,
             Duration::from_secs(self.bake_secs),
-            &format!("{weight}% of traffic to bake"),
+            &format!("the new side with {weight}% of the traffic"),
         )
         .await?;
         Ok(Outcome::Done(WeightShifted {
@@ -404,8 +406,45 @@ impl Step for ShiftWeight {
         ctx: &Ctx<'_>,
         undoing: Undoing<WeightShifted, DnsSnapshot>,
     ) -> Result<(), StepError> {
-        restore(ctx, undoing.recorded, true).await
+        if undoing.recorded.is_none() || a_later_ramp_step_restored(ctx) {
+            return Ok(());
+        }
+        // Straight back to before the ramp, not to the step before: a rollback or the guard's
+        // hand back leaves the new side in one change per zone instead of walking down the ramp
+        // through it.
+        restore(ctx, before_ramp(ctx)?.or(undoing.recorded), true).await
     }
+}
+
+/// The record sets as the ramp's first step recorded them, before it changed anything.
+fn before_ramp(ctx: &Ctx<'_>) -> Result<Option<DnsSnapshot>, StepError> {
+    for step in &ctx.plan().steps {
+        if !matches!(step.action, Action::ShiftWeight { .. }) {
+            continue;
+        }
+        if let Some(intent) = ctx.record(&step.id).and_then(|r| r.intent.as_ref()) {
+            return crate::outputs::from_json(
+                &step.id,
+                "the values its intent recorded",
+                &intent.recorded,
+            )
+            .map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the compensation of a later ramp step is done: it put the records back as they were
+/// before the ramp and drained the new side, so there is nothing left for this one to do.
+fn a_later_ramp_step_restored(ctx: &Ctx<'_>) -> bool {
+    ctx.plan()
+        .steps
+        .iter()
+        .skip_while(|s| s.id != ctx.step.id)
+        .skip(1)
+        .filter(|s| matches!(s.action, Action::ShiftWeight { .. }))
+        .filter_map(|s| ctx.record(&s.id)?.undo.as_ref())
+        .any(|undo| undo.status == UndoStatus::Done)
 }
 
 fn points_at_new(ctx: &Ctx<'_>, records: &[DnsRecord]) -> Result<bool, StepError> {

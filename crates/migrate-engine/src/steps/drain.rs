@@ -21,7 +21,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use migrate_journal::State;
-use migrate_plan::Action;
 
 use super::dns::original_ttl;
 use super::{Outcome, Prepared, Reconciliation, Step, Undoing};
@@ -112,14 +111,7 @@ fn cutover_finished_at(ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
     ctx.plan()
         .steps
         .iter()
-        .filter(|s| {
-            matches!(
-                s.action,
-                Action::CutoverDns
-                    | Action::ShiftWeight { .. }
-                    | Action::ShiftListenerWeight { .. }
-            )
-        })
+        .filter(|s| s.action.moves_traffic())
         .filter_map(|s| ctx.record(&s.id)?.finished_at)
         .max()
 }

@@ -28,7 +28,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use migrate_plan::behaviour::{RuleAction, WeightedTargetGroup};
 
-use super::{drain, Outcome, Prepared, Reconciliation, Step, Undoing};
+use super::{guard, Outcome, Prepared, Reconciliation, Step, Undoing};
 use crate::context::{Ctx, POLL};
 use crate::error::StepError;
 use crate::outputs::{
@@ -275,11 +275,11 @@ impl Step for ShiftListenerWeight {
         wait_bridge_healthy(ctx, &bridge).await?;
         converge(ctx, &wanted).await?;
         if self.weight < 100 {
-            drain::wait_for(
+            guard::bake(
                 ctx,
                 Duration::from_secs(self.bake_secs),
                 &format!(
-                    "{}% of the old load balancer's traffic to bake",
+                    "the new side with {}% of the old load balancer's traffic",
                     self.weight
                 ),
             )

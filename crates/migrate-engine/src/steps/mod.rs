@@ -19,6 +19,7 @@ mod dns;
 mod dns_discovery;
 mod dns_records;
 pub mod drain;
+mod guard;
 mod health;
 mod listener_probes;
 mod listener_shift;
@@ -280,6 +281,7 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
                 bake_secs: *bake_secs,
             })
         }
+        Action::WatchNewSide { secs } => Box::new(guard::WatchNewSide { secs: *secs }),
         Action::Drain => Box::new(drain::Drain),
         Action::ScaleDownAutoScalingGroup => Box::new(scale_down::ScaleDownAutoScalingGroup),
         Action::ScaleDownOldService { service } => {

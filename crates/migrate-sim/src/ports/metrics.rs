@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    AlarmSpec, CloudResult, ErrorKind, ExistingAlarm, MetricQuery, Metrics,
+    AlarmSpec, CloudResult, ErrorKind, ExistingAlarm, MetricQuery, Metrics, Statistic,
 };
 
 use super::{err, Kind, SimCloud};
@@ -74,6 +74,27 @@ impl Metrics for SimCloud {
                     .datapoint_minutes(query, w.now)
                     .into_iter()
                     .map(SimClock::date_of)
+                    .collect())
+            },
+        )
+        .await
+    }
+
+    async fn points(
+        &self,
+        query: &MetricQuery,
+        statistic: Statistic,
+    ) -> CloudResult<Vec<(DateTime<Utc>, f64)>> {
+        self.call(
+            "cloudwatch:GetMetricData",
+            &query.metric_name,
+            Kind::Read,
+            |w| {
+                check_window(query)?;
+                Ok(w.cloudwatch
+                    .points(query, statistic, w.now)
+                    .into_iter()
+                    .map(|(minute, value)| (SimClock::date_of(minute), value))
                     .collect())
             },
         )

@@ -728,6 +728,7 @@ impl World {
 
     fn tick(&mut self, at: Millis) {
         self.dispatch_traffic(at - TICK, at);
+        self.average_new_side_load();
         // Requests started in the second before `at` are published in that second's minute.
         self.flush_request_metrics(at - 1);
         self.tick_instances(at);

@@ -214,6 +214,7 @@ impl World {
                 threshold: 10.0,
                 period_secs: 60,
                 evaluation_periods: 3,
+                alarm_actions: Vec::new(),
                 tags: Tags::new(),
             }
         };

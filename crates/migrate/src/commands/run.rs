@@ -147,7 +147,9 @@ pub fn run(
                 Ok(exit::OK)
             }
             Some(Err(
-                error @ (EngineError::StepFailed { .. } | EngineError::UndoFailed { .. }),
+                error @ (EngineError::StepFailed { .. }
+                | EngineError::UndoFailed { .. }
+                | EngineError::HandedBack { .. }),
             )) => {
                 eprintln!("error: {error}");
                 Ok(exit::STEP_FAILED)

@@ -280,7 +280,7 @@ mod tests {
         let state = demo_state();
         let markdown = render(&state, None, Path::new(".migrate/shop/state.json"));
         assert!(
-            markdown.contains("**Phase Planned: 0 of 26 steps done.**"),
+            markdown.contains("**Phase Planned: 0 of 27 steps done.**"),
             "{markdown}"
         );
         assert!(markdown.contains("Nothing: no step that changed the account is done."));
