@@ -187,8 +187,8 @@ enum AtTarget {
     Served(Millis),
     /// The target did not answer (the load balancer's 502).
     NoAnswer,
-    /// The application answered 500: the new side failing under load.
-    Overloaded,
+    /// The application answered 500 after the time it took: the new side failing under load.
+    Overloaded(Millis),
 }
 
 const KEEP_FAILURES: usize = 20;
@@ -553,7 +553,7 @@ impl World {
                             AtTarget::NoAnswer => {
                                 self.fail(at, id, path, &lb, "502: target did not answer");
                             }
-                            AtTarget::Overloaded => {
+                            AtTarget::Overloaded(_) => {
                                 self.fail(at, id, path, &lb, "500: the new side failed under load");
                             }
                         }
@@ -601,11 +601,12 @@ impl World {
         if load <= capacity {
             return AtTarget::Served(duration);
         }
+        let slowed = (duration as f64 * (load / capacity).min(10.0)) as Millis;
         let failing = 1.0 - capacity / load;
         if crate::world::ids::stable_unit(u64::from(client), at, 0x5e7f) < failing {
-            return AtTarget::Overloaded;
+            return AtTarget::Overloaded(slowed);
         }
-        AtTarget::Served((duration as f64 * (load / capacity).min(10.0)) as Millis)
+        AtTarget::Served(slowed)
     }
 
     /// The new side's tasks that take requests: healthy targets of its target groups.
@@ -665,7 +666,9 @@ impl World {
         counts.requests += 1;
         counts.target_5xx += u32::from(!answered);
         counts.elb_5xx += u32::from(elb_5xx);
-        if let Some(AtTarget::Served(took)) = at_target {
+        // A target's own 500 is an answer too, and counts in TargetResponseTime; a target that
+        // did not answer has no response time.
+        if let Some(AtTarget::Served(took) | AtTarget::Overloaded(took)) = at_target {
             counts.response_ms += took;
         }
     }

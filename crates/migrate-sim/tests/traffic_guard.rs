@@ -189,3 +189,23 @@ fn a_crash_during_the_hand_back_is_finished_by_resume() {
         }
     }
 }
+
+#[test]
+fn with_the_5xx_limit_out_of_reach_slow_answers_still_hand_back() {
+    // The overloaded new side answers its served requests slower by its overload: 2.5 times at
+    // half the traffic (under the factor of 3), 5 times with all of it. Only the response time
+    // against the old side's baseline can see that once 5xx never break the limit.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../playbooks/demo.yaml");
+    let mut playbook = Playbook::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+    playbook.cutover.strategy = strategies()[2].1.clone();
+    playbook.guard.max_5xx_percent = 100.0;
+    let plan = migrate_plan::build(&playbook);
+    let r = run(&plan, 1, Afterwards::Nothing, Crash::None);
+    let error = r
+        .apply
+        .clone()
+        .expect_err("the slow new side was not handed back");
+    assert!(error.contains("slower than"), "{error}");
+    assert!(error.contains("watch-new-side"), "{error}");
+    assert_eq!(r.audit.dns_target, DnsTarget::Old);
+}

@@ -240,7 +240,8 @@ pub struct RehearseArgs {
     /// The seed: the same seed replays the same run exactly.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The fault profile: none, quiet, default, chaos or unhealthy.
+    /// The fault profile: none, quiet, default, chaos, unhealthy or overloaded (a new side that
+    /// fails under load, which the traffic guard hands back).
     #[arg(long, default_value = "default")]
     pub faults: String,
     /// Print the rehearsal as JSON.
