@@ -59,39 +59,39 @@ fn specs(ctx: &Ctx<'_>) -> Result<Vec<AlarmSpec>, StepError> {
         ctx.optional_output::<TargetGroupCreated>()?,
         ctx.optional_output::<LoadBalancerCreated>()?,
     ) {
-        alarms.push(AlarmSpec {
-            name: format!("{prefix}-healthy-hosts"),
+        let on_group = |name: &str, metric: &str, statistic: &str, comparison: &str| AlarmSpec {
+            name: format!("{prefix}-{name}"),
             namespace: "AWS/ApplicationELB".into(),
-            metric_name: "HealthyHostCount".into(),
+            metric_name: metric.into(),
             dimensions: vec![
                 ("TargetGroup".into(), target_group_dimension(&tg.arn)),
                 ("LoadBalancer".into(), load_balancer_dimension(&lb.arn)),
             ],
-            statistic: "Minimum".into(),
-            comparison: "LessThanThreshold".into(),
+            statistic: statistic.into(),
+            comparison: comparison.into(),
             threshold: 1.0,
             period_secs: 60,
             evaluation_periods: 2,
             alarm_actions: alarm_actions.clone(),
             tags: ctx.tags(),
-        });
+        };
+        alarms.push(on_group(
+            "healthy-hosts",
+            "HealthyHostCount",
+            "Minimum",
+            "LessThanThreshold",
+        ));
         // The guard's first limit, kept after the migration: target 5xx in a minute.
         let guard = &ctx.playbook().guard;
         alarms.push(AlarmSpec {
-            name: format!("{prefix}-target-5xx"),
-            namespace: "AWS/ApplicationELB".into(),
-            metric_name: "HTTPCode_Target_5XX_Count".into(),
-            dimensions: vec![
-                ("TargetGroup".into(), target_group_dimension(&tg.arn)),
-                ("LoadBalancer".into(), load_balancer_dimension(&lb.arn)),
-            ],
-            statistic: "Sum".into(),
-            comparison: "GreaterThanOrEqualToThreshold".into(),
             threshold: guard.min_5xx.max(1) as f64,
-            period_secs: 60,
             evaluation_periods: guard.periods,
-            alarm_actions: alarm_actions.clone(),
-            tags: ctx.tags(),
+            ..on_group(
+                "target-5xx",
+                "HTTPCode_Target_5XX_Count",
+                "Sum",
+                "GreaterThanOrEqualToThreshold",
+            )
         });
     }
     for service in &ctx.playbook().target.services {

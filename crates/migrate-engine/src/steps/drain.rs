@@ -118,23 +118,55 @@ fn cutover_finished_at(ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
 
 /// Sleeps `duration` on the injected clock, reporting progress.
 pub async fn wait_for(ctx: &Ctx<'_>, duration: Duration, what: &str) -> Result<(), StepError> {
-    let start = ctx.now();
-    let end = start + chrono::Duration::from_std(duration).unwrap_or_default();
-    loop {
-        let now = ctx.now();
-        if now >= end {
-            return Ok(());
+    let countdown = Countdown::new(ctx, duration);
+    while countdown
+        .pause(
+            ctx,
+            Duration::from_secs(10),
+            |left| format!("waiting {left}s for {what}"),
+            || format!("still waiting for {what}"),
+        )
+        .await?
+    {}
+    Ok(())
+}
+
+/// A wait of fixed length on the injected clock that reports its progress: a bake, a watch.
+pub(super) struct Countdown {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    duration: Duration,
+}
+
+impl Countdown {
+    pub(super) fn new(ctx: &Ctx<'_>, duration: Duration) -> Self {
+        let start = ctx.now();
+        Self {
+            start,
+            end: start + chrono::Duration::from_std(duration).unwrap_or_default(),
+            duration,
         }
-        let done = (now - start).num_milliseconds() as f64 / duration.as_millis().max(1) as f64;
-        let left = (end - now).to_std().unwrap_or_default();
-        ctx.waiting(
-            &format!("waiting {}s for {what}", left.as_secs()),
-            Some(done),
-        );
-        ctx.pause(left.min(Duration::from_secs(10)), || {
-            format!("still waiting for {what}")
-        })
-        .await?;
+    }
+
+    /// `false` once the time is up; otherwise reports `progress(seconds left)` and sleeps at
+    /// most `poll` (failing with `still()` when the step's deadline would pass).
+    pub(super) async fn pause(
+        &self,
+        ctx: &Ctx<'_>,
+        poll: Duration,
+        progress: impl Fn(u64) -> String,
+        still: impl Fn() -> String,
+    ) -> Result<bool, StepError> {
+        let now = ctx.now();
+        if now >= self.end {
+            return Ok(false);
+        }
+        let done =
+            (now - self.start).num_milliseconds() as f64 / self.duration.as_millis().max(1) as f64;
+        let left = (self.end - now).to_std().unwrap_or_default();
+        ctx.waiting(&progress(left.as_secs()), Some(done));
+        ctx.pause(left.min(poll), still).await?;
+        Ok(true)
     }
 }
 

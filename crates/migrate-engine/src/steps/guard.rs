@@ -376,22 +376,20 @@ pub(super) async fn bake(ctx: &Ctx<'_>, duration: Duration, what: &str) -> Resul
         return drain::wait_for(ctx, duration, what).await;
     }
     let mut watch = Watch::new(ctx);
-    let start = ctx.now();
-    let end = start + chrono::Duration::from_std(duration).unwrap_or_default();
+    let countdown = drain::Countdown::new(ctx, duration);
     loop {
         watch.check(ctx, guard).await?;
-        let now = ctx.now();
-        if now >= end {
+        let waiting = countdown
+            .pause(
+                ctx,
+                GUARD_POLL,
+                |left| format!("watching {what}: {left}s left"),
+                || format!("still watching {what}"),
+            )
+            .await?;
+        if !waiting {
             return Ok(());
         }
-        let done = (now - start).num_milliseconds() as f64 / duration.as_millis().max(1) as f64;
-        let left = (end - now).to_std().unwrap_or_default();
-        ctx.waiting(
-            &format!("watching {what}: {}s left", left.as_secs()),
-            Some(done),
-        );
-        ctx.pause(left.min(GUARD_POLL), || format!("still watching {what}"))
-            .await?;
     }
 }
 
