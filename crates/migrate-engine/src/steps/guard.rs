@@ -206,7 +206,10 @@ async fn minutes(
 ) -> Result<Option<BTreeMap<DateTime<Utc>, Minute>>, StepError> {
     let end = ctx.now();
     let mut minutes: BTreeMap<DateTime<Utc>, Minute> = BTreeMap::new();
-    if end <= start {
+    // GetMetricData takes whole seconds and refuses a start equal to the end ("StartTime must
+    // not equal parameter EndTime", met against moto right on a minute's first second): a
+    // window shorter than a second holds no point anyway.
+    if end.timestamp() <= start.timestamp() {
         return Ok(Some(minutes));
     }
     for (lb, tg) in groups {
