@@ -33,6 +33,10 @@ pub struct Playbook {
     /// a playbook without it is what it was before the section existed.
     #[serde(default, skip_serializing_if = "Guard::is_default")]
     pub guard: Guard,
+    /// What the plan does when old and new together would open more connections than a data
+    /// store accepts. Left out when default, for the same reason as `guard`.
+    #[serde(default, skip_serializing_if = "ConnectionBudget::is_default")]
+    pub connection_budget: ConnectionBudget,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -402,6 +406,40 @@ impl Default for Guard {
             response_time_factor: 3.0,
             periods: 2,
             alarm_topic: None,
+        }
+    }
+}
+
+/// The connection budget's policy: when the old side at its running capacity and the new side
+/// at its desired counts would together open more connections than a data store's
+/// `max_connections`, the migration is sequenced (the old side shrunk first, the new side
+/// started smaller and grown once the old side is gone) or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionBudget {
+    pub over_budget: OverBudget,
+    /// Neither side is shrunk below this share (percent) of its capacity during the overlap: a
+    /// smaller side could not carry the traffic.
+    pub min_capacity_percent: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverBudget {
+    Sequence,
+    Refuse,
+}
+
+impl ConnectionBudget {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl Default for ConnectionBudget {
+    fn default() -> Self {
+        Self {
+            over_budget: OverBudget::Sequence,
+            min_capacity_percent: 50,
         }
     }
 }

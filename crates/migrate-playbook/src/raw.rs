@@ -38,6 +38,7 @@ pub struct RawPlaybook {
     /// What the engine watches while traffic moves and after, and when it hands the traffic
     /// back to the old side by itself.
     pub guard: Option<RawGuard>,
+    pub connection_budget: Option<RawConnectionBudget>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,
@@ -297,6 +298,19 @@ pub struct RawCleanup {
     /// The old side's ECR repository, which `migrate cleanup` deletes with its images (never
     /// one the new task definitions pull from).
     pub ecr_repository: Option<String>,
+    #[serde(flatten)]
+    #[schemars(skip)]
+    pub unknown: Unknown,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawConnectionBudget {
+    /// `sequence` (default): shrink the old side before the new one starts, start the new side
+    /// smaller and grow it once the old side is scaled down; `refuse`: stop with the numbers.
+    pub over_budget: Option<String>,
+    /// Neither side goes below this percent of its capacity while both run (default 50).
+    pub min_capacity_percent: Option<u8>,
     #[serde(flatten)]
     #[schemars(skip)]
     pub unknown: Unknown,

@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::raw::*;
 use migrate_taskdef::fargate;
 
+mod connection_budget;
 mod guard;
 mod load_balancer;
 mod scaling;
@@ -131,6 +132,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             "state",
             "cleanup",
             "guard",
+            "connection_budget",
         ],
     );
     if let Some(version) = raw.version {
@@ -173,6 +175,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
     let logs = check_logs(&mut c, raw.logs.as_ref());
     let cleanup = check_cleanup(&mut c, raw.cleanup.as_ref());
     let guard = guard::check(&mut c, raw.guard.as_ref(), raw.region.as_deref());
+    let connection_budget = connection_budget::check(&mut c, raw.connection_budget.as_ref());
 
     let tags = raw.tags.unwrap_or_default();
     for key in tags.keys() {
@@ -212,6 +215,7 @@ pub(crate) fn validate(raw: RawPlaybook, files: &dyn FileSource) -> Result<Playb
             state: raw.state,
             cleanup,
             guard,
+            connection_budget,
         }),
         _ => {
             if c.problems.is_empty() {
