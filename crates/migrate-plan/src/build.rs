@@ -139,7 +139,8 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
         10 * MINUTE,
     );
 
-    if !crate::budget::connection_budget(playbook, 0).is_empty() {
+    let sequenced = crate::budget::sequenced(playbook);
+    if crate::budget::declared(playbook) {
         let stores: Vec<&str> = playbook
             .network
             .data_stores
@@ -153,18 +154,42 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             &["discover-source"],
             format!(
                 "Check that the old side at its running capacity and the new services at their \
-                 desired counts open no more connections than {} accept{}",
+                 desired counts open no more connections than {} accept{}{}",
                 stores.join(", "),
-                if stores.len() == 1 { "s" } else { "" }
+                if stores.len() == 1 { "s" } else { "" },
+                if sequenced {
+                    "; over it, sequence the overlap"
+                } else {
+                    "; over it, refuse"
+                }
             ),
             vec![change(
                 Read,
                 "the old side's running capacity (as discover-source read it)",
-                "peak = old units × connections_per_instance + Σ desired_count × \
-                 connections_per_task; refused above max_connections",
+                "connections = old units × connections_per_instance + Σ tasks × \
+                 connections_per_task, at every stage; the smallest max_connections binds",
             )],
             "nothing to undo (read only)",
             MINUTE,
+        );
+    }
+    if sequenced {
+        b.push(
+            "shrink-old-side",
+            Action::ShrinkOldSide,
+            &["check-connection-budget"],
+            "Over the connection budget only: shrink the old side to the units the budget \
+             leaves it, before any new task starts, and wait until the removed units have \
+             drained",
+            vec![change(
+                Modify,
+                old_capacity(source),
+                "pinned at the units check-connection-budget computed (min = max = desired; \
+                 scheduled actions and AZ rebalancing suspended); nothing when the overlap fits",
+            )],
+            "restore the recorded capacity and resume what it suspended, and wait for the old \
+             side to be back",
+            30 * MINUTE,
         );
     }
     b.push(
@@ -485,6 +510,9 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 deps.push("create-bridge-target-group");
             }
         }
+        if sequenced {
+            deps.push("shrink-old-side");
+        }
         b.push(
             id,
             Action::CreateService {
@@ -797,10 +825,57 @@ fn push_drain_scale_down_and_alarms(
             30 * MINUTE,
         );
     }
+    let mut alarm_deps = vec!["verify-health"];
+    if crate::budget::sequenced(playbook) {
+        let scaled_down: Vec<String> = b
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.action,
+                    Action::ScaleDownAutoScalingGroup
+                        | Action::ScaleDownOldService { .. }
+                        | Action::ScaleDownBeanstalkEnvironment
+                )
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        let mut grow_deps: Vec<&str> = scaled_down.iter().map(String::as_str).collect();
+        if grow_deps.is_empty() {
+            grow_deps.push("drain");
+        }
+        b.push(
+            "grow-new-side",
+            Action::GrowNewSide,
+            &grow_deps,
+            "Over the connection budget only: grow the new services that started smaller to \
+             their desired counts, now that the old side has let go of its connections",
+            playbook
+                .target
+                .services
+                .iter()
+                .map(|service| {
+                    change(
+                        Modify,
+                        format!("ECS service {}", names.services[&service.name]),
+                        format!(
+                            "desired count {} (and the scaling target's minimum), if it started \
+                             smaller; wait until the tasks run",
+                            service.desired_count
+                        ),
+                    )
+                })
+                .collect(),
+            "shrink them back to the counts they started with, and wait until the extra tasks \
+             have drained",
+            30 * MINUTE,
+        );
+        alarm_deps.push("grow-new-side");
+    }
     b.push(
         "create-alarms",
         Action::CreateAlarms,
-        &["verify-health"],
+        &alarm_deps,
         format!(
             "Create CloudWatch alarms on HealthyHostCount, target 5xx and each service's \
              RunningTaskCount{}",
@@ -981,5 +1056,31 @@ fn old_instances(source: &migrate_playbook::Source) -> String {
             .into()
     } else {
         format!("old instances {}", source.instances.join(", "))
+    }
+}
+
+/// What `shrink-old-side` sizes, as a reviewer reads it.
+fn old_capacity(source: &migrate_playbook::Source) -> String {
+    match source.kind {
+        SourceKind::EcsEc2 => format!(
+            "old ECS service{} {}",
+            if source.ecs_services.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            source.ecs_services.join(", ")
+        ),
+        SourceKind::Beanstalk => format!(
+            "Beanstalk environment {} (MinSize, MaxSize through UpdateEnvironment)",
+            source.beanstalk_environment.as_deref().unwrap_or("?")
+        ),
+        SourceKind::Asg | SourceKind::Ec2 => format!(
+            "Auto Scaling group {}",
+            source
+                .auto_scaling_group
+                .as_deref()
+                .unwrap_or("(discovered)")
+        ),
     }
 }

@@ -82,12 +82,22 @@ impl Plan {
             .unwrap_or_default()
     }
 
+    /// The data stores' connections at every stage of the migration, with the old side as the
+    /// snapshot read it: `None` without a snapshot or without a declared limit, `Some(Err)` with
+    /// the refusal when no sequence fits.
+    pub fn connection_budget(&self) -> Option<Result<budget::Budget, String>> {
+        let snapshot = self.snapshot.as_ref()?;
+        let groups = budget::old_groups_from_snapshot(&self.playbook, snapshot)?;
+        budget::plan(&self.playbook, &groups).transpose()
+    }
+
     /// The same plan made again from the account as `snapshot` read it (`migrate apply
     /// --refresh`): running task definitions translated again, the snapshot replaced; the id
     /// stays.
     pub fn replan(&self, snapshot: Snapshot) -> Result<Plan, PlanError> {
         let filled = live::fill_running(&self.playbook, &snapshot)?;
         live::check_behaviour_copy(&self.playbook, &snapshot)?;
+        live::check_connection_budget(&self.playbook, &snapshot)?;
         Ok(assemble(&filled, self.id.clone()).with_snapshot(snapshot))
     }
 
@@ -119,6 +129,7 @@ pub fn build(playbook: &Playbook) -> Plan {
 pub fn build_with_account(playbook: &Playbook, snapshot: Snapshot) -> Result<Plan, PlanError> {
     let filled = live::fill_running(playbook, &snapshot)?;
     live::check_behaviour_copy(playbook, &snapshot)?;
+    live::check_connection_budget(playbook, &snapshot)?;
     Ok(assemble(&filled, plan_id(playbook)).with_snapshot(snapshot))
 }
 

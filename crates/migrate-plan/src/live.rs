@@ -41,6 +41,20 @@ pub enum PlanError {
          its name in target.load_balancer.acknowledge to create the new load balancer without it"
     )]
     Uncopyable { parts: String },
+    #[error("the connection budget: {0}")]
+    OverBudget(String),
+}
+
+/// Refuses, with the numbers, a plan whose overlap no sequence keeps within a data store's
+/// `max_connections`, with the old side as the snapshot read it (apply checks again in
+/// `check-connection-budget`, with the old side as it runs then).
+pub fn check_connection_budget(playbook: &Playbook, snapshot: &Snapshot) -> Result<(), PlanError> {
+    let Some(groups) = crate::budget::old_groups_from_snapshot(playbook, snapshot) else {
+        return Ok(());
+    };
+    crate::budget::plan(playbook, &groups)
+        .map(|_| ())
+        .map_err(PlanError::OverBudget)
 }
 
 /// Refuses a plan whose old load balancer has parts the new one cannot be given and that the

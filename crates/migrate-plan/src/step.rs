@@ -15,6 +15,10 @@ pub enum Action {
     /// Refuses, before anything is created, a migration whose old and new side together would
     /// open more connections than a data store accepts (read only).
     CheckConnectionBudget,
+    /// Over the connection budget: shrinks the old side to the units the budget leaves it
+    /// before any new task starts, and waits until the removed units have let go of their
+    /// connections. Does nothing when the overlap fits.
+    ShrinkOldSide,
     CreateCluster,
     /// Creates the awslogs groups the task definitions log to, before any task can start.
     CreateLogGroups {
@@ -55,6 +59,9 @@ pub enum Action {
     CreateServiceScaling {
         service: String,
     },
+    /// Over the connection budget: grows the new services that started smaller to their
+    /// desired counts, once the old side is scaled down. Does nothing when the overlap fits.
+    GrowNewSide,
     VerifyHealth,
     LowerTtl,
     CutoverDns,
