@@ -337,12 +337,45 @@ pub struct WeightShifted {
     pub at: DateTime<Utc>,
 }
 
-/// What `check-connection-budget` found: the old side's running units and every store's
-/// connections before, at the peak of and after the overlap.
+/// What `check-connection-budget` found: the old side's running units and the connections at
+/// every stage, with the sequence `shrink-old-side` and `grow-new-side` follow when the plain
+/// overlap is over budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetChecked {
     pub old_units: u32,
-    pub budgets: Vec<migrate_plan::budget::StoreBudget>,
+    /// `None`: no store declares a limit (or no process a pool).
+    #[serde(default)]
+    pub budget: Option<migrate_plan::budget::Budget>,
+}
+
+impl StepOutput for BudgetChecked {
+    const STEP: &'static str = "check-connection-budget";
+}
+
+impl BudgetChecked {
+    pub fn sequence(&self) -> Option<&migrate_plan::budget::Sequence> {
+        self.budget.as_ref().and_then(|b| b.sequence.as_ref())
+    }
+}
+
+/// The old side's units after `shrink-old-side`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OldSideShrunk {
+    pub old_units: u32,
+}
+
+impl StepOutput for OldSideShrunk {
+    const STEP: &'static str = "shrink-old-side";
+}
+
+/// The new services `grow-new-side` grew, by playbook name, with the count each started with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSideGrown {
+    pub started_with: std::collections::BTreeMap<String, u32>,
+}
+
+impl StepOutput for NewSideGrown {
+    const STEP: &'static str = "grow-new-side";
 }
 
 /// The second target group of the web service (the `listener` strategy's), which the old load

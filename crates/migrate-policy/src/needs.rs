@@ -253,6 +253,27 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         Action::DiscoverSource => discover(scope),
         // Reads only what discover-source recorded.
         Action::CheckConnectionBudget => Vec::new(),
+        // The old side's own scaling, then a wait on its targets' draining.
+        Action::ShrinkOldSide => {
+            let mut statements = match scope.plan.playbook.source.kind {
+                SourceKind::EcsEc2 => old_service_scaling(scope),
+                SourceKind::Beanstalk => old_environment_scaling(scope),
+                SourceKind::Asg | SourceKind::Ec2 => old_group_scaling(scope),
+            };
+            statements.push(read_anything(&[
+                "elasticloadbalancing:DescribeTargetHealth",
+            ]));
+            statements
+        }
+        Action::GrowNewSide => vec![
+            read_anything(&["elasticloadbalancing:DescribeTargetHealth"]),
+            Statement::new("GrowPlanServices")
+                .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+                .resources(scope.new_services()),
+            Statement::new("ReboundPlanScalableTargets")
+                .actions(["application-autoscaling:RegisterScalableTarget"])
+                .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
+        ],
         Action::CreateCluster => vec![
             // CreateCluster names the cluster in the request: its ARN is the scope; the tag
             // condition holds it to clusters carrying this plan's tag.
@@ -474,34 +495,7 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
         Action::WatchNewSide { .. } => guarded(scope),
         // GetMetricData supports no resource-level permission.
         Action::Drain => vec![read_anything(&["cloudwatch:GetMetricData"])],
-        Action::ScaleDownAutoScalingGroup => {
-            // The scale-down suspends the group's scaling processes and clears its instances'
-            // scale-in protection so that zero sticks; its undo resumes and restores them.
-            let mut scale = Statement::new("ScaleOldAutoScalingGroup")
-                .actions([
-                    "autoscaling:UpdateAutoScalingGroup",
-                    "autoscaling:SuspendProcesses",
-                    "autoscaling:ResumeProcesses",
-                    "autoscaling:SetInstanceProtection",
-                ])
-                .resources([scope.old_group()]);
-            let source = &scope.plan.playbook.source;
-            if let (None, Some(environment)) =
-                (&source.auto_scaling_group, &source.beanstalk_environment)
-            {
-                // Discovery asks Beanstalk for its environment's group; the tag Beanstalk puts
-                // on that group holds the change to it.
-                scale = scale.when(
-                    "StringEquals",
-                    "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
-                    [environment.as_str()],
-                );
-            }
-            vec![
-                read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
-                scale,
-            ]
-        }
+        Action::ScaleDownAutoScalingGroup => old_group_scaling(scope),
         Action::StopOldInstances => vec![
             // DescribeInstances and DescribeTargetHealth have no resource-level permission; the
             // undo waits on both until the started instances serve again.
@@ -513,80 +507,8 @@ pub(crate) fn needs(action: &Action, scope: &Scope<'_>) -> Vec<Statement> {
                 .actions(["ec2:StopInstances", "ec2:StartInstances"])
                 .resources(scope.old_instances()),
         ],
-        Action::ScaleDownBeanstalkEnvironment => {
-            let environment = scope
-                .plan
-                .playbook
-                .source
-                .beanstalk_environment
-                .clone()
-                .unwrap_or_else(|| "*".into());
-            let environment_arn =
-                scope.arn("elasticbeanstalk", &format!("environment/*/{environment}"));
-            vec![
-                read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
-                Statement::new("ScaleOldBeanstalkEnvironment")
-                    .actions([
-                        "elasticbeanstalk:DescribeEnvironments",
-                        "elasticbeanstalk:DescribeConfigurationSettings",
-                        "elasticbeanstalk:UpdateEnvironment",
-                    ])
-                    .resources([
-                        environment_arn,
-                        scope.arn("elasticbeanstalk", "application/*"),
-                        scope.arn("elasticbeanstalk", "configurationtemplate/*"),
-                    ]),
-                // Elastic Beanstalk carries out an update with the caller's permissions: it
-                // updates the environment's CloudFormation stack (`awseb-<id>-stack`), which
-                // updates the Auto Scaling group
-                // (<https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/AWSHowTo.iam.managed-policies.html>).
-                Statement::new("LetBeanstalkUpdateItsStack")
-                    .actions([
-                        "cloudformation:DescribeStacks",
-                        "cloudformation:DescribeStackResource",
-                        "cloudformation:DescribeStackResources",
-                        "cloudformation:GetTemplate",
-                        "cloudformation:UpdateStack",
-                    ])
-                    .resources([scope.arn("cloudformation", "stack/awseb-*")]),
-                Statement::new("LetBeanstalkScaleItsGroup")
-                    .actions([
-                        "autoscaling:UpdateAutoScalingGroup",
-                        "autoscaling:SuspendProcesses",
-                        "autoscaling:ResumeProcesses",
-                    ])
-                    .resources([scope.old_group()])
-                    .when(
-                        "StringEquals",
-                        "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
-                        [environment.as_str()],
-                    ),
-            ]
-        }
-        Action::ScaleDownOldService { .. } => {
-            let cluster = scope
-                .plan
-                .playbook
-                .source
-                .ecs_cluster
-                .clone()
-                .unwrap_or_else(|| "*".into());
-            vec![
-                Statement::new("ScaleOldServices")
-                    .actions(["ecs:DescribeServices", "ecs:UpdateService"])
-                    .resources(scope.old_services()),
-                // An old service's scalable target is read, its minimum set to 0 and restored
-                // on rollback. The Describe call has no resource-level permission; a target's
-                // ARN ends in an id AWS made up, so the update is scoped to the region's targets.
-                read_anything(&["application-autoscaling:DescribeScalableTargets"]),
-                Statement::new("HoldOldServiceScalableTargets")
-                    .actions(["application-autoscaling:RegisterScalableTarget"])
-                    .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
-            ]
-            .into_iter()
-            .chain(stopped_tasks(scope, &cluster))
-            .collect()
-        }
+        Action::ScaleDownBeanstalkEnvironment => old_environment_scaling(scope),
+        Action::ScaleDownOldService { .. } => old_service_scaling(scope),
         Action::CreateAlarms => vec![Statement::new("ManagePlanAlarms")
             .actions([
                 "cloudwatch:PutMetricAlarm",
@@ -953,4 +875,109 @@ fn copy_behaviour(scope: &Scope<'_>) -> Vec<Statement> {
         elb_tag_on_create("CreateListener", scope.listeners()),
         elb_tag_on_create("CreateRule", rules),
     ]
+}
+
+/// Scaling the old Auto Scaling group: its capacity, processes and protection.
+fn old_group_scaling(scope: &Scope<'_>) -> Vec<Statement> {
+    // The scale-down suspends the group's scaling processes and clears its instances'
+    // scale-in protection so that zero sticks; its undo resumes and restores them.
+    let mut scale = Statement::new("ScaleOldAutoScalingGroup")
+        .actions([
+            "autoscaling:UpdateAutoScalingGroup",
+            "autoscaling:SuspendProcesses",
+            "autoscaling:ResumeProcesses",
+            "autoscaling:SetInstanceProtection",
+        ])
+        .resources([scope.old_group()]);
+    let source = &scope.plan.playbook.source;
+    if let (None, Some(environment)) = (&source.auto_scaling_group, &source.beanstalk_environment) {
+        // Discovery asks Beanstalk for its environment's group; the tag Beanstalk puts
+        // on that group holds the change to it.
+        scale = scale.when(
+            "StringEquals",
+            "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
+            [environment.as_str()],
+        );
+    }
+    vec![
+        read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
+        scale,
+    ]
+}
+
+/// Scaling the old Beanstalk environment through Elastic Beanstalk.
+fn old_environment_scaling(scope: &Scope<'_>) -> Vec<Statement> {
+    let environment = scope
+        .plan
+        .playbook
+        .source
+        .beanstalk_environment
+        .clone()
+        .unwrap_or_else(|| "*".into());
+    let environment_arn = scope.arn("elasticbeanstalk", &format!("environment/*/{environment}"));
+    vec![
+        read_anything(&["autoscaling:DescribeAutoScalingGroups"]),
+        Statement::new("ScaleOldBeanstalkEnvironment")
+            .actions([
+                "elasticbeanstalk:DescribeEnvironments",
+                "elasticbeanstalk:DescribeConfigurationSettings",
+                "elasticbeanstalk:UpdateEnvironment",
+            ])
+            .resources([
+                environment_arn,
+                scope.arn("elasticbeanstalk", "application/*"),
+                scope.arn("elasticbeanstalk", "configurationtemplate/*"),
+            ]),
+        // Elastic Beanstalk carries out an update with the caller's permissions: it
+        // updates the environment's CloudFormation stack (`awseb-<id>-stack`), which
+        // updates the Auto Scaling group
+        // (<https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/AWSHowTo.iam.managed-policies.html>).
+        Statement::new("LetBeanstalkUpdateItsStack")
+            .actions([
+                "cloudformation:DescribeStacks",
+                "cloudformation:DescribeStackResource",
+                "cloudformation:DescribeStackResources",
+                "cloudformation:GetTemplate",
+                "cloudformation:UpdateStack",
+            ])
+            .resources([scope.arn("cloudformation", "stack/awseb-*")]),
+        Statement::new("LetBeanstalkScaleItsGroup")
+            .actions([
+                "autoscaling:UpdateAutoScalingGroup",
+                "autoscaling:SuspendProcesses",
+                "autoscaling:ResumeProcesses",
+            ])
+            .resources([scope.old_group()])
+            .when(
+                "StringEquals",
+                "autoscaling:ResourceTag/elasticbeanstalk:environment-name",
+                [environment.as_str()],
+            ),
+    ]
+}
+
+/// Scaling the old ECS services and their scalable targets.
+fn old_service_scaling(scope: &Scope<'_>) -> Vec<Statement> {
+    let cluster = scope
+        .plan
+        .playbook
+        .source
+        .ecs_cluster
+        .clone()
+        .unwrap_or_else(|| "*".into());
+    vec![
+        Statement::new("ScaleOldServices")
+            .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+            .resources(scope.old_services()),
+        // An old service's scalable target is read, its minimum set to 0 and restored
+        // on rollback. The Describe call has no resource-level permission; a target's
+        // ARN ends in an id AWS made up, so the update is scoped to the region's targets.
+        read_anything(&["application-autoscaling:DescribeScalableTargets"]),
+        Statement::new("HoldOldServiceScalableTargets")
+            .actions(["application-autoscaling:RegisterScalableTarget"])
+            .resources([scope.arn("application-autoscaling", "scalable-target/*")]),
+    ]
+    .into_iter()
+    .chain(stopped_tasks(scope, &cluster))
+    .collect()
 }

@@ -25,7 +25,7 @@ const HELD: EnvironmentCapacity = EnvironmentCapacity {
     max: BEANSTALK_MIN_INSTANCES,
 };
 
-fn environment_name(ctx: &Ctx<'_>) -> Result<String, StepError> {
+pub(super) fn environment_name(ctx: &Ctx<'_>) -> Result<String, StepError> {
     ctx.playbook()
         .source
         .beanstalk_environment
@@ -51,7 +51,7 @@ fn group_name(ctx: &Ctx<'_>) -> Result<String, StepError> {
 }
 
 /// Waits until the environment is `Ready`: Elastic Beanstalk refuses an update during another.
-async fn wait_until_ready(ctx: &Ctx<'_>, name: &str) -> Result<(), StepError> {
+pub(super) async fn wait_until_ready(ctx: &Ctx<'_>, name: &str) -> Result<(), StepError> {
     loop {
         let found = ctx.tolerate(ctx.cloud.environments.find_environment(name).await)?;
         let status = match found {
@@ -82,7 +82,7 @@ async fn wait_until_ready(ctx: &Ctx<'_>, name: &str) -> Result<(), StepError> {
 /// its own (a managed platform update, a configuration change by someone else) between the
 /// wait and the call; it then refuses with "invalid state ... Must be Ready", and the step waits
 /// for `Ready` again instead of failing (found by `make soak`: 17 of 5,000 Beanstalk seeds).
-async fn update_when_ready(
+pub(super) async fn update_when_ready(
     ctx: &Ctx<'_>,
     name: &str,
     capacity: crate::ports::EnvironmentCapacity,
@@ -116,7 +116,7 @@ fn is_busy(error: &crate::ports::CloudError) -> bool {
 }
 
 /// Waits until the environment's group has `wanted` instances in service, compared with `done`.
-async fn wait_for_group(
+pub(super) async fn wait_for_group(
     ctx: &Ctx<'_>,
     group: &str,
     wanted: u32,

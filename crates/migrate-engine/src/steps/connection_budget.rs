@@ -1,8 +1,9 @@
-//! `check-connection-budget`: refuses, before anything is created, a migration whose overlap
-//! would open more connections than a data store accepts (`migrate_plan::budget`). The old side's
-//! running capacity is what `discover-source` read: the old services' desired tasks (ECS on
-//! EC2), the Auto Scaling group's desired capacity (an Auto Scaling group or Beanstalk), or the
-//! plain instances (EC2).
+//! `check-connection-budget`: before anything is created, computes the data stores' connections
+//! at every stage of the migration (`migrate_plan::budget`) from the old side's running capacity
+//! as `discover-source` read it: the old services' desired tasks (ECS on EC2), the Auto Scaling
+//! group's desired capacity (an Auto Scaling group or Beanstalk), or the plain instances (EC2).
+//! Over budget it records the sequence `shrink-old-side` and `grow-new-side` follow, or refuses
+//! with the numbers when none fits (or the playbook says `refuse`).
 
 use async_trait::async_trait;
 use migrate_playbook::SourceKind;
@@ -14,15 +15,16 @@ use crate::outputs::{BudgetChecked, SourceDiscovered};
 
 pub struct CheckConnectionBudget;
 
-/// The old side's running units as discovery read them.
-fn old_units(kind: SourceKind, discovered: &SourceDiscovered) -> u32 {
+/// The old side's running units as discovery read them, one entry per group that is sized on
+/// its own (each old ECS service; else the one group).
+pub(super) fn old_groups(kind: SourceKind, discovered: &SourceDiscovered) -> Vec<u32> {
     match kind {
-        SourceKind::EcsEc2 => discovered.old_services.iter().map(|s| s.desired).sum(),
-        SourceKind::Asg | SourceKind::Beanstalk => discovered
+        SourceKind::EcsEc2 => discovered.old_services.iter().map(|s| s.desired).collect(),
+        SourceKind::Asg | SourceKind::Beanstalk => vec![discovered
             .auto_scaling_group
             .as_ref()
-            .map_or(0, |g| g.capacity.desired),
-        SourceKind::Ec2 => discovered.old_instances.len() as u32,
+            .map_or(0, |g| g.capacity.desired)],
+        SourceKind::Ec2 => vec![discovered.old_instances.len() as u32],
     }
 }
 
@@ -38,19 +40,21 @@ impl Step for CheckConnectionBudget {
     async fn execute(&self, ctx: &Ctx<'_>, (): &()) -> Result<Outcome<BudgetChecked>, StepError> {
         let playbook = ctx.playbook();
         let discovered = ctx.output::<SourceDiscovered>()?;
-        let units = old_units(playbook.source.kind, &discovered);
-        let budgets = migrate_plan::budget::connection_budget(playbook, units);
-        let refusals: Vec<String> = budgets
-            .iter()
-            .filter(|b| b.exceeded())
-            .map(|b| b.refusal())
-            .collect();
-        if !refusals.is_empty() {
-            return Err(StepError::precondition(refusals.join("\n")));
+        let groups = old_groups(playbook.source.kind, &discovered);
+        let budget =
+            migrate_plan::budget::plan(playbook, &groups).map_err(StepError::precondition)?;
+        if budget.as_ref().is_some_and(|b| b.sequence.is_some())
+            && !migrate_plan::budget::sequenced(playbook)
+        {
+            // A plan made before the sequence existed has no steps to follow it.
+            return Err(StepError::precondition(
+                "the overlap is over the connection budget and this plan has no shrink-old-side \
+                 and grow-new-side steps to sequence it; plan again",
+            ));
         }
         Ok(Outcome::Done(BudgetChecked {
-            old_units: units,
-            budgets,
+            old_units: groups.iter().sum(),
+            budget,
         }))
     }
 

@@ -60,7 +60,9 @@ async fn verify(ctx: &Ctx<'_>) -> Result<Outcome<HealthVerified>, StepError> {
     loop {
         let checked = match check_once(
             ctx,
-            web_service.map(|s| s.desired_count),
+            web_service
+                .map(|s| super::overlap::start_count(ctx, &s.name, s.desired_count))
+                .transpose()?,
             target_group.as_deref(),
         )
         .await

@@ -27,6 +27,7 @@ mod load_balancer;
 mod load_balancer_group;
 mod logs;
 mod names;
+mod overlap;
 mod plain_instances;
 mod preflight;
 mod scale_down;
@@ -232,6 +233,8 @@ pub fn definition(action: &Action) -> Box<dyn AnyStep + '_> {
         Action::Preflight => Box::new(preflight::Preflight),
         Action::DiscoverSource => Box::new(discover::DiscoverSource),
         Action::CheckConnectionBudget => Box::new(connection_budget::CheckConnectionBudget),
+        Action::ShrinkOldSide => Box::new(overlap::ShrinkOldSide),
+        Action::GrowNewSide => Box::new(overlap::GrowNewSide),
         Action::CreateCluster => Box::new(cluster::CreateCluster),
         Action::CreateLogGroups {
             groups,

@@ -147,14 +147,22 @@ impl Step for CreateServiceScaling<'_> {
             Some(p) => format!("track average CPU at {p}% ({reason})"),
             None => format!("no policy ({reason})"),
         };
+        // While the overlap is sequenced for the connection budget the target is pinned at the
+        // count the service started with, so that neither its minimum nor a scale-out raises
+        // it over the budget; grow-new-side sets the playbook's bounds.
+        let start = super::overlap::start_count(ctx, self.service, scaling.min_count)?;
+        let (min_count, max_count) = if start < scaling.min_count {
+            (start, start)
+        } else {
+            (scaling.min_count, scaling.max_count)
+        };
         Ok(Prepared::new(format!(
-            "register {resource_id} between {} and {} tasks; {tracking}",
-            scaling.min_count, scaling.max_count
+            "register {resource_id} between {min_count} and {max_count} tasks; {tracking}"
         ))
         .recording(ScalingDecision {
             resource_id,
-            min_count: scaling.min_count,
-            max_count: scaling.max_count,
+            min_count,
+            max_count,
             cpu_target_percent,
             reason,
         }))

@@ -65,7 +65,9 @@ impl Step for CreateService<'_> {
             cluster: names.cluster.clone(),
             name: names::service(names, service)?.to_string(),
             task_definition_arn: ctx.output_of::<TaskDefinitionRegistered>(service)?.arn,
-            desired_count: settings.desired_count,
+            // Fewer while the overlap is sequenced for the connection budget; grow-new-side
+            // brings it to the desired count once the old side is scaled down.
+            desired_count: super::overlap::start_count(ctx, service, settings.desired_count)?,
             subnets: playbook.network.subnets.clone(),
             security_groups: vec![ctx.output::<SecurityGroupCreated>()?.group_id],
             assign_public_ip: playbook.network.assign_public_ip,
