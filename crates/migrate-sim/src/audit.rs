@@ -37,6 +37,8 @@ pub struct Audit {
     pub old_instances_running: u32,
     /// Desired counts of the old ECS services.
     pub old_services_desired: BTreeMap<String, u32>,
+    /// Desired counts of the new ECS services that are active.
+    pub new_services_desired: BTreeMap<String, u32>,
     /// Ingress rules that admit a security group the plan created.
     pub rules_for_new_groups: Vec<String>,
     /// Whether any default action or rule action of the old load balancer's listeners differs
@@ -183,6 +185,13 @@ impl World {
             .filter(|s| !s.new_side && s.state == ServiceState::Active)
             .map(|s| (s.name.clone(), s.desired))
             .collect();
+        let new_services_desired = self
+            .ecs
+            .services
+            .values()
+            .filter(|s| s.new_side && s.state == ServiceState::Active)
+            .map(|s| (s.name.clone(), s.desired))
+            .collect();
         Audit {
             inventory: inv,
             duplicate_creations,
@@ -190,6 +199,7 @@ impl World {
             old_asg_desired,
             old_instances_running,
             old_services_desired,
+            new_services_desired,
             rules_for_new_groups,
             old_listeners_changed: self.elb.old_listener_actions() != self.old_listeners_at_start,
         }

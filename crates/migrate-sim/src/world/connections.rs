@@ -7,7 +7,11 @@
 //! task) opens its pool to every store. Pools are granted in the order the processes came up,
 //! the old side's first (their pools were open before the migration began): a process whose pool
 //! does not fit gets none, and every client request it receives fails, while its health check,
-//! which touches no store, passes. Moto models no connection limit at all.
+//! which touches no store, passes. A process holds its pool until it exits: an old instance or
+//! task on its way out (draining at the load balancer) still counts, as a deregistering target
+//! keeps running for the deregistration delay
+//! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay>).
+//! Moto models no connection limit at all.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,6 +55,11 @@ impl Pools {
     }
 }
 
+/// A task holds its pool while it runs, draining included.
+fn holds_pool(state: &TaskState) -> bool {
+    matches!(state, TaskState::Running | TaskState::Draining { .. })
+}
+
 impl World {
     /// The processes that hold (or want) a pool, in the order they get one: the old side's
     /// first, then the new tasks by when they started running. Each is named as its target's
@@ -60,7 +69,7 @@ impl World {
         let mut holders = Vec::new();
         if self.topology.old_cluster.is_some() {
             for task in self.ecs.tasks.values() {
-                if task.instance.is_some() && task.state == TaskState::Running {
+                if task.instance.is_some() && holds_pool(&task.state) {
                     holders.push((task.id.clone(), pools.old_per_unit));
                 }
             }
@@ -85,7 +94,7 @@ impl World {
             .ecs
             .tasks
             .values()
-            .filter(|t| t.instance.is_none() && t.state == TaskState::Running)
+            .filter(|t| t.instance.is_none() && holds_pool(&t.state))
             .filter_map(|t| {
                 let pool = *pools.new_per_task.get(&t.service)?;
                 Some((t.running_since.unwrap_or(0), t.id.clone(), pool))
