@@ -25,6 +25,8 @@ fn irreversible(action: &Action) -> bool {
         Action::Preflight
         | Action::DiscoverSource
         | Action::CheckConnectionBudget
+        | Action::ShrinkOldSide
+        | Action::GrowNewSide
         | Action::CreateCluster
         | Action::CreateLogGroups { .. }
         | Action::RegisterTaskDefinition { .. }

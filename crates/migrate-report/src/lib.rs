@@ -12,6 +12,7 @@
 //! report says the account was not read and marks each risk that only the account could settle).
 
 mod build;
+pub mod connections;
 mod cost;
 mod gantt;
 mod markdown;
@@ -103,6 +104,7 @@ pub fn build(plan: &Plan, inputs: &Inputs<'_>) -> Report {
         changes: build::changes(plan),
         security: security::security(plan),
         risks: risks::risks(plan, inputs.snapshot, rates),
+        connection_budget: connections::section(plan, inputs.snapshot),
         timeline,
         cost: cost::estimate(plan, inputs.prices, inputs.snapshot, overlap),
         rollback: build::rollback(plan),

@@ -36,6 +36,7 @@ pub fn render_markdown(report: &Report) -> String {
     changes(&mut out, report);
     security(&mut out, report);
     risks(&mut out, report);
+    crate::connections::markdown(&mut out, report.connection_budget.as_ref());
     timeline(&mut out, report);
     cost(&mut out, &report.cost);
     rollback(&mut out, report);

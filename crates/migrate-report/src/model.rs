@@ -22,6 +22,9 @@ pub struct Report {
     pub changes: Vec<ResourceChanges>,
     pub security: Security,
     pub risks: Vec<Risk>,
+    /// The data stores' connections at every stage; `None` when no store declares a limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_budget: Option<crate::connections::BudgetSection>,
     pub timeline: TimelineSection,
     pub cost: CostSection,
     /// The compensations a full rollback would run, newest first.

@@ -41,7 +41,7 @@ pub(crate) fn risks(
     task_definitions(plan, snapshot, &mut out);
     records_not_moved(plan, snapshot, &mut out);
     listener_behaviour(plan, snapshot, &mut out);
-    connection_budget(plan, &mut out);
+    connection_budget(plan, snapshot, &mut out);
     workers_on_both_sides(plan, &mut out);
     out.sort_by_key(|r| r.severity);
     out
@@ -516,7 +516,7 @@ fn listener_behaviour(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ri
     }
 }
 
-fn connection_budget(plan: &Plan, out: &mut Vec<Risk>) {
+fn connection_budget(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Risk>) {
     let stores: Vec<String> = plan
         .playbook
         .network
@@ -535,20 +535,60 @@ fn connection_budget(plan: &Plan, out: &mut Vec<Risk>) {
         .iter()
         .map(|s| s.desired_count)
         .sum();
-    out.push(risk(
-        "connection-budget",
-        Severity::Medium,
-        Basis::NeedsSnapshot,
-        "Both sides hold data-store connections during the overlap",
-        format!(
-            "From create-service until the scale-down, {tasks} new task{} connect to {} on top of \
-             the old side's connections. The stores' connection limits need the snapshot.",
-            if tasks == 1 { "" } else { "s" },
-            stores.join(" and ")
-        ),
-        "Check max_connections (RDS) / maxclients (Redis) against the old side's peak plus the new \
-         tasks' pools.",
-    ));
+    let title = "Both sides hold data-store connections during the overlap";
+    match crate::connections::section(plan, snapshot) {
+        None => out.push(risk(
+            "connection-budget",
+            Severity::Medium,
+            Basis::Plan,
+            title,
+            format!(
+                "From create-service until the scale-down, {tasks} new task{} connect to {} on \
+                 top of the old side's connections, and no store declares max_connections, so \
+                 nothing checks that they fit.",
+                if tasks == 1 { "" } else { "s" },
+                stores.join(" and ")
+            ),
+            "Declare network.data_stores[].max_connections (RDS max_connections, Redis \
+             maxclients) and each service's connections_per_task: the plan then checks every \
+             stage and sequences the overlap when it would not fit.",
+        )),
+        Some(crate::connections::BudgetSection::NeedsSnapshot) => out.push(risk(
+            "connection-budget",
+            Severity::Low,
+            Basis::NeedsSnapshot,
+            title,
+            "The limits are declared; the old side's running capacity is not read, so the \
+             stages are computed by check-connection-budget at apply time (sequenced or refused \
+             there).",
+            "Plan with the account read to see the budget over time in this review.",
+        )),
+        Some(crate::connections::BudgetSection::Refused { reason }) => out.push(risk(
+            "connection-budget",
+            Severity::High,
+            Basis::Snapshot,
+            title,
+            reason,
+            "Lower connections_per_task or the desired counts, or raise the store's limit.",
+        )),
+        Some(crate::connections::BudgetSection::Read { budget }) => out.push(risk(
+            "connection-budget",
+            if budget.sequence.is_some() {
+                Severity::Medium
+            } else {
+                Severity::Low
+            },
+            Basis::Snapshot,
+            title,
+            crate::connections::headline(&budget),
+            if budget.sequence.is_some() {
+                "The old side runs smaller from shrink-old-side until the drain; check that it \
+                 carries the traffic (connection_budget.min_capacity_percent sets the floor)."
+            } else {
+                "Nothing to do: every stage stays under the limit."
+            },
+        )),
+    }
 }
 
 fn workers_on_both_sides(plan: &Plan, out: &mut Vec<Risk>) {

@@ -98,6 +98,8 @@ pub fn render_text(report: &Report) -> String {
         );
     }
 
+    crate::connections::text(&mut out, report.connection_budget.as_ref());
+
     let _ = writeln!(out, "\nTIMELINE");
     match &report.timeline {
         TimelineSection::NotRehearsed { reason } => {

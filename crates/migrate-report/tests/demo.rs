@@ -333,3 +333,76 @@ fn acknowledged_parts_of_the_old_load_balancer_are_a_high_risk_naming_them() {
         risk.detail
     );
 }
+
+#[test]
+fn a_declared_budget_is_shown_over_time_from_the_snapshot() {
+    let mut plan = common::demo_plan();
+    for service in &mut plan.playbook.target.services {
+        service.connections_per_task = Some(20);
+    }
+    plan.playbook.network.data_stores[0].max_connections = Some(100);
+    let prices = PriceTable::bundled().unwrap();
+    let report_with = |snapshot: Option<&Snapshot>| {
+        build(
+            &plan,
+            &Inputs {
+                prices: &prices,
+                timeline: None,
+                snapshot,
+                not_read_because: None,
+            },
+        )
+    };
+    // Without the snapshot the old side's units are unknown: the section says so.
+    let offline = report_with(None);
+    assert!(render_markdown(&offline).contains("## Connection budget"));
+    let risk = offline
+        .risks
+        .iter()
+        .find(|r| r.id == "connection-budget")
+        .unwrap();
+    assert_eq!(risk.basis, Basis::NeedsSnapshot);
+
+    // The old services run 2 + 2 tasks: 80 + 60 is over 100, so the overlap is sequenced.
+    let snapshot = Snapshot {
+        read_at: "2026-11-24T05:00:00Z".into(),
+        old_service_tasks: [("shop-web".to_string(), 2), ("shop-worker".to_string(), 2)]
+            .into_iter()
+            .collect(),
+        ..Snapshot::default()
+    };
+    let report = report_with(Some(&snapshot));
+    let markdown = render_markdown(&report);
+    assert!(
+        markdown.contains("| Stage | Old units | New tasks | Connections | Limit |")
+            && markdown.contains("| old side shrunk (shrink-old-side) | 3 | 0 | 60 | 100 |")
+            && markdown.contains("| overlap: the new side started smaller | 3 | 2 | 100 | 100 |")
+            && markdown.contains("| new side grown (grow-new-side) | 0 | 3 | 60 | 100 |")
+            && markdown.contains("which starts web with 1"),
+        "{markdown}"
+    );
+    let risk = report
+        .risks
+        .iter()
+        .find(|r| r.id == "connection-budget")
+        .unwrap();
+    assert_eq!(
+        (risk.basis, risk.severity),
+        (Basis::Snapshot, Severity::Medium)
+    );
+    assert!(render_text(&report).contains("CONNECTION BUDGET"));
+
+    // Old pools of 15 and a limit of 65: even both sides at half do not fit; refused.
+    plan.playbook.network.data_stores[0].max_connections = Some(65);
+    plan.playbook.source.connections_per_instance = Some(15);
+    let refused = build(
+        &plan,
+        &Inputs {
+            prices: &prices,
+            timeline: None,
+            snapshot: Some(&snapshot),
+            not_read_because: None,
+        },
+    );
+    assert!(render_markdown(&refused).contains("**Refused:** data store sessions"));
+}
