@@ -342,9 +342,9 @@ fn a_declared_budget_is_shown_over_time_from_the_snapshot() {
     }
     plan.playbook.network.data_stores[0].max_connections = Some(100);
     let prices = PriceTable::bundled().unwrap();
-    let report_with = |snapshot: Option<&Snapshot>| {
+    let report_with = |plan: &migrate_plan::Plan, snapshot: Option<&Snapshot>| {
         build(
-            &plan,
+            plan,
             &Inputs {
                 prices: &prices,
                 timeline: None,
@@ -354,7 +354,7 @@ fn a_declared_budget_is_shown_over_time_from_the_snapshot() {
         )
     };
     // Without the snapshot the old side's units are unknown: the section says so.
-    let offline = report_with(None);
+    let offline = report_with(&plan, None);
     assert!(render_markdown(&offline).contains("## Connection budget"));
     let risk = offline
         .risks
@@ -371,7 +371,7 @@ fn a_declared_budget_is_shown_over_time_from_the_snapshot() {
             .collect(),
         ..Snapshot::default()
     };
-    let report = report_with(Some(&snapshot));
+    let report = report_with(&plan, Some(&snapshot));
     let markdown = render_markdown(&report);
     assert!(
         markdown.contains("| Stage | Old units | New tasks | Connections | Limit |")
@@ -395,14 +395,6 @@ fn a_declared_budget_is_shown_over_time_from_the_snapshot() {
     // Old pools of 15 and a limit of 65: even both sides at half do not fit; refused.
     plan.playbook.network.data_stores[0].max_connections = Some(65);
     plan.playbook.source.connections_per_instance = Some(15);
-    let refused = build(
-        &plan,
-        &Inputs {
-            prices: &prices,
-            timeline: None,
-            snapshot: Some(&snapshot),
-            not_read_because: None,
-        },
-    );
+    let refused = report_with(&plan, Some(&snapshot));
     assert!(render_markdown(&refused).contains("**Refused:** data store sessions"));
 }

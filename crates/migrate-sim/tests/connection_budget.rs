@@ -56,6 +56,15 @@ fn run(plan: &Plan, seed: u64) -> RunReport {
 
 const SEEDS: [u64; 4] = [1, 2, 3, 4];
 
+/// The seeds of `seeds` on which `plan` lost a request: what a mutation must make non-empty.
+fn seeds_losing_requests(plan: &Plan, seeds: &[u64]) -> Vec<u64> {
+    seeds
+        .iter()
+        .copied()
+        .filter(|&seed| run(plan, seed).traffic.failed() > 0)
+        .collect()
+}
+
 /// The old side of seed 001 runs 4 tasks × 20 = 80; the new side 2 web and 1 worker × 20 = 60;
 /// the peak 140. Either side alone fits under 120: the old side is shrunk to 3 tasks first.
 const OVER: u32 = 120;
@@ -183,12 +192,7 @@ fn mutation_without_the_budget_steps_fails_requests() {
     // The property "no request fails" must fail without the budget steps. Not on every seed:
     // the process left without a pool is the last to come up, and on some seeds that is the
     // worker, which serves no client.
-    let plan = without_the_budget(&plan_with_budget(OVER));
-    let failing: Vec<u64> = SEEDS
-        .iter()
-        .copied()
-        .filter(|&seed| run(&plan, seed).traffic.failed() > 0)
-        .collect();
+    let failing = seeds_losing_requests(&without_the_budget(&plan_with_budget(OVER)), &SEEDS);
     assert!(
         failing.len() * 2 >= SEEDS.len(),
         "without the budget steps only seeds {failing:?} of {SEEDS:?} lost requests"
@@ -200,11 +204,7 @@ fn mutation_without_the_shrink_fails_requests() {
     let plan = without(&plan_with_budget(OVER), |a| {
         matches!(a, Action::ShrinkOldSide)
     });
-    let failing: Vec<u64> = SEEDS
-        .iter()
-        .copied()
-        .filter(|&seed| run(&plan, seed).traffic.failed() > 0)
-        .collect();
+    let failing = seeds_losing_requests(&plan, &SEEDS);
     assert!(
         failing.len() * 2 >= SEEDS.len(),
         "without shrink-old-side only seeds {failing:?} of {SEEDS:?} lost requests"
