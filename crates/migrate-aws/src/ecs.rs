@@ -7,8 +7,9 @@ use aws_sdk_ecs::types::{
     TaskDefinitionField, TaskDefinitionStatus,
 };
 use migrate_engine::ports::{
-    CloudError, CloudResult, Cluster, ClusterSpec, ContainerPlatform, ErrorKind, ServiceSpec,
-    ServiceStatus, TaskDefinitionRef, TaskDefinitionSpec, TAG_PLAN_ID,
+    CloudError, CloudResult, Cluster, ClusterSpec, ContainerPlatform, ErrorKind,
+    ServiceLoadBalancer, ServiceSpec, ServiceStatus, TaskDefinitionRef, TaskDefinitionSpec,
+    TAG_PLAN_ID,
 };
 
 use crate::errors::{missing, sdk_error};
@@ -100,6 +101,17 @@ impl EcsPlatform {
             // What `aws ecs wait services-stable` waits for: one deployment, fully running.
             steady: service.deployments().len() == 1 && running == desired,
             stopped_reasons: Vec::new(),
+            load_balancers: service
+                .load_balancers()
+                .iter()
+                .filter_map(|lb| {
+                    Some(ServiceLoadBalancer {
+                        target_group_arn: lb.target_group_arn()?.to_string(),
+                        container_name: lb.container_name()?.to_string(),
+                        container_port: u16::try_from(lb.container_port()?).ok()?,
+                    })
+                })
+                .collect(),
         })
     }
 }
@@ -413,6 +425,34 @@ impl ContainerPlatform for EcsPlatform {
             .cluster(cluster)
             .service(service)
             .desired_count(desired)
+            .send()
+            .await
+            .map_err(|e| sdk_error(&e, "ecs:UpdateService", &resource))?;
+        Ok(())
+    }
+
+    async fn set_load_balancers(
+        &self,
+        cluster: &str,
+        service: &str,
+        load_balancers: &[ServiceLoadBalancer],
+    ) -> CloudResult<()> {
+        let resource = format!("service {service} in cluster {cluster}");
+        let configurations = load_balancers
+            .iter()
+            .map(|lb| {
+                LoadBalancer::builder()
+                    .target_group_arn(&lb.target_group_arn)
+                    .container_name(&lb.container_name)
+                    .container_port(i32::from(lb.container_port))
+                    .build()
+            })
+            .collect();
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .set_load_balancers(Some(configurations))
             .send()
             .await
             .map_err(|e| sdk_error(&e, "ecs:UpdateService", &resource))?;

@@ -241,6 +241,28 @@ impl Simulation {
         });
     }
 
+    /// The oldest running task of `service` in `cluster` stops at once, as a Fargate task
+    /// retired for maintenance or killed for its memory does: the service must start a
+    /// replacement. Answers whether one was running.
+    pub fn a_task_stops(&self, cluster: &str, service: &str) -> bool {
+        self.with_world(|w| {
+            let oldest = w
+                .ecs
+                .tasks
+                .values()
+                .filter(|t| t.cluster == cluster && t.service == service && t.running())
+                .min_by_key(|t| t.started_at)
+                .map(|t| t.id.clone());
+            match oldest {
+                Some(id) => {
+                    w.kill_task(&id, "Task stopped: the Fargate host was retired");
+                    true
+                }
+                None => false,
+            }
+        })
+    }
+
     /// Records a pull of an image of the ECR repository now, as a host still running the old
     /// image would.
     pub fn pull_from_repository(&self, name: &str) {

@@ -19,6 +19,8 @@ pub struct ServiceSnapshot {
     pub name: String,
     pub desired: u32,
     pub tags: Tags,
+    /// The target groups its tasks register in (`UpdateService` may change them).
+    pub target_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,6 +144,7 @@ impl World {
                 name: s.name.clone(),
                 desired: s.desired,
                 tags: s.tags.clone(),
+                target_groups: s.target_groups(),
             })
             .collect();
         services.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));

@@ -80,6 +80,8 @@ pub struct ServiceStatus {
     pub steady: bool,
     /// Reasons of recently stopped tasks, newest first (the first thing to read when tasks cycle).
     pub stopped_reasons: Vec<String>,
+    /// The target groups its tasks register in, with the container and port, as ECS lists them.
+    pub load_balancers: Vec<ServiceLoadBalancer>,
 }
 
 #[async_trait]
@@ -107,6 +109,18 @@ pub trait ContainerPlatform: Send + Sync {
         cluster: &str,
         service: &str,
         desired: u32,
+    ) -> CloudResult<()>;
+    /// Replaces the target groups the service's tasks register in (`UpdateService`
+    /// `loadBalancers`). ECS answers at once and then rolls the service: "Amazon ECS starts new
+    /// tasks with the updated Elastic Load Balancing configuration, and then stops the old tasks
+    /// when the new tasks are running"; a rolling-update service may go from several target
+    /// groups to one
+    /// (<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>).
+    async fn set_load_balancers(
+        &self,
+        cluster: &str,
+        service: &str,
+        load_balancers: &[ServiceLoadBalancer],
     ) -> CloudResult<()>;
     /// Deletes the service, scaling it to zero first (`force`).
     async fn delete_service(&self, cluster: &str, service: &str) -> CloudResult<()>;

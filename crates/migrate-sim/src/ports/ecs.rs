@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 use migrate_engine::ports::{
-    CloudResult, Cluster, ClusterSpec, ContainerPlatform, ErrorKind, ServiceSpec, ServiceStatus,
-    TaskDefinitionRef, TaskDefinitionSpec, TAG_PLAN_ID,
+    CloudResult, Cluster, ClusterSpec, ContainerPlatform, ErrorKind, ServiceLoadBalancer,
+    ServiceSpec, ServiceStatus, TaskDefinitionRef, TaskDefinitionSpec, TAG_PLAN_ID,
 };
 
 use super::{err, Kind, SimCloud};
@@ -269,6 +269,7 @@ impl ContainerPlatform for SimCloud {
                     ready_at: None,
                     stopped_reasons: vec![],
                     new_side: true,
+                    deployment: 0,
                 },
             );
             w.record_creation("service", &format!("{}/{}", spec.cluster, spec.name), &arn);
@@ -300,6 +301,61 @@ impl ContainerPlatform for SimCloud {
                 })?;
             if let Some(s) = w.ecs.services.get_mut(&key) {
                 s.desired = desired;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_load_balancers(
+        &self,
+        cluster: &str,
+        service: &str,
+        load_balancers: &[ServiceLoadBalancer],
+    ) -> CloudResult<()> {
+        let op = "ecs:UpdateService";
+        let resource = format!("service {service} in cluster {cluster}");
+        self.call(op, resource.clone(), Kind::Write, |w| {
+            let fail = |k: ErrorKind, m: String| Err(err(k, op, &resource, &m));
+            let Some(key) = w
+                .ecs
+                .live_service_key(cluster, service)
+                .filter(|k| w.ecs.services[k].state == ServiceState::Active)
+            else {
+                return fail(ErrorKind::NotFound, "ServiceNotActiveException".into());
+            };
+            // Up to five target groups, each one a load balancer forwards to, as at creation
+            // (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/register-multiple-targetgroups.html>).
+            if load_balancers.len() > 5 {
+                return fail(
+                    ErrorKind::InvalidRequest,
+                    "InvalidParameterException: a service registers in at most 5 target groups"
+                        .into(),
+                );
+            }
+            for lb in load_balancers {
+                if !w.elb.target_groups.contains_key(&lb.target_group_arn) {
+                    return fail(
+                        ErrorKind::InvalidRequest,
+                        "InvalidParameterException: target group does not exist".into(),
+                    );
+                }
+                if w.elb.lbs_of_tg(&lb.target_group_arn).is_empty() {
+                    return fail(
+                        ErrorKind::InvalidRequest,
+                        format!(
+                            "InvalidParameterException: The target group with targetGroupArn {} \
+                             does not have an associated load balancer.",
+                            lb.target_group_arn
+                        ),
+                    );
+                }
+            }
+            if let Some(s) = w.ecs.services.get_mut(&key) {
+                let mut groups = load_balancers.iter();
+                s.load_balancer = groups.next().cloned();
+                s.also_registers_in = groups.map(|lb| lb.target_group_arn.clone()).collect();
+                s.deployment += 1;
             }
             Ok(())
         })

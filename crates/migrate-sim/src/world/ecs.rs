@@ -65,6 +65,37 @@ pub(crate) struct ServiceRec {
     pub stopped_reasons: Vec<String>,
     /// True for services the migration creates (the new side), false for the old side.
     pub new_side: bool,
+    /// Bumped by every `UpdateService` of its load balancers: a task started under an earlier
+    /// one is replaced by the rolling update (see `World::tick_services`).
+    pub deployment: u32,
+}
+
+impl ServiceRec {
+    /// The target groups a task started now registers in.
+    pub fn target_groups(&self) -> Vec<String> {
+        self.load_balancer
+            .iter()
+            .map(|lb| lb.target_group_arn.clone())
+            .chain(self.also_registers_in.iter().cloned())
+            .collect()
+    }
+
+    /// Its load balancers as ECS lists them: the same container and port in every group.
+    pub fn load_balancers(&self) -> Vec<ServiceLoadBalancer> {
+        let Some(first) = &self.load_balancer else {
+            return Vec::new();
+        };
+        std::iter::once(first.clone())
+            .chain(
+                self.also_registers_in
+                    .iter()
+                    .map(|arn| ServiceLoadBalancer {
+                        target_group_arn: arn.clone(),
+                        ..first.clone()
+                    }),
+            )
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +126,10 @@ pub(crate) struct TaskRec {
     pub running_since: Option<Millis>,
     /// False when the application inside answers errors (a broken image).
     pub app_ok: bool,
+    /// The service's deployment it was started under, and the target groups that deployment
+    /// registers it in: ECS starts a task with its deployment's configuration.
+    pub deployment: u32,
+    pub target_groups: Vec<String>,
 }
 
 impl TaskRec {
@@ -135,7 +170,11 @@ impl Ecs {
             .values()
             .filter(|t| t.cluster == s.cluster && t.service == s.name && t.alive());
         let (mut running, mut pending) = (0u32, 0u32);
+        // A task of an earlier deployment that has not stopped keeps that deployment listed,
+        // so the service has two and is not steady until the rolling update is done.
+        let mut earlier_deployment = false;
         for t in tasks {
+            earlier_deployment |= t.deployment != s.deployment;
             match t.state {
                 TaskState::Running => running += 1,
                 TaskState::Provisioning { .. } => pending += 1,
@@ -156,8 +195,9 @@ impl Ecs {
             desired_count: s.desired,
             running_count: running,
             pending_count: pending,
-            steady: running == s.desired && pending == 0,
+            steady: running == s.desired && pending == 0 && !earlier_deployment,
             stopped_reasons: s.stopped_reasons.iter().rev().take(5).cloned().collect(),
+            load_balancers: s.load_balancers(),
         })
     }
 }

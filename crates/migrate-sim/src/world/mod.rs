@@ -64,6 +64,7 @@ struct ServiceView {
     desired: u32,
     load_balancer: Option<ServiceLoadBalancer>,
     ready_at: Option<Millis>,
+    deployment: u32,
 }
 
 /// How often HealthyHostCount is sampled.
@@ -624,6 +625,7 @@ impl World {
                         ready_at: Some(0),
                         stopped_reasons: vec![],
                         new_side: false,
+                        deployment: 0,
                     },
                 );
                 for n in 0..s.desired {
@@ -645,6 +647,12 @@ impl World {
                             started_at: 0,
                             running_since: Some(0),
                             app_ok: true,
+                            deployment: 0,
+                            target_groups: if s.load_balanced_container.is_some() {
+                                vec![tg_arn.clone()]
+                            } else {
+                                Vec::new()
+                            },
                         },
                     );
                     if s.load_balanced_container.is_some() {
@@ -935,18 +943,37 @@ impl World {
             let Some(task) = self.ecs.tasks.get(&id).cloned() else {
                 continue;
             };
-            let Some(key) = self.ecs.live_service_key(&task.cluster, &task.service) else {
+            // ECS registers the task in each target group of its deployment; one deleted since
+            // (`DeleteTargetGroup` asks only whether a listener forwards to it, not whether a
+            // service registers in it:
+            // <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html>)
+            // answers `TargetGroupNotFound`
+            // (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html>),
+            // and the task never serves: it is stopped and the service says why. Stricter than
+            // moto, which starts no task.
+            if let Some(missing) = task
+                .target_groups
+                .iter()
+                .find(|arn| !self.elb.target_groups.contains_key(*arn))
+                .cloned()
+            {
+                let reason = format!(
+                    "service {} failed to register targets in target-group {missing}: \
+                     TargetGroupNotFound",
+                    task.service
+                );
+                self.stop_task_gracefully(&id, at);
+                if let Some(key) = self.ecs.live_service_key(&task.cluster, &task.service) {
+                    if let Some(rec) = self.ecs.services.get_mut(&key) {
+                        if rec.stopped_reasons.last() != Some(&reason) {
+                            rec.stopped_reasons.push(reason);
+                        }
+                    }
+                }
                 continue;
-            };
-            let Some((lb, also)) = self.ecs.services.get(&key).and_then(|s| {
-                s.load_balancer
-                    .clone()
-                    .map(|lb| (lb, s.also_registers_in.clone()))
-            }) else {
-                continue;
-            };
-            for tg_arn in std::iter::once(lb.target_group_arn.clone()).chain(also) {
-                self.register_task_target(&tg_arn, &task, &id, at);
+            }
+            for tg_arn in &task.target_groups {
+                self.register_task_target(tg_arn, &task, &id, at);
             }
         }
     }
@@ -1212,6 +1239,21 @@ impl World {
         }
     }
 
+    /// Whether the task is healthy in the service's first target group (or, without one, runs).
+    fn serves_in_primary_group(&self, task: &TaskRec, lb: Option<&ServiceLoadBalancer>) -> bool {
+        let Some(lb) = lb else {
+            return true;
+        };
+        self.elb
+            .target_groups
+            .get(&lb.target_group_arn)
+            .is_some_and(|tg| {
+                tg.targets.values().any(|x| {
+                    x.backend == Backend::Task(task.id.clone()) && x.state == TargetState::Healthy
+                })
+            })
+    }
+
     fn tick_services(&mut self, at: Millis) {
         let keys: Vec<(String, String, u64)> = self.ecs.services.keys().cloned().collect();
         for key in keys {
@@ -1224,23 +1266,27 @@ impl World {
                 desired: s.desired,
                 load_balancer: s.load_balancer.clone(),
                 ready_at: s.ready_at,
+                deployment: s.deployment,
             }) else {
                 continue;
             };
             if s.state == ServiceState::Inactive {
                 continue;
             }
-            let mut live: Vec<(Millis, String)> = self
-                .ecs
-                .tasks
-                .values()
-                .filter(|t| {
-                    t.cluster == s.cluster
-                        && t.service == s.name
-                        && matches!(t.state, TaskState::Provisioning { .. } | TaskState::Running)
-                })
-                .map(|t| (t.started_at, t.id.clone()))
-                .collect();
+            let mut live: Vec<(Millis, String)> = Vec::new();
+            let mut outdated: Vec<(Millis, String)> = Vec::new();
+            for t in self.ecs.tasks.values().filter(|t| {
+                t.cluster == s.cluster
+                    && t.service == s.name
+                    && matches!(t.state, TaskState::Provisioning { .. } | TaskState::Running)
+            }) {
+                let entry = (t.started_at, t.id.clone());
+                if t.deployment == s.deployment {
+                    live.push(entry);
+                } else {
+                    outdated.push(entry);
+                }
+            }
             let desired = if s.state == ServiceState::Active {
                 s.desired
             } else {
@@ -1253,6 +1299,28 @@ impl World {
             } else if live.len() as u32 > desired {
                 live.sort_by(|a, b| b.cmp(a));
                 for (_, id) in live.iter().take(live.len() - desired as usize) {
+                    self.stop_task_gracefully(id, at);
+                }
+            }
+            // A rolling update with the defaults (minimum healthy 100 %, maximum 200 %): the
+            // new deployment's tasks start beside the old ones, and an old task stops only once
+            // a new one is running and healthy in the primary target group.
+            if !outdated.is_empty() {
+                let replaced = self
+                    .ecs
+                    .tasks
+                    .values()
+                    .filter(|t| {
+                        t.cluster == s.cluster
+                            && t.service == s.name
+                            && t.deployment == s.deployment
+                            && t.running()
+                            && self.serves_in_primary_group(t, s.load_balancer.as_ref())
+                    })
+                    .count();
+                let keep = (desired as usize).saturating_sub(replaced);
+                outdated.sort();
+                for (_, id) in outdated.iter().skip(keep) {
                     self.stop_task_gracefully(id, at);
                 }
             }
@@ -1273,20 +1341,11 @@ impl World {
                     .values()
                     .filter(|t| t.cluster == s.cluster && t.service == s.name && t.running())
                     .collect();
-                let healthy = |t: &TaskRec| match &s.load_balancer {
-                    None => true,
-                    Some(lb) => self
-                        .elb
-                        .target_groups
-                        .get(&lb.target_group_arn)
-                        .is_some_and(|tg| {
-                            tg.targets.values().any(|x| {
-                                x.backend == Backend::Task(t.id.clone())
-                                    && x.state == TargetState::Healthy
-                            })
-                        }),
-                };
-                if running.len() as u32 >= s.desired && running.iter().all(|t| healthy(t)) {
+                if running.len() as u32 >= s.desired
+                    && running
+                        .iter()
+                        .all(|t| self.serves_in_primary_group(t, s.load_balancer.as_ref()))
+                {
                     if let Some(rec) = self.ecs.services.get_mut(&key) {
                         rec.ready_at = Some(at);
                     }
@@ -1378,6 +1437,8 @@ impl World {
                 started_at: at,
                 running_since: None,
                 app_ok,
+                deployment: s.deployment,
+                target_groups: s.target_groups(),
             },
         );
     }
