@@ -139,6 +139,30 @@ pub fn cleanup_policy(plan: &Plan) -> PolicyDocument {
             .resources([arns.arn("elasticloadbalancing", "targetgroup/*/*")]),
     );
 
+    // After a `listener` migration the bridge target group leaves the new web service before
+    // it is deleted (the group itself falls under CleanupOldTargetGroups).
+    if matches!(
+        arns.plan.playbook.cutover.strategy,
+        migrate_playbook::CutoverStrategy::Listener { .. }
+    ) {
+        let names = &arns.plan.names;
+        let web: Vec<String> = arns
+            .plan
+            .playbook
+            .target
+            .services
+            .iter()
+            .filter(|s| s.web.is_some())
+            .filter_map(|s| names.services.get(&s.name))
+            .map(|service| arns.arn("ecs", &format!("service/{}/{service}", names.cluster)))
+            .collect();
+        document.add(
+            Statement::new("CleanupBridgeFromTheNewWebService")
+                .actions(["ecs:DescribeServices", "ecs:UpdateService"])
+                .resources(web),
+        );
+    }
+
     let stores: Vec<String> = arns
         .plan
         .playbook
@@ -216,6 +240,22 @@ mod tests {
             "{json}"
         );
         assert!(json.contains("loadbalancer/app/shop-old-alb/*"), "{json}");
+        assert!(!policy.allows_action("ecs:UpdateService"));
+        let mut listener = playbook.clone();
+        listener.cutover.strategy = migrate_playbook::CutoverStrategy::Listener {
+            steps: vec![100],
+            bake: std::time::Duration::from_secs(60),
+        };
+        let listener_plan = migrate_plan::build(&listener);
+        let json = cleanup_policy(&listener_plan).to_json_pretty();
+        let web = format!(
+            "service/{}/{}",
+            listener_plan.names.cluster, listener_plan.names.services["web"]
+        );
+        assert!(
+            json.contains("ecs:UpdateService") && json.contains(&web),
+            "{json}"
+        );
         // The migration's own policy grants none of clean-up's deletes.
         let apply = crate::policy(&plan);
         assert!(!apply.allows_action("autoscaling:DeleteAutoScalingGroup"));

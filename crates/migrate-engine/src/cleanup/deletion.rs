@@ -68,6 +68,15 @@ pub enum Deletion {
     TargetGroup {
         arn: String,
     },
+    /// The `listener` strategy's bridge target group, still a target group of the new web
+    /// service once the old load balancer that forwarded to it is gone: taken out of the
+    /// service's load balancers before the group is deleted, since ELB deletes a group an ECS
+    /// service still registers in and the service's next task would then fail to register.
+    BridgeAttachment {
+        cluster: String,
+        service: String,
+        target_group_arn: String,
+    },
     /// A data store's inbound rule that admitted the old side.
     IngressRule {
         store: String,
@@ -146,6 +155,9 @@ impl Deletion {
                 "delete-target-group:{}",
                 target_group_name(arn).unwrap_or(arn)
             ),
+            Self::BridgeAttachment { service, .. } => {
+                format!("detach-bridge-target-group:{service}")
+            }
             Self::IngressRule { store, rule } => {
                 format!("revoke-ingress:{store}:{}", rule.source_group_id)
             }
@@ -173,6 +185,15 @@ impl Deletion {
             Self::Volume { id } => format!("delete EBS volume {id} (available)"),
             Self::LoadBalancer { arn, .. } => format!("delete load balancer {arn}"),
             Self::TargetGroup { arn } => format!("delete target group {arn}"),
+            Self::BridgeAttachment {
+                cluster,
+                service,
+                target_group_arn,
+            } => format!(
+                "take target group {target_group_arn} out of ECS service {service} in cluster \
+                 {cluster} (a rolling update: each task is replaced by one registered only in \
+                 the new load balancer's group, healthy before the old one stops)"
+            ),
             Self::IngressRule { store, rule } => format!(
                 "revoke the inbound rule of {store} ({}) that admits {} on port {}",
                 rule.group_id, rule.source_group_id, rule.port
@@ -345,6 +366,11 @@ impl Deletion {
                 }
                 gone_if_absent(cloud.load_balancing.delete_target_group(arn).await)
             }
+            Self::BridgeAttachment {
+                cluster,
+                service,
+                target_group_arn,
+            } => detach_bridge(cloud, cluster, service, target_group_arn).await,
             Self::IngressRule { rule, .. } => {
                 gone_if_absent(cloud.network.revoke_ingress(rule).await)
             }
@@ -453,6 +479,122 @@ async fn terminate_instances(cloud: &Cloud, ids: &[String]) -> Result<Deleted, S
 
 const TERMINATION_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 const TERMINATION_POLLS: u64 = 120;
+
+/// Takes the bridge target group out of the web service's load balancers and waits for the
+/// rolling update that follows (`UpdateService` starts tasks with the new configuration and
+/// stops the old ones once the new run:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html>). A load
+/// balancer that still forwards to the group holds it; a service whose update is undone (the
+/// deployment circuit breaker rolls back to the configuration with the bridge) stops the
+/// clean-up, since deleting the group then would stop the service's next task from starting.
+async fn detach_bridge(
+    cloud: &Cloud,
+    cluster: &str,
+    service: &str,
+    bridge: &str,
+) -> Result<Deleted, StepError> {
+    let what = format!(
+        "target group {}",
+        target_group_name(bridge).unwrap_or(bridge)
+    );
+    if let Some(name) = target_group_name(bridge) {
+        if let Some(group) = cloud
+            .load_balancing
+            .find_target_group(name)
+            .await?
+            .filter(|g| g.arn == bridge)
+        {
+            for lb in &group.load_balancer_arns {
+                if cloud
+                    .load_balancing
+                    .load_balancer_by_arn(lb)
+                    .await?
+                    .is_some()
+                {
+                    return Err(in_use(
+                        &what,
+                        format_args!("load balancer {lb} forwards to it"),
+                    ));
+                }
+            }
+        }
+    }
+    let Some(status) = cloud.containers.find_service(cluster, service).await? else {
+        return Ok(Deleted::AlreadyGone);
+    };
+    let attached = |s: &crate::ports::ServiceStatus| {
+        s.load_balancers
+            .iter()
+            .any(|lb| lb.target_group_arn == bridge)
+    };
+    let found = if attached(&status) {
+        let remaining: Vec<_> = status
+            .load_balancers
+            .iter()
+            .filter(|lb| lb.target_group_arn != bridge)
+            .cloned()
+            .collect();
+        if remaining.is_empty() {
+            return Err(StepError::precondition(format!(
+                "ECS service {service} registers only in the bridge {what}; taking it out would \
+                 leave the new side behind no load balancer, so nothing was changed"
+            )));
+        }
+        cloud
+            .containers
+            .set_load_balancers(cluster, service, &remaining)
+            .await?;
+        Deleted::Deleted
+    } else {
+        Deleted::AlreadyGone
+    };
+    for _ in 0..ROLLOUT_POLLS {
+        let Some(status) = cloud.containers.find_service(cluster, service).await? else {
+            return Err(StepError::precondition(format!(
+                "ECS service {service} disappeared while its tasks were being replaced"
+            )));
+        };
+        if attached(&status) {
+            return Err(StepError::precondition(format!(
+                "ECS service {service} registers in the bridge {what} again (its deployment \
+                 was rolled back?); the group was not deleted. Recent stopped tasks: {}",
+                reasons(&status.stopped_reasons)
+            )));
+        }
+        if status.steady {
+            return Ok(found);
+        }
+        cloud.clock.sleep(ROLLOUT_POLL).await;
+    }
+    let last = cloud.containers.find_service(cluster, service).await?;
+    Err(StepError::precondition(format!(
+        "ECS service {service} did not finish replacing its tasks within {} minutes ({}); run \
+         clean-up again once it is steady",
+        ROLLOUT_POLLS * ROLLOUT_POLL.as_secs() / 60,
+        last.map_or_else(
+            || "it is gone".to_string(),
+            |s| format!(
+                "{} running of {} desired; recent stopped tasks: {}",
+                s.running_count,
+                s.desired_count,
+                reasons(&s.stopped_reasons)
+            )
+        )
+    )))
+}
+
+fn reasons(stopped: &[String]) -> String {
+    if stopped.is_empty() {
+        "none".to_string()
+    } else {
+        stopped.join("; ")
+    }
+}
+
+/// Replacing the tasks takes their start, the health checks and the old tasks' deregistration
+/// delay (300 seconds by default): half an hour is generous.
+const ROLLOUT_POLL: std::time::Duration = std::time::Duration::from_secs(10);
+const ROLLOUT_POLLS: u64 = 180;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,8 @@ use migrate_journal::State;
 use super::deletion::Deletion;
 use crate::error::StepError;
 use crate::outputs::{
-    read, Drained, LoadBalancerCreated, SecurityGroupCreated, SourceDiscovered, StepOutput,
+    read, BridgeTargetGroupCreated, Drained, LoadBalancerCreated, SecurityGroupCreated,
+    SourceDiscovered, StepOutput,
 };
 use crate::ports::{load_balancer_dimension, target_group_dimension, Cloud, IngressRule};
 
@@ -216,14 +217,24 @@ pub async fn discover(
             old.arn
         )));
     }
+    // The `listener` strategy left the old load balancer forwarding to the bridge target group
+    // (the new tasks): requests through it since the drain are clients that still resolve the
+    // old name (a JVM's endless DNS cache), so the bridge is counted with the old groups.
+    let bridge: Option<BridgeTargetGroupCreated> = read(state, BridgeTargetGroupCreated::STEP)?;
+    let mut recorded_target_groups = source.target_groups.clone();
+    recorded_target_groups.extend(bridge.iter().map(|b| b.arn.clone()));
     deletions.push(Deletion::LoadBalancer {
         arn: old.arn.clone(),
         name: old.name.clone(),
-        recorded_target_groups: source.target_groups.clone(),
+        recorded_target_groups,
         traffic_since,
         noise_threshold: playbook.drain.noise_threshold,
         noise_window_secs: playbook.drain.zero_traffic_window.as_secs(),
     });
+    if let Some(bridge) = bridge {
+        deletions.push(bridge_attachment(state, bridge.arn.clone())?);
+        deletions.push(Deletion::TargetGroup { arn: bridge.arn });
+    }
     deletions.extend(
         source
             .target_groups
@@ -238,6 +249,31 @@ pub async fn discover(
     );
     deletions.extend(ecr_repository(state, traffic_since)?);
     Ok(CleanupPlan { deletions, kept })
+}
+
+/// The web service's registration in the bridge target group, taken out once the old load
+/// balancer is gone.
+fn bridge_attachment(state: &State, target_group_arn: String) -> Result<Deletion, StepError> {
+    let names = &state.plan.names;
+    let web = state
+        .plan
+        .playbook
+        .target
+        .services
+        .iter()
+        .find(|s| s.web.is_some())
+        .ok_or_else(|| {
+            StepError::precondition(
+                "the migration recorded a bridge target group but the playbook has no web \
+                 service; the state is inconsistent",
+            )
+        })?;
+    let service = crate::steps::names::service(names, &web.name)?.to_string();
+    Ok(Deletion::BridgeAttachment {
+        cluster: names.cluster.clone(),
+        service,
+        target_group_arn,
+    })
 }
 
 /// The repository the playbook names, last: nothing depends on it. One the new task

@@ -26,7 +26,7 @@ mod listener_shift;
 mod load_balancer;
 mod load_balancer_group;
 mod logs;
-mod names;
+pub(crate) mod names;
 mod overlap;
 mod plain_instances;
 mod preflight;
