@@ -698,3 +698,76 @@ async fn listener_strategy_shares_the_old_forwards_and_a_rollback_restores_them_
         "the bridge target group is still there"
     );
 }
+
+/// The target groups the ECS service `service` registers in, as an SDK client reads them.
+async fn service_target_groups(sdk: &SdkConfig, cluster: &str, service: &str) -> Vec<String> {
+    let out = aws_sdk_ecs::Client::new(sdk)
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .unwrap();
+    out.services()[0]
+        .load_balancers()
+        .iter()
+        .filter_map(|lb| lb.target_group_arn().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_a_listener_migration_takes_the_bridge_out_of_the_service_then_deletes_it() {
+    let seeded = seed::seed_kind("asg", &[]);
+    let sdk = common::sdk_config(&seeded.moto.url()).await;
+    let mut playbook =
+        migrate_playbook::Playbook::from_path(&seeded.playbook).unwrap_or_else(|e| panic!("{e}"));
+    playbook.cutover.strategy = migrate_playbook::CutoverStrategy::Listener {
+        steps: vec![100],
+        bake: std::time::Duration::from_secs(60),
+    };
+    let plan = migrate_plan::build(&playbook);
+    let names = plan.names.clone();
+    let web = names.services["web"].clone();
+    let (_engine, store) = apply(&sdk, plan, 8080).await;
+    let bridge = target_group_arn(&sdk, &names.bridge_target_group)
+        .await
+        .expect("the bridge target group exists");
+    let new_group = target_group_arn(&sdk, &names.target_group).await.unwrap();
+    assert_eq!(
+        service_target_groups(&sdk, &names.cluster, &web).await,
+        vec![new_group.clone(), bridge.clone()]
+    );
+    // moto starts no task; ECS's part is played here: the service reports its tasks running,
+    // which moto records when the desired count is set again.
+    let desired = i32::try_from(playbook.target.services[0].desired_count).unwrap();
+    aws_sdk_ecs::Client::new(&sdk)
+        .update_service()
+        .cluster(&names.cluster)
+        .service(&web)
+        .desired_count(desired)
+        .send()
+        .await
+        .unwrap();
+
+    let shown = clean_up(&sdk, store).await.join("\n");
+    assert!(
+        shown.contains(&format!(
+            "take target group {bridge} out of ECS service {web}"
+        )),
+        "{shown}"
+    );
+    // The service registers in the new load balancer's group alone (UpdateService's
+    // `loadBalancers` as moto keeps them), and the bridge is gone with the old load balancer.
+    assert_eq!(
+        service_target_groups(&sdk, &names.cluster, &web).await,
+        vec![new_group]
+    );
+    assert_eq!(
+        target_group_arn(&sdk, &names.bridge_target_group).await,
+        None
+    );
+    assert_eq!(
+        load_balancer_dns(&sdk, &playbook.source.load_balancer.clone().unwrap()).await,
+        None
+    );
+}
