@@ -140,6 +140,8 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
     );
 
     let sequenced = crate::budget::sequenced(playbook);
+    // Under a declared limit both sides are held while they overlap, sequenced or not.
+    let held = crate::budget::declared(playbook);
     if crate::budget::declared(playbook) {
         let stores: Vec<&str> = playbook
             .network
@@ -173,19 +175,20 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
             MINUTE,
         );
     }
-    if sequenced {
+    if held {
         b.push(
             "shrink-old-side",
             Action::ShrinkOldSide,
             &["check-connection-budget"],
-            "Over the connection budget only: shrink the old side to the units the budget \
-             leaves it, before any new task starts, and wait until the removed units have \
-             drained",
+            "Under the connection budget, before any new task starts: pin the old side at the \
+             units it runs (over the budget, shrink it to the units the sequence leaves it and \
+             wait until the removed units have drained), so that nothing raises it while both \
+             sides run",
             vec![change(
                 Modify,
                 old_capacity(source),
-                "pinned at the units check-connection-budget computed (min = max = desired; \
-                 scheduled actions and AZ rebalancing suspended); nothing when the overlap fits",
+                "pinned at the units check-connection-budget counted (min = max = desired; \
+                 scheduled actions and AZ rebalancing suspended); nothing for plain instances",
             )],
             "restore the recorded capacity and resume what it suspended, and wait for the old \
              side to be back",
@@ -510,7 +513,7 @@ pub(crate) fn steps(playbook: &Playbook, names: &ResourceNames) -> Vec<PlannedSt
                 deps.push("create-bridge-target-group");
             }
         }
-        if sequenced {
+        if held {
             deps.push("shrink-old-side");
         }
         b.push(
@@ -826,7 +829,7 @@ fn push_drain_scale_down_and_alarms(
         );
     }
     let mut alarm_deps = vec!["verify-health"];
-    if crate::budget::sequenced(playbook) {
+    if crate::budget::declared(playbook) {
         let scaled_down: Vec<String> = b
             .steps
             .iter()
@@ -848,8 +851,9 @@ fn push_drain_scale_down_and_alarms(
             "grow-new-side",
             Action::GrowNewSide,
             &grow_deps,
-            "Over the connection budget only: grow the new services that started smaller to \
-             their desired counts, now that the old side has let go of its connections",
+            "Under the connection budget, now that the old side has let go of its connections: \
+             give the new services their desired counts (over the budget some started smaller) \
+             and their scaling bounds (pinned at the start count while both sides ran)",
             playbook
                 .target
                 .services
@@ -859,15 +863,18 @@ fn push_drain_scale_down_and_alarms(
                         Modify,
                         format!("ECS service {}", names.services[&service.name]),
                         format!(
-                            "desired count {} (and the scaling target's minimum), if it started \
-                             smaller; wait until the tasks run",
-                            service.desired_count
+                            "desired count {}{}; wait until the tasks run",
+                            service.desired_count,
+                            service.scaling.as_ref().map_or(String::new(), |x| format!(
+                                ", scaling target {}-{}",
+                                x.min_count, x.max_count
+                            ))
                         ),
                     )
                 })
                 .collect(),
-            "shrink them back to the counts they started with, and wait until the extra tasks \
-             have drained",
+            "pin them back at the counts they started with, and wait until any extra task has \
+             drained",
             30 * MINUTE,
         );
         alarm_deps.push("grow-new-side");

@@ -585,7 +585,9 @@ fn connection_budget(plan: &Plan, snapshot: Option<&Snapshot>, out: &mut Vec<Ris
                 "The old side runs smaller from shrink-old-side until the drain; check that it \
                  carries the traffic (connection_budget.min_capacity_percent sets the floor)."
             } else {
-                "Nothing to do: every stage stays under the limit."
+                "Nothing to do: every stage stays under the limit. Both sides are held at these \
+                 sizes while they overlap (the old side pinned, the new services' scaling pinned \
+                 until grow-new-side), so neither scales out during the migration."
             },
         )),
     }

@@ -1,7 +1,20 @@
-//! The sequenced overlap of a migration over its connection budget (`check-connection-budget`
-//! computed the sequence): `shrink-old-side` takes the old side down to the units the budget
-//! leaves it before any new task starts, and `grow-new-side` grows the new services that started
-//! smaller once the old side is scaled down. Both do nothing when the overlap fits.
+//! The overlap of a migration under its connection budget (`check-connection-budget` computed
+//! the stages): `shrink-old-side` pins the old side before any new task starts, at the units a
+//! sequence leaves it or, when the overlap fits, at the units it runs, and `grow-new-side` gives
+//! the new services their desired counts and scaling bounds once the old side is scaled down.
+//! Without a declared limit there is nothing to hold and both do nothing.
+//!
+//! Both sides are held while they overlap because the budget counts what runs when it is
+//! checked: an old group that a scheduled action or a policy raises, or a new service that its
+//! target tracking scales out, would take more connections than were counted. So the old side is
+//! pinned (min = max = desired for the group, the scalable target of an old service, Beanstalk's
+//! `MinSize`/`MaxSize`) with `ScheduledActions` and `AZRebalance` suspended (a rebalance launches
+//! before it terminates,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html>; a
+//! scheduled action sets the group's capacity at its time,
+//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-scheduled-scaling.html>),
+//! and the new services' scalable targets are registered pinned at the count they start with
+//! (`create-service-scaling`) until `grow-new-side`.
 //!
 //! A unit lets go of its connections only when its process exits, and that is after its load
 //! balancer target has drained: an instance the group scales in is deregistered and waits out
@@ -10,11 +23,7 @@
 //! an ECS task stopped by a lower desired count is deregistered and drained before it stops
 //! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/load-balancer-connection-draining.html>).
 //! So both steps wait until the count is down and no target of the side they shrank is still
-//! `draining`. The old side is pinned at its new size (min = max = desired for the group, the
-//! scalable target of an old service, Beanstalk's `MinSize`/`MaxSize`), so that no policy or
-//! scheduled action raises it over the budget while both sides run; `ScheduledActions` and
-//! `AZRebalance` are suspended for the same reason (a rebalance launches before it terminates,
-//! <https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html>).
+//! `draining`.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +49,16 @@ use crate::ports::{
 /// What the pinned group leaves alone: `Launch` still replaces an unhealthy instance, and
 /// target tracking cannot move a group whose minimum and maximum are equal.
 const SHRINK_HELD_PROCESSES: [&str; 2] = ["ScheduledActions", "AZRebalance"];
+
+/// Whether a data store declares a connection limit that the overlap is held to: then both
+/// sides are pinned while they overlap.
+/// A plan without `grow-new-side` (made before the hold) has nothing to release a pin.
+pub(super) fn budget_held(ctx: &Ctx<'_>) -> Result<bool, StepError> {
+    Ok(ctx.plan().step("grow-new-side").is_some()
+        && ctx
+            .optional_output::<BudgetChecked>()?
+            .is_some_and(|checked| checked.budget.is_some()))
+}
 
 /// The tasks `service` (a playbook name) starts with: fewer than its desired count when the
 /// overlap is sequenced.
@@ -91,7 +110,7 @@ async fn wait_drained(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum OldSideHold {
-    /// The overlap fits the budget: nothing is changed.
+    /// Nothing to pin: no declared limit, or plain instances, which no policy scales.
     Nothing,
     Group {
         name: String,
@@ -126,14 +145,22 @@ impl Step for ShrinkOldSide {
 
     async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<OldSideHold>, StepError> {
         let checked = ctx.output::<BudgetChecked>()?;
-        let Some(sequence) = checked.sequence() else {
-            return Ok(
-                Prepared::new("nothing to shrink: the overlap fits the connection budget")
-                    .recording(OldSideHold::Nothing),
-            );
-        };
+        let kind = ctx.playbook().source.kind;
+        if checked.budget.is_none() || (checked.sequence().is_none() && kind == SourceKind::Ec2) {
+            return Ok(Prepared::new(
+                "nothing to pin: no data store declares a connection limit, or the old side is \
+                 plain instances, which no policy scales",
+            )
+            .recording(OldSideHold::Nothing));
+        }
         let discovered = ctx.output::<SourceDiscovered>()?;
-        let first = sequence.old_groups.first().copied().unwrap_or(0);
+        // Over budget, the units the sequence leaves each group; within it, the units running.
+        let old_groups = match checked.sequence() {
+            Some(sequence) => sequence.old_groups.clone(),
+            None => super::connection_budget::old_groups(kind, &discovered),
+        };
+        let shrinking = checked.sequence().is_some();
+        let first = old_groups.first().copied().unwrap_or(0);
         let group = || {
             discovered
                 .auto_scaling_group
@@ -146,7 +173,7 @@ impl Step for ShrinkOldSide {
                     )
                 })
         };
-        let hold = match ctx.playbook().source.kind {
+        let hold = match kind {
             SourceKind::Asg => {
                 let name = group()?;
                 let hold = read_group_hold(ctx, &name, &SHRINK_HELD_PROCESSES).await?;
@@ -157,14 +184,14 @@ impl Step for ShrinkOldSide {
                 }
             }
             SourceKind::EcsEc2 => {
-                if discovered.old_services.len() != sequence.old_groups.len() {
+                if discovered.old_services.len() != old_groups.len() {
                     return Err(StepError::precondition(
                         "the connection budget's sequence does not match the old services \
                          discover-source found; the state is inconsistent",
                     ));
                 }
                 let mut services = Vec::new();
-                for (old, tasks) in discovered.old_services.iter().zip(&sequence.old_groups) {
+                for (old, tasks) in discovered.old_services.iter().zip(&old_groups) {
                     services.push(OldServiceHold {
                         name: old.name.clone(),
                         hold: read_service_hold(ctx, &old.name).await?,
@@ -191,11 +218,16 @@ impl Step for ShrinkOldSide {
                 ))
             }
         };
-        Ok(Prepared::new(format!(
-            "shrink the old side to {} unit{} for the connection budget",
-            sequence.old_units(),
-            if sequence.old_units() == 1 { "" } else { "s" }
-        ))
+        let units: u32 = old_groups.iter().sum();
+        let plural = if units == 1 { "" } else { "s" };
+        Ok(Prepared::new(if shrinking {
+            format!("shrink the old side to {units} unit{plural} for the connection budget")
+        } else {
+            format!(
+                "hold the old side at its {units} unit{plural} through the overlap, for the \
+                 connection budget"
+            )
+        })
         .recording(hold))
     }
 
@@ -207,7 +239,7 @@ impl Step for ShrinkOldSide {
         let old_units = match hold {
             OldSideHold::Nothing => {
                 return Ok(Outcome::Skipped(
-                    "the overlap fits the connection budget".into(),
+                    "no declared connection limit, or plain instances: nothing to pin".into(),
                 ))
             }
             OldSideHold::Group { name, hold, units } => {
@@ -390,32 +422,39 @@ impl Step for GrowNewSide {
 
     async fn prepare(&self, ctx: &Ctx<'_>) -> Result<Prepared<Vec<Growth>>, StepError> {
         let checked = ctx.output::<BudgetChecked>()?;
-        let Some(sequence) = checked.sequence() else {
+        if checked.budget.is_none() {
             return Ok(
-                Prepared::new("nothing to grow: the overlap fits the connection budget")
+                Prepared::new("nothing to grow: no data store declares a connection limit")
                     .recording(Vec::new()),
             );
-        };
+        }
+        // Every service that started smaller, or whose scalable target was pinned at its start.
         let growths: Vec<Growth> = ctx
             .playbook()
             .target
             .services
             .iter()
-            .filter_map(|s| {
-                let started = *sequence.new_counts.get(&s.name)?;
-                Some(Growth {
-                    service: s.name.clone(),
-                    started,
-                    desired: s.desired_count,
-                    scaling: s.scaling.as_ref().map(|x| (x.min_count, x.max_count)),
-                })
+            .map(|s| Growth {
+                service: s.name.clone(),
+                started: checked
+                    .sequence()
+                    .map_or(s.desired_count, |q| q.start_count(&s.name, s.desired_count)),
+                desired: s.desired_count,
+                scaling: s.scaling.as_ref().map(|x| (x.min_count, x.max_count)),
             })
+            .filter(|g| g.started != g.desired || g.scaling.is_some())
             .collect();
         Ok(Prepared::new(format!(
-            "grow {} to the desired counts",
+            "give the new services their desired counts and scaling bounds: {}",
             growths
                 .iter()
-                .map(|g| format!("{} from {} to {}", g.service, g.started, g.desired))
+                .map(|g| match g.scaling {
+                    Some((min, max)) => format!(
+                        "{} from {} to {} ({min}-{max})",
+                        g.service, g.started, g.desired
+                    ),
+                    None => format!("{} from {} to {}", g.service, g.started, g.desired),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
@@ -429,7 +468,9 @@ impl Step for GrowNewSide {
     ) -> Result<Outcome<NewSideGrown>, StepError> {
         if growths.is_empty() {
             return Ok(Outcome::Skipped(
-                "the overlap fits the connection budget".into(),
+                "nothing started smaller or pinned: no declared connection limit, or no service \
+                 scales"
+                    .into(),
             ));
         }
         Self::set(ctx, growths, |g| g.desired, |g| g.scaling).await?;

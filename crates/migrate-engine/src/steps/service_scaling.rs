@@ -147,11 +147,11 @@ impl Step for CreateServiceScaling<'_> {
             Some(p) => format!("track average CPU at {p}% ({reason})"),
             None => format!("no policy ({reason})"),
         };
-        // While the overlap is sequenced for the connection budget the target is pinned at the
-        // count the service started with, so that neither its minimum nor a scale-out raises
-        // it over the budget; grow-new-side sets the playbook's bounds.
-        let start = super::overlap::start_count(ctx, self.service, scaling.min_count)?;
-        let (min_count, max_count) = if start < scaling.min_count {
+        // Under a declared connection budget the target is pinned at the count the service
+        // started with while the old side still runs, so that no scale-out takes more
+        // connections than the budget counted; grow-new-side sets the playbook's bounds.
+        let (min_count, max_count) = if super::overlap::budget_held(ctx)? {
+            let start = super::overlap::start_count(ctx, self.service, scaling.min_count)?;
             (start, start)
         } else {
             (scaling.min_count, scaling.max_count)
