@@ -239,7 +239,7 @@ fn network(y: &mut String, inventory: &Inventory, app: &Application, d: &Decisio
     }
     let _ = writeln!(
         y,
-        "  # Found through the inbound rules that admit the old side's security groups\n  # ({}); each gains a rule for the new tasks.\n  data_stores:",
+        "  # Found through the inbound rules that admit the old side's security groups\n  # ({}); each gains a rule for the new tasks. While both sides run, both hold their\n  # connection pools: give a store's max_connections (and each service its\n  # connections_per_task) and the plan checks the overlap against it (README, \"The\n  # connection budget\").\n  data_stores:",
         app.old_security_groups.join(", ")
     );
     let mut used = Vec::new();
@@ -265,6 +265,10 @@ fn network(y: &mut String, inventory: &Inventory, app: &Application, d: &Decisio
         if let Some(port) = store.port {
             let _ = writeln!(y, "      port: {port}");
         }
+        let _ = writeln!(
+            y,
+            "      # max_connections: <its connection limit, if one binds>"
+        );
     }
     let _ = writeln!(y);
 }
@@ -344,6 +348,12 @@ fn target(
             "      cpu: {}\n      memory: {}\n      desired_count: {}",
             service.cpu, service.memory, service.desired_count
         );
+        if !d.data_stores.is_empty() {
+            let _ = writeln!(
+                y,
+                "      # connections_per_task: <its pool size to each data store>"
+            );
+        }
         if let (true, Some(health)) = (service.web, &service.health) {
             health_check(y, health);
         }

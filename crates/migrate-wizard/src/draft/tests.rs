@@ -150,6 +150,18 @@ fn a_beanstalk_environment_is_moved_by_its_environment_name() {
     );
     assert!(draft.playbook.contains("record: portal.example.com"));
     assert!(draft.playbook.contains("kind: redis"));
+    // The connection budget is offered where the draft names a data store, as comments: the
+    // limit and the pool sizes are the user's to give.
+    assert!(
+        draft
+            .playbook
+            .contains("      # max_connections: <its connection limit, if one binds>")
+            && draft
+                .playbook
+                .contains("      # connections_per_task: <its pool size to each data store>"),
+        "{}",
+        draft.playbook
+    );
 }
 
 #[test]
