@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use engine_support::*;
 use migrate_engine::cleanup::{Cleaner, Deletion};
-use migrate_engine::ports::TargetState;
+use migrate_engine::ports::{ServiceStatus, TargetState};
 use migrate_engine::{EngineError, NullReporter, RunOutcome};
 use migrate_journal::MemoryStore;
 use migrate_plan::Plan;
@@ -72,17 +72,21 @@ fn web_service(plan: &Plan) -> (String, String) {
     )
 }
 
-/// The web service has every task it wants running and healthy in the new load balancer's
-/// target group, or what it lacks.
-async fn web_serves_fully(sim: &Simulation, plan: &Plan) -> Result<(), String> {
+async fn web_status(sim: &Simulation, plan: &Plan) -> ServiceStatus {
     let (cluster, service) = web_service(plan);
-    let cloud = sim.cloud();
-    let status = cloud
+    sim.cloud()
         .containers
         .find_service(&cluster, &service)
         .await
         .unwrap()
-        .ok_or("the web service is gone")?;
+        .expect("the web service exists")
+}
+
+/// The web service has every task it wants running and healthy in the new load balancer's
+/// target group, or what it lacks.
+async fn web_serves_fully(sim: &Simulation, plan: &Plan) -> Result<(), String> {
+    let cloud = sim.cloud();
+    let status = web_status(sim, plan).await;
     let group = cloud
         .load_balancing
         .find_target_group(&plan.names.target_group)
@@ -127,12 +131,7 @@ async fn the_bridge_leaves_the_web_service_before_it_is_deleted_and_tasks_still_
 
     let cloud = sim.cloud();
     let (cluster, service) = web_service(&plan);
-    let status = cloud
-        .containers
-        .find_service(&cluster, &service)
-        .await
-        .unwrap()
-        .unwrap();
+    let status = web_status(&sim, &plan).await;
     let groups: Vec<&str> = status
         .load_balancers
         .iter()
@@ -199,14 +198,7 @@ async fn clients_still_on_the_old_name_keep_the_old_load_balancer() {
         error.contains(&sim.topology().old_lb_name) && error.contains("after the drain"),
         "{error}"
     );
-    let cloud = sim.cloud();
-    let (cluster, service) = web_service(&plan);
-    let status = cloud
-        .containers
-        .find_service(&cluster, &service)
-        .await
-        .unwrap()
-        .unwrap();
+    let status = web_status(&sim, &plan).await;
     assert_eq!(status.load_balancers.len(), 2, "{status:?}");
     sim.traffic().none_failed().unwrap();
 }

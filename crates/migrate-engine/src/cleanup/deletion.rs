@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StepError;
 use crate::ports::{
     load_balancer_dimension, target_group_dimension, Cloud, CloudError, IngressRule, Instance,
-    InstanceState, MetricQuery,
+    InstanceState, MetricQuery, TargetGroup,
 };
 
 /// A resource of the old side that clean-up deletes, with the ids it is found by.
@@ -349,20 +349,11 @@ impl Deletion {
                 let Some(group) = found.filter(|g| g.arn == *arn) else {
                     return Ok(Deleted::AlreadyGone);
                 };
-                // The group may still list a load balancer deleted a moment ago (describes
-                // lag; moto keeps it for good), so only one that exists holds it.
-                for lb in &group.load_balancer_arns {
-                    if cloud
-                        .load_balancing
-                        .load_balancer_by_arn(lb)
-                        .await?
-                        .is_some()
-                    {
-                        return Err(in_use(
-                            &format!("target group {name}"),
-                            format_args!("load balancer {lb} forwards to it"),
-                        ));
-                    }
+                if let Some(lb) = live_load_balancer_of(cloud, &group).await? {
+                    return Err(in_use(
+                        &format!("target group {name}"),
+                        format_args!("load balancer {lb} forwards to it"),
+                    ));
                 }
                 gone_if_absent(cloud.load_balancing.delete_target_group(arn).await)
             }
@@ -428,6 +419,25 @@ impl Deletion {
             }
         }
     }
+}
+
+/// The first load balancer `group` lists that still exists. The group may still list one
+/// deleted a moment ago (describes lag; moto keeps it for good), so only one that exists holds it.
+async fn live_load_balancer_of(
+    cloud: &Cloud,
+    group: &TargetGroup,
+) -> Result<Option<String>, StepError> {
+    for lb in &group.load_balancer_arns {
+        if cloud
+            .load_balancing
+            .load_balancer_by_arn(lb)
+            .await?
+            .is_some()
+        {
+            return Ok(Some(lb.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// Terminates the instances that are still stopped, as `apply` left them, and waits until every
@@ -504,18 +514,11 @@ async fn detach_bridge(
             .await?
             .filter(|g| g.arn == bridge)
         {
-            for lb in &group.load_balancer_arns {
-                if cloud
-                    .load_balancing
-                    .load_balancer_by_arn(lb)
-                    .await?
-                    .is_some()
-                {
-                    return Err(in_use(
-                        &what,
-                        format_args!("load balancer {lb} forwards to it"),
-                    ));
-                }
+            if let Some(lb) = live_load_balancer_of(cloud, &group).await? {
+                return Err(in_use(
+                    &what,
+                    format_args!("load balancer {lb} forwards to it"),
+                ));
             }
         }
     }
